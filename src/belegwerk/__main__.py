@@ -1,0 +1,5 @@
+"""Allow ``python -m belegwerk``."""
+
+from belegwerk.cli import main
+
+main()
