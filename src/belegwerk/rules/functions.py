@@ -1,0 +1,62 @@
+"""XPath 2.0 semantics the official rules rely on, as small Python functions.
+
+Agreement with the official validators depends on details such as how ``xs:decimal`` parses,
+how ``round()`` rounds halves, and what ``normalize-space`` strips; keeping those in one place
+means every rule pack gets them identically.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
+
+from lxml import etree
+
+from belegwerk.xml.ns import NSMAP
+
+_DECIMAL = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*$")
+_WS = re.compile(r"[ \t\n\r]+")
+
+
+def normalize_space(value: str | None) -> str:
+    """XPath ``normalize-space``: collapse XML whitespace runs to one space and trim."""
+    if not value:
+        return ""
+    return _WS.sub(" ", value).strip(" ")
+
+
+def to_decimal(value: str | None) -> Decimal | None:
+    """Cast like ``xs:decimal(value)``; ``None`` where XPath would raise a cast error (or no value)."""
+    if value is None or not _DECIMAL.match(value):
+        return None
+    try:
+        return Decimal(value.strip())
+    except InvalidOperation:  # pragma: no cover - the pattern already excludes these
+        return None
+
+
+def xpath_round(value: Decimal, places: int = 0) -> Decimal:
+    """XPath ``round()``: half rounds towards positive infinity (``round(-2.5) = -2``).
+
+    ``places=2`` is the ``round(x * 10 * 10) div 100`` idiom of the EN 16931 rules.
+    """
+    q = Decimal(1).scaleb(-places)
+    return ((value / q) + Decimal("0.5")).to_integral_value(rounding=ROUND_FLOOR) * q
+
+
+def text_of(node: etree._Element, path: str) -> str | None:
+    """Text of the first element ``path`` (ElementPath with ``cbc:``/``ram:`` prefixes) finds, or None."""
+    found = node.find(path, NSMAP)
+    if found is None:
+        return None
+    return found.text or ""
+
+
+def exists(node: etree._Element, path: str) -> bool:
+    """XPath ``exists(path)`` for an ElementPath relative to ``node``."""
+    return node.find(path, NSMAP) is not None
+
+
+def all_text(node: etree._Element) -> str:
+    """The string value of an element (all descendant text), as XPath ``string(.)``."""
+    return "".join(node.itertext())
