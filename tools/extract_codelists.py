@@ -31,7 +31,8 @@ SVRL = "http://purl.oclc.org/dsdl/svrl"
 
 
 def _lets(root: etree._Element) -> dict[str, str]:
-    return {el.get("name"): el.get("value", "") for el in root.iter(f"{{{SCH}}}let", "{http://www.w3.org/1999/XSL/Transform}variable") if el.get("name")}
+    tags = (f"{{{SCH}}}let", "{http://www.w3.org/1999/XSL/Transform}variable")
+    return {el.get("name"): el.get("value", "") for el in root.iter(*tags) if el.get("name")}
 
 
 def extract(path: Path) -> dict[str, list[list[str]]]:

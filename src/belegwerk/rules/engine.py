@@ -88,10 +88,7 @@ class Context:
     _selector: Selector = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if isinstance(self.select, str):
-            sel = _compile(self.select, {**NSMAP, **self.namespaces})
-        else:
-            sel = self.select
+        sel = _compile(self.select, {**NSMAP, **self.namespaces}) if isinstance(self.select, str) else self.select
         object.__setattr__(self, "_selector", sel)
 
     def nodes(self, root: Element) -> Iterable[Element]:
@@ -136,9 +133,7 @@ class RuleSet:
                         seen.add(node)
                     for rule in ctx.rules:
                         if not rule.test(node):
-                            findings.append(
-                                Finding(rule.id, rule.severity, rule.message, location_of(node), self.name)
-                            )
+                            findings.append(Finding(rule.id, rule.severity, rule.message, location_of(node), self.name))
         return findings
 
 
