@@ -102,10 +102,11 @@ def test_poacc_examples_have_no_fatal_finding(path: Path) -> None:
 
 
 def test_ruleset_for_picks_transaction_by_customization() -> None:
+    cbc = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+
     def doc(root: str, namespace: str, spec: str) -> etree._Element:
         return etree.fromstring(
-            f'<{root} xmlns="{namespace}" xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">'
-            f"<cbc:CustomizationID>{spec}</cbc:CustomizationID></{root}>"
+            f'<{root} xmlns="{namespace}" xmlns:cbc="{cbc}"><cbc:CustomizationID>{spec}</cbc:CustomizationID></{root}>'
         )
 
     response = "urn:oasis:names:specification:ubl:schema:xsd:OrderResponse-2"
@@ -119,4 +120,7 @@ def test_ruleset_for_picks_transaction_by_customization() -> None:
     assert ruleset_for(doc("Catalogue", catalogue, f"{trns}punch_out:3")) is RULESETS["T77"]
     assert ruleset_for(doc("ApplicationResponse", application, f"{trns}invoice_response:3")) is RULESETS["T111"]
     assert ruleset_for(doc("ApplicationResponse", application, f"{trns}mlr:3")) is None
-    assert ruleset_for(etree.fromstring("<Invoice xmlns='urn:oasis:names:specification:ubl:schema:xsd:Invoice-2'/>")) is None
+    assert (
+        ruleset_for(etree.fromstring("<Invoice xmlns='urn:oasis:names:specification:ubl:schema:xsd:Invoice-2'/>"))
+        is None
+    )

@@ -47,7 +47,7 @@ _TRNS = "urn:fdc:peppol.eu:poacc:trns:"
 
 def _customization(root: Element) -> str:
     found = root.find(f"{{{ns.UBL_CBC}}}CustomizationID")
-    return normalize_space("".join(found.itertext())) if found is not None else ""
+    return normalize_space("".join(t for t in found.itertext() if isinstance(t, str))) if found is not None else ""
 
 
 def transaction_of(root: Element) -> str | None:

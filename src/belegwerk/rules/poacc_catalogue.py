@@ -12,6 +12,7 @@ from belegwerk.rules.engine import Element, Pattern, RuleSet
 from belegwerk.rules.poacc_common import (
     FATAL,
     PatternBuilder,
+    Test,
     common_patterns,
     every,
     has,
@@ -55,14 +56,19 @@ class _Periods:
         self.cat_end = _bound(root, "cac:ValidityPeriod/cbc:EndDate", _NO_END)
         self.line_start = _bound(line, "cac:LineValidityPeriod/cbc:StartDate", self.cat_start)
         self.line_end = _bound(line, "cac:LineValidityPeriod/cbc:EndDate", self.cat_end)
-        price = "cac:RequiredItemLocationQuantity/cac:Price/cac:ValidityPeriod"
-        self.price_start = _bound(line, f"{price}/cbc:StartDate", self.line_start)
-        self.price_end = _bound(line, f"{price}/cbc:EndDate", self.line_end)
+        #: One (start, end) per price validity period of the line; a line may have several
+        #: location quantities, each with its own price.
+        self.prices = [
+            (_bound(p, "cbc:StartDate", self.line_start), _bound(p, "cbc:EndDate", self.line_end))
+            for p in every(line, "cac:RequiredItemLocationQuantity/cac:Price/cac:ValidityPeriod")
+        ]
 
 
 def _catalogue_period(node: Element) -> bool:
     root = root_of(node)
-    return _bound(root, "cac:ValidityPeriod/cbc:EndDate", _NO_END) >= _bound(root, "cac:ValidityPeriod/cbc:StartDate", _NO_START)
+    return _bound(root, "cac:ValidityPeriod/cbc:EndDate", _NO_END) >= _bound(
+        root, "cac:ValidityPeriod/cbc:StartDate", _NO_START
+    )
 
 
 def _within(start: float, end: float, outer_start: float, outer_end: float) -> bool:
@@ -81,15 +87,15 @@ def _line_period_ordered(node: Element) -> bool:
 
 def _price_in_line(node: Element) -> bool:
     p = _Periods(node)
-    return _within(p.price_start, p.price_end, p.line_start, p.line_end)
+    return all(_within(start, end, p.line_start, p.line_end) for start, end in p.prices)
 
 
 def _price_period_ordered(node: Element) -> bool:
     p = _Periods(node)
-    return p.price_start <= p.price_end
+    return all(start <= end for start, end in p.prices)
 
 
-def _not_negative_if_given(path: str) -> object:
+def _not_negative_if_given(path: str) -> Test:
     def test(node: Element) -> bool:
         return not has(node, path) or num(node, path) >= 0
 
@@ -115,29 +121,83 @@ def catalogue_pattern() -> Pattern:
             "PEPPOL-T19-R017",
             FATAL,
             "A catalogue uses the catalogue only or the catalogue without response profile.",
-            profile_in("urn:fdc:peppol.eu:poacc:bis:catalogue_only:3", "urn:fdc:peppol.eu:poacc:bis:catalogue_wo_response:3"),
+            profile_in(
+                "urn:fdc:peppol.eu:poacc:bis:catalogue_only:3", "urn:fdc:peppol.eu:poacc:bis:catalogue_wo_response:3"
+            ),
         ),
     )
-    b.add("/ubl:Catalogue/cac:ValidityPeriod", rule("PEPPOL-T19-R001", FATAL, "The catalogue validity period ends before it starts.", _catalogue_period))
-    b.add("//cac:SellerSupplierParty", rule("PEPPOL-T19-R004", FATAL, "The supplier needs a name or an identifier.", party_named_or_identified("cac:Party")))
-    b.add("//cac:ContractorCustomerParty", rule("PEPPOL-T19-R005", FATAL, "The customer needs a name or an identifier.", party_named_or_identified("cac:Party")))
-    b.add("//cac:RequiredItemLocationQuantity/cac:Price", rule("PEPPOL-T19-R006", FATAL, "An item price is missing or negative.", _price_not_negative))
+    b.add(
+        "/ubl:Catalogue/cac:ValidityPeriod",
+        rule("PEPPOL-T19-R001", FATAL, "The catalogue validity period ends before it starts.", _catalogue_period),
+    )
+    b.add(
+        "//cac:SellerSupplierParty",
+        rule(
+            "PEPPOL-T19-R004",
+            FATAL,
+            "The supplier needs a name or an identifier.",
+            party_named_or_identified("cac:Party"),
+        ),
+    )
+    b.add(
+        "//cac:ContractorCustomerParty",
+        rule(
+            "PEPPOL-T19-R005",
+            FATAL,
+            "The customer needs a name or an identifier.",
+            party_named_or_identified("cac:Party"),
+        ),
+    )
+    b.add(
+        "//cac:RequiredItemLocationQuantity/cac:Price",
+        rule("PEPPOL-T19-R006", FATAL, "An item price is missing or negative.", _price_not_negative),
+    )
     b.add(
         "//cac:CatalogueLine",
-        rule("PEPPOL-T19-R008", FATAL, "The maximum order quantity must not be negative.", _not_negative_if_given("cbc:MaximumOrderQuantity")),  # type: ignore[arg-type]
-        rule("PEPPOL-T19-R009", FATAL, "The minimum order quantity must not be negative.", _not_negative_if_given("cbc:MinimumOrderQuantity")),  # type: ignore[arg-type]
-        rule("PEPPOL-T19-R010", FATAL, "The maximum order quantity is below the minimum order quantity.", _max_not_below_min),
-        rule("PEPPOL-T19-R007", FATAL, "The line validity period lies outside the catalogue validity period.", _line_in_catalogue),
+        rule(
+            "PEPPOL-T19-R008",
+            FATAL,
+            "The maximum order quantity must not be negative.",
+            _not_negative_if_given("cbc:MaximumOrderQuantity"),
+        ),
+        rule(
+            "PEPPOL-T19-R009",
+            FATAL,
+            "The minimum order quantity must not be negative.",
+            _not_negative_if_given("cbc:MinimumOrderQuantity"),
+        ),
+        rule(
+            "PEPPOL-T19-R010",
+            FATAL,
+            "The maximum order quantity is below the minimum order quantity.",
+            _max_not_below_min,
+        ),
+        rule(
+            "PEPPOL-T19-R007",
+            FATAL,
+            "The line validity period lies outside the catalogue validity period.",
+            _line_in_catalogue,
+        ),
         rule("PEPPOL-T19-R013", FATAL, "The line validity period ends before it starts.", _line_period_ordered),
-        rule("PEPPOL-T19-R011", FATAL, "The price validity period lies outside the line (or catalogue) validity period.", _price_in_line),
+        rule(
+            "PEPPOL-T19-R011",
+            FATAL,
+            "The price validity period lies outside the line (or catalogue) validity period.",
+            _price_in_line,
+        ),
         rule("PEPPOL-T19-R016", FATAL, "The price validity period ends before it starts.", _price_period_ordered),
     )
     b.add(
         "//cac:ClassifiedTaxCategory",
-        rule("PEPPOL-T19-R014", FATAL, "A tax category needs a rate unless it is O (not subject to VAT).", tax_rate_given),
+        rule(
+            "PEPPOL-T19-R014", FATAL, "A tax category needs a rate unless it is O (not subject to VAT).", tax_rate_given
+        ),
         rule("PEPPOL-T19-R015", FATAL, "The standard rate (S) must be greater than zero.", standard_rate_positive),
     )
-    b.add("//cac:Item", rule("PEPPOL-T19-R012", FATAL, "An item needs a seller's or a standard identifier.", item_identified("")))
+    b.add(
+        "//cac:Item",
+        rule("PEPPOL-T19-R012", FATAL, "An item needs a seller's or a standard identifier.", item_identified("")),
+    )
     return b.build()
 
 
@@ -148,14 +208,18 @@ def catalogue_pattern() -> Pattern:
 
 def _valid_until_after_issue(node: Element) -> bool:
     if not has(node, "cac:ValidityPeriod/cbc:EndDate"):
-        return False
+        return True
     end = date_number(node, "cac:ValidityPeriod/cbc:EndDate")
     issue = date_number(node, "cbc:IssueDate")
     return not (math.isnan(end) or math.isnan(issue)) and end >= issue
 
 
 def _one_main_image(node: Element) -> bool:
-    images = [r for r in every(node, "cac:ItemSpecificationDocumentReference") if any(text(c) == "PRODUCT_IMAGE" for c in every(r, "cbc:DocumentTypeCode"))]
+    images = [
+        r
+        for r in every(node, "cac:ItemSpecificationDocumentReference")
+        if any(text(c) == "PRODUCT_IMAGE" for c in every(r, "cbc:DocumentTypeCode"))
+    ]
     return len(images) <= 1
 
 
@@ -180,8 +244,19 @@ def _service_indicator_boolean(node: Element) -> bool:
 def punch_out_pattern() -> Pattern:
     """The transaction pattern of the Punch Out (T77), in the official context order."""
     b = PatternBuilder("PEPPOL T77", NS)
-    b.add("/ubl:Catalogue", rule("PEPPOL-T77-R001", FATAL, "The validity end date is missing or earlier than the issue date.", _valid_until_after_issue))
-    b.add("//cac:RequiredItemLocationQuantity/cac:Price", rule("PEPPOL-T77-R003", FATAL, "An item price is missing or negative.", _price_not_negative))
+    b.add(
+        "/ubl:Catalogue",
+        rule(
+            "PEPPOL-T77-R001",
+            FATAL,
+            "The validity end date is missing or earlier than the issue date.",
+            _valid_until_after_issue,
+        ),
+    )
+    b.add(
+        "//cac:RequiredItemLocationQuantity/cac:Price",
+        rule("PEPPOL-T77-R003", FATAL, "An item price is missing or negative.", _price_not_negative),
+    )
     b.add(
         "//cac:Item",
         rule("PEPPOL-T77-R004", FATAL, "An item needs a seller's or a standard identifier.", item_identified("")),
@@ -189,16 +264,30 @@ def punch_out_pattern() -> Pattern:
     )
     b.add(
         "//cac:CatalogueLine/cac:RequiredItemLocationQuantity",
-        rule("PEPPOL-T77-R006", FATAL, "The price base quantity and the batch quantity use different units.", _units_match),
-        rule("PEPPOL-T77-R002", FATAL, "The price base quantity and the batch quantity must be greater than zero.", _quantities_positive),
+        rule(
+            "PEPPOL-T77-R006",
+            FATAL,
+            "The price base quantity and the batch quantity use different units.",
+            _units_match,
+        ),
+        rule(
+            "PEPPOL-T77-R002",
+            FATAL,
+            "The price base quantity and the batch quantity must be greater than zero.",
+            _quantities_positive,
+        ),
     )
     b.add(
         "//cac:Item/cac:AdditionalItemProperty[cbc:Name = 'ServiceIndicator']",
-        rule("PEPPOL-T77-R007", FATAL, "The ServiceIndicator property must be true or false.", _service_indicator_boolean),
+        rule(
+            "PEPPOL-T77-R007", FATAL, "The ServiceIndicator property must be true or false.", _service_indicator_boolean
+        ),
     )
     b.add(
         "//cac:ClassifiedTaxCategory",
-        rule("PEPPOL-T77-R008", FATAL, "A tax category needs a rate unless it is O (not subject to VAT).", tax_rate_given),
+        rule(
+            "PEPPOL-T77-R008", FATAL, "A tax category needs a rate unless it is O (not subject to VAT).", tax_rate_given
+        ),
         rule("PEPPOL-T77-R009", FATAL, "The standard rate (S) must be greater than zero.", standard_rate_positive),
     )
     return b.build()

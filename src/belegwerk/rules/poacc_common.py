@@ -63,8 +63,10 @@ VAT_PREFIXES = (
 )
 
 #: Invoice Response clarification codes: reasons (OPStatusReason) and actions (OPStatusAction).
-OP_STATUS_REASON = frozenset("NON REF LEG REC QUA DEL PRI QTY ITM PAY PPD UNR FIN OTH".split())
-OP_STATUS_ACTION = frozenset("NOA PIN NIN CNF CNP CNA OTH".split())
+OP_STATUS_REASON = frozenset(
+    {"NON", "REF", "LEG", "REC", "QUA", "DEL", "PRI", "QTY", "ITM", "PAY", "PPD", "UNR", "FIN", "OTH"}
+)
+OP_STATUS_ACTION = frozenset({"NOA", "PIN", "NIN", "CNF", "CNP", "CNA", "OTH"})
 
 # ---------------------------------------------------------------------------------------------
 # XPath value semantics
@@ -106,7 +108,7 @@ def text(node: Element | None) -> str:
     """The string value of an element (all descendant text); empty for no element."""
     if node is None:
         return ""
-    return "".join(node.itertext())
+    return "".join(t for t in node.itertext() if isinstance(t, str))
 
 
 def value(node: Element, path: str) -> str | None:
@@ -339,7 +341,7 @@ class PatternBuilder:
 
 def gln_ok(val: str) -> bool:
     """GS1 check digit (GLN, GTIN): weights 3,1,3,... from the right, excluding the check digit."""
-    if not val or not val.isdigit():
+    if not val or not (val.isascii() and val.isdigit()):
         return False
     body, check = val[:-1], int(val[-1])
     total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
@@ -348,7 +350,7 @@ def gln_ok(val: str) -> bool:
 
 def mod11_ok(val: str) -> bool:
     """Norwegian organisation number: weights 2..7 from the right, check = (11 - sum mod 11) mod 11."""
-    if not val.isdigit() or int(val) <= 0:
+    if not (val.isascii() and val.isdigit()) or int(val) <= 0:
         return False
     body, check = val[:-1], int(val[-1])
     total = sum(int(d) * (i % 6 + 2) for i, d in enumerate(reversed(body)))
@@ -357,7 +359,7 @@ def mod11_ok(val: str) -> bool:
 
 def mod97_0208_ok(val: str) -> bool:
     """Belgian enterprise number: the last two digits are 97 - (first eight mod 97)."""
-    if len(val) < 10 or not val[:10].isdigit():
+    if len(val) < 10 or not (val[:10].isascii() and val[:10].isdigit()):
         return False
     return int(val[8:10]) == 97 - int(val[:8]) % 97
 
@@ -411,7 +413,7 @@ def partita_iva_ok(val: str) -> bool:
 
 def se_orgnr_ok(val: str) -> bool:
     """Swedish organisation number: ten digits, the last a Luhn check digit."""
-    if len(val) != 10 or not val.isdigit():
+    if len(val) != 10 or not (val.isascii() and val.isdigit()):
         return False
     total = 0
     for i, ch in enumerate(val):
@@ -422,7 +424,7 @@ def se_orgnr_ok(val: str) -> bool:
 
 def abn_ok(val: str) -> bool:
     """Australian Business Number: eleven digits; first digit minus one, weighted, mod 89 = 0."""
-    if len(val) != 11 or not val.isdigit():
+    if len(val) != 11 or not (val.isascii() and val.isdigit()):
         return False
     weights = (10, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19)
     digits = [int(c) for c in val]
@@ -481,55 +483,113 @@ def common_patterns() -> list[Pattern]:
         .add("//cbc:*", rule("PEPPOL-COMMON-R001", FATAL, "A basic element is empty.", lambda n: text(n) != ""))
         .add(
             "//cac:*",
-            rule("PEPPOL-COMMON-R002", FATAL, "An aggregate element has no child elements.", lambda n: len(n) > 0 and any(isinstance(c.tag, str) for c in n)),
+            rule(
+                "PEPPOL-COMMON-R002",
+                FATAL,
+                "An aggregate element has no child elements.",
+                lambda n: len(n) > 0 and any(isinstance(c.tag, str) for c in n),
+            ),
         )
         .build()
     )
     ident = PatternBuilder("common identifiers")
-    ident.add("/*", rule("PEPPOL-COMMON-R003", WARNING, "The document should not carry a schema location.", _no_schema_location))
     ident.add(
-        "//cbc:IssueDate | //cbc:DueDate | //cbc:TaxPointDate | //cbc:StartDate | //cbc:EndDate | //cbc:ActualDeliveryDate",
+        "/*",
+        rule("PEPPOL-COMMON-R003", WARNING, "The document should not carry a schema location.", _no_schema_location),
+    )
+    ident.add(
+        "//cbc:IssueDate | //cbc:DueDate | //cbc:TaxPointDate | //cbc:StartDate | //cbc:EndDate"
+        " | //cbc:ActualDeliveryDate",
         rule("PEPPOL-COMMON-R030", FATAL, "A date must be written as YYYY-MM-DD.", _date_ok),
     )
     ident.add(
         _icd_select("0088"),
-        rule("PEPPOL-COMMON-R040", FATAL, "A GLN (scheme 0088) must be digits with a valid GS1 check digit.", _icd_check(lambda s: s.isascii() and s.isdigit() and gln_ok(s))),
+        rule(
+            "PEPPOL-COMMON-R040",
+            FATAL,
+            "A GLN (scheme 0088) must be digits with a valid GS1 check digit.",
+            _icd_check(lambda s: s.isascii() and s.isdigit() and gln_ok(s)),
+        ),
     )
     ident.add(
         _icd_select("0192"),
-        rule("PEPPOL-COMMON-R041", FATAL, "A Norwegian organisation number (scheme 0192) must be nine digits with a valid mod-11 check digit.", _icd_check(lambda s: _digits(9)(s) and mod11_ok(s))),
+        rule(
+            "PEPPOL-COMMON-R041",
+            FATAL,
+            "A Norwegian organisation number (scheme 0192) must be nine digits with a valid mod-11 check digit.",
+            _icd_check(lambda s: _digits(9)(s) and mod11_ok(s)),
+        ),
     )
     ident.add(
         _icd_select("0208"),
-        rule("PEPPOL-COMMON-R043", FATAL, "A Belgian enterprise number (scheme 0208) must be ten digits with valid mod-97 check digits.", _icd_check(lambda s: _digits(10)(s) and mod97_0208_ok(s))),
+        rule(
+            "PEPPOL-COMMON-R043",
+            FATAL,
+            "A Belgian enterprise number (scheme 0208) must be ten digits with valid mod-97 check digits.",
+            _icd_check(lambda s: _digits(10)(s) and mod97_0208_ok(s)),
+        ),
     )
     ident.add(
         _icd_select("0201"),
-        rule("PEPPOL-COMMON-R044", WARNING, "An Italian IPA code (scheme 0201) should be six letters or digits.", _icd_check(codice_ipa_ok)),
+        rule(
+            "PEPPOL-COMMON-R044",
+            WARNING,
+            "An Italian IPA code (scheme 0201) should be six letters or digits.",
+            _icd_check(codice_ipa_ok),
+        ),
     )
     ident.add(
         _icd_select("0210"),
-        rule("PEPPOL-COMMON-R045", WARNING, "An Italian tax code (scheme 0210) should have the layout of a codice fiscale.", _icd_check(codice_fiscale_ok)),
+        rule(
+            "PEPPOL-COMMON-R045",
+            WARNING,
+            "An Italian tax code (scheme 0210) should have the layout of a codice fiscale.",
+            _icd_check(codice_fiscale_ok),
+        ),
     )
     ident.add(
         _icd_select("9907", endpoint_only=True),
-        rule("PEPPOL-COMMON-R046", WARNING, "An Italian tax code endpoint (scheme 9907) should have the layout of a codice fiscale.", _icd_check(codice_fiscale_ok)),
+        rule(
+            "PEPPOL-COMMON-R046",
+            WARNING,
+            "An Italian tax code endpoint (scheme 9907) should have the layout of a codice fiscale.",
+            _icd_check(codice_fiscale_ok),
+        ),
     )
     ident.add(
         _icd_select("0211"),
-        rule("PEPPOL-COMMON-R047", WARNING, "An Italian VAT number (scheme 0211) should be IT plus eleven digits with a valid check digit.", _icd_check(partita_iva_ok)),
+        rule(
+            "PEPPOL-COMMON-R047",
+            WARNING,
+            "An Italian VAT number (scheme 0211) should be IT plus eleven digits with a valid check digit.",
+            _icd_check(partita_iva_ok),
+        ),
     )
     ident.add(
         _icd_select("9906", endpoint_only=True),
-        rule("PEPPOL-COMMON-R048", WARNING, "An Italian VAT endpoint (scheme 9906) should be IT plus eleven digits with a valid check digit.", _icd_check(partita_iva_ok)),
+        rule(
+            "PEPPOL-COMMON-R048",
+            WARNING,
+            "An Italian VAT endpoint (scheme 9906) should be IT plus eleven digits with a valid check digit.",
+            _icd_check(partita_iva_ok),
+        ),
     )
     ident.add(
         _icd_select("0007"),
-        rule("PEPPOL-COMMON-R049", FATAL, "A Swedish organisation number (scheme 0007) must be ten digits with a valid check digit.", _icd_check(se_orgnr_ok)),
+        rule(
+            "PEPPOL-COMMON-R049",
+            FATAL,
+            "A Swedish organisation number (scheme 0007) must be ten digits with a valid check digit.",
+            _icd_check(se_orgnr_ok),
+        ),
     )
     ident.add(
         _icd_select("0151"),
-        rule("PEPPOL-COMMON-R050", FATAL, "An Australian Business Number (scheme 0151) must be eleven digits that pass the ABN checksum.", _icd_check(abn_ok)),
+        rule(
+            "PEPPOL-COMMON-R050",
+            FATAL,
+            "An Australian Business Number (scheme 0151) must be eleven digits that pass the ABN checksum.",
+            _icd_check(abn_ok),
+        ),
     )
     return [empty, ident.build()]
-

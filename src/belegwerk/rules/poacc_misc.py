@@ -12,8 +12,8 @@ from belegwerk.rules.poacc_common import (
     WARNING,
     PatternBuilder,
     Test,
-    customization_starts,
     common_patterns,
+    customization_starts,
     has,
     item_identified,
     num,
@@ -40,19 +40,67 @@ def despatch_pattern() -> Pattern:
     b = PatternBuilder("PEPPOL T16", {"ubl": UBL_DESPATCH_ADVICE})
     b.add(
         "/ubl:DespatchAdvice",
-        rule("PEPPOL-T16-R011", FATAL, f"The specification identifier must begin with {DESPATCH_ADVICE_SPEC}.", root_customization_starts(DESPATCH_ADVICE_SPEC)),
-        rule("PEPPOL-T16-R002", WARNING, "A despatch advice should refer to the order.", lambda n: has(n, "cac:OrderReference/cbc:ID")),
+        rule(
+            "PEPPOL-T16-R011",
+            FATAL,
+            f"The specification identifier must begin with {DESPATCH_ADVICE_SPEC}.",
+            root_customization_starts(DESPATCH_ADVICE_SPEC),
+        ),
+        rule(
+            "PEPPOL-T16-R002",
+            WARNING,
+            "A despatch advice should refer to the order.",
+            lambda n: has(n, "cac:OrderReference/cbc:ID"),
+        ),
     )
-    b.add("//cac:BuyerCustomerParty", rule("PEPPOL-T16-R008", FATAL, "The buyer needs a name or an identifier.", party_named_or_identified("cac:Party")))
-    b.add("//cac:SellerSupplierParty", rule("PEPPOL-T16-R009", FATAL, "The seller needs a name or an identifier.", party_named_or_identified("cac:Party")))
-    b.add("//cac:OriginatorCustomerParty", rule("PEPPOL-T16-R010", FATAL, "The originator needs a name or an identifier.", party_named_or_identified("cac:Party")))
+    b.add(
+        "//cac:BuyerCustomerParty",
+        rule(
+            "PEPPOL-T16-R008", FATAL, "The buyer needs a name or an identifier.", party_named_or_identified("cac:Party")
+        ),
+    )
+    b.add(
+        "//cac:SellerSupplierParty",
+        rule(
+            "PEPPOL-T16-R009",
+            FATAL,
+            "The seller needs a name or an identifier.",
+            party_named_or_identified("cac:Party"),
+        ),
+    )
+    b.add(
+        "//cac:OriginatorCustomerParty",
+        rule(
+            "PEPPOL-T16-R010",
+            FATAL,
+            "The originator needs a name or an identifier.",
+            party_named_or_identified("cac:Party"),
+        ),
+    )
     b.add(
         "//cac:DespatchLine",
-        rule("PEPPOL-T16-R003", FATAL, "A despatched item needs a seller's or a standard identifier.", item_identified("cac:Item")),
+        rule(
+            "PEPPOL-T16-R003",
+            FATAL,
+            "A despatched item needs a seller's or a standard identifier.",
+            item_identified("cac:Item"),
+        ),
         rule("PEPPOL-T16-R004", FATAL, "A despatched item needs a name.", lambda n: has(n, "cac:Item/cbc:Name")),
-        rule("PEPPOL-T16-R005", WARNING, "A despatch line should state the delivered quantity.", lambda n: has(n, "cbc:DeliveredQuantity")),
-        rule("PEPPOL-T16-R006", FATAL, "The delivered quantity is missing or negative.", lambda n: num(n, "cbc:DeliveredQuantity") >= 0),
-        rule("PEPPOL-T16-R007", WARNING, "An outstanding quantity should come with the reason.", _outstanding_explained),
+        rule(
+            "PEPPOL-T16-R005",
+            WARNING,
+            "A despatch line should state the delivered quantity.",
+            lambda n: has(n, "cbc:DeliveredQuantity"),
+        ),
+        rule(
+            "PEPPOL-T16-R006",
+            FATAL,
+            "The delivered quantity is missing or negative.",
+            lambda n: num(n, "cbc:DeliveredQuantity") >= 0,
+        ),
+        rule(
+            "PEPPOL-T16-R007", WARNING, "An outstanding quantity should come with the reason.", _outstanding_explained
+        ),
     )
     return b.build()
 
@@ -77,24 +125,57 @@ def invoice_response_pattern() -> Pattern:
     b = PatternBuilder("PEPPOL T111", {"ubl": UBL_APPLICATION_RESPONSE})
     b.add(
         f"//cac:Response[{_NEEDS_CLARIFICATION}]",
-        rule("PEPPOL-T111-R001", FATAL, "A response with status CA, UQ or RE needs a clarification code.", lambda n: has(n, "cac:Status/cbc:StatusReasonCode")),
+        rule(
+            "PEPPOL-T111-R001",
+            FATAL,
+            "A response with status CA, UQ or RE needs a clarification code.",
+            lambda n: has(n, "cac:Status/cbc:StatusReasonCode"),
+        ),
     )
     b.add(
         "//cac:Status[cbc:StatusReasonCode = 'OTH']",
-        rule("PEPPOL-T111-R002", WARNING, "The clarification code OTH should come with a clarification text.", lambda n: has(n, "cbc:StatusReason")),
+        rule(
+            "PEPPOL-T111-R002",
+            WARNING,
+            "The clarification code OTH should come with a clarification text.",
+            lambda n: has(n, "cbc:StatusReason"),
+        ),
     )
-    b.add("//cbc:CustomizationID", rule("PEPPOL-T111-R003", FATAL, f"The specification identifier must begin with {INVOICE_RESPONSE_SPEC}.", customization_starts(INVOICE_RESPONSE_SPEC)))
+    b.add(
+        "//cbc:CustomizationID",
+        rule(
+            "PEPPOL-T111-R003",
+            FATAL,
+            f"The specification identifier must begin with {INVOICE_RESPONSE_SPEC}.",
+            customization_starts(INVOICE_RESPONSE_SPEC),
+        ),
+    )
     b.add(
         "//cac:Status[cbc:StatusReasonCode = 'PPD']",
-        rule("PEPPOL-T111-R004", FATAL, "The clarification code PPD (partial payment) needs a clarification text.", lambda n: has(n, "cbc:StatusReason")),
+        rule(
+            "PEPPOL-T111-R004",
+            FATAL,
+            "The clarification code PPD (partial payment) needs a clarification text.",
+            lambda n: has(n, "cbc:StatusReason"),
+        ),
     )
     b.add(
         "//cac:Status/cbc:StatusReasonCode[@listID = 'OPStatusAction']",
-        rule("PEPPOL-T111-R006", FATAL, "The clarification code is not in the OPStatusAction list its listID names.", _status_code_in(OP_STATUS_ACTION)),
+        rule(
+            "PEPPOL-T111-R006",
+            FATAL,
+            "The clarification code is not in the OPStatusAction list its listID names.",
+            _status_code_in(OP_STATUS_ACTION),
+        ),
     )
     b.add(
         "//cac:Status/cbc:StatusReasonCode[@listID = 'OPStatusReason']",
-        rule("PEPPOL-T111-R007", FATAL, "The clarification code is not in the OPStatusReason list its listID names.", _status_code_in(OP_STATUS_REASON)),
+        rule(
+            "PEPPOL-T111-R007",
+            FATAL,
+            "The clarification code is not in the OPStatusReason list its listID names.",
+            _status_code_in(OP_STATUS_REASON),
+        ),
     )
     return b.build()
 
@@ -102,9 +183,33 @@ def invoice_response_pattern() -> Pattern:
 def order_cancellation_pattern() -> Pattern:
     """The transaction pattern of the Order Cancellation (T115)."""
     b = PatternBuilder("PEPPOL T115", {"ubl": UBL_ORDER_CANCELLATION})
-    b.add("//cbc:ProfileID", rule("PEPPOL-T115-R031", FATAL, "An order cancellation uses the advanced ordering profile.", profile_in(ADVANCED_ORDERING)))
-    b.add("//cbc:CustomizationID", rule("PEPPOL-T115-R034", FATAL, f"The specification identifier must begin with {ORDER_CANCELLATION_SPEC}.", customization_starts(ORDER_CANCELLATION_SPEC)))
-    b.add("//cac:BuyerCustomerParty/cac:Party", rule("PEPPOL-T115-R001", FATAL, "The buyer needs a registration name or an identifier.", party_legal_or_identified))
+    b.add(
+        "//cbc:ProfileID",
+        rule(
+            "PEPPOL-T115-R031",
+            FATAL,
+            "An order cancellation uses the advanced ordering profile.",
+            profile_in(ADVANCED_ORDERING),
+        ),
+    )
+    b.add(
+        "//cbc:CustomizationID",
+        rule(
+            "PEPPOL-T115-R034",
+            FATAL,
+            f"The specification identifier must begin with {ORDER_CANCELLATION_SPEC}.",
+            customization_starts(ORDER_CANCELLATION_SPEC),
+        ),
+    )
+    b.add(
+        "//cac:BuyerCustomerParty/cac:Party",
+        rule(
+            "PEPPOL-T115-R001",
+            FATAL,
+            "The buyer needs a registration name or an identifier.",
+            party_legal_or_identified,
+        ),
+    )
     return b.build()
 
 

@@ -267,63 +267,154 @@ def order_pattern(kind: OrderKind) -> Pattern:
     t = kind.tid
     doc = "order" if t == "T01" else "order change"
     b = PatternBuilder(f"PEPPOL {t}", {"ubl": kind.namespace})
-    b.add("//cbc:ProfileID", rule(f"PEPPOL-{t}-R031", FATAL, f"The {doc} uses a profile that does not carry this transaction.", profile_in(*kind.profiles)))
+    b.add(
+        "//cbc:ProfileID",
+        rule(
+            f"PEPPOL-{t}-R031",
+            FATAL,
+            f"The {doc} uses a profile that does not carry this transaction.",
+            profile_in(*kind.profiles),
+        ),
+    )
     if not kind.customization_on_root:
-        b.add("//cbc:CustomizationID", rule(f"PEPPOL-{t}-R034", FATAL, f"The specification identifier must begin with {kind.customization}.", customization_starts(kind.customization)))
+        b.add(
+            "//cbc:CustomizationID",
+            rule(
+                f"PEPPOL-{t}-R034",
+                FATAL,
+                f"The specification identifier must begin with {kind.customization}.",
+                customization_starts(kind.customization),
+            ),
+        )
     b.add(
         "//cbc:Amount | //cbc:TaxAmount | //cbc:LineExtensionAmount | //cbc:PriceAmount | //cbc:BaseAmount"
         " | //cac:AnticipatedMonetaryTotal/cbc:*",
-        rule(f"PEPPOL-{t}-R003", FATAL, "An amount is in a currency other than the document currency.", same_currency(document_currency)),
+        rule(
+            f"PEPPOL-{t}-R003",
+            FATAL,
+            "An amount is in a currency other than the document currency.",
+            same_currency(document_currency),
+        ),
         rule(f"PEPPOL-{t}-R028", FATAL, "An amount other than a unit price has more than two decimals.", decimals_ok),
     )
-    root_rules = [rule(f"PEPPOL-{t}-R002", WARNING, f"The {doc} should state the end date of its validity period.", _has_validity_end)]
+    root_rules = [
+        rule(
+            f"PEPPOL-{t}-R002",
+            WARNING,
+            f"The {doc} should state the end date of its validity period.",
+            _has_validity_end,
+        )
+    ]
     if kind.customization_on_root:
-        root_rules.append(rule(f"PEPPOL-{t}-R034", FATAL, f"The specification identifier must begin with {kind.customization}.", root_customization_starts(kind.customization)))
+        root_rules.append(
+            rule(
+                f"PEPPOL-{t}-R034",
+                FATAL,
+                f"The specification identifier must begin with {kind.customization}.",
+                root_customization_starts(kind.customization),
+            )
+        )
     b.add(f"/ubl:{kind.root}", *root_rules)
-    b.add("//cac:OriginatorCustomerParty", rule(f"PEPPOL-{t}-R014", FATAL, "The originator party needs a name or an identifier.", party_named_or_identified("cac:Party")))
-    b.add("//cac:PartyTaxScheme[cac:TaxScheme/cbc:ID = 'VAT']", rule(f"PEPPOL-{t}-R026", FATAL, "A VAT identifier must begin with an ISO 3166-1 alpha-2 country code (EL for Greece).", vat_prefix_known))
+    b.add(
+        "//cac:OriginatorCustomerParty",
+        rule(
+            f"PEPPOL-{t}-R014",
+            FATAL,
+            "The originator party needs a name or an identifier.",
+            party_named_or_identified("cac:Party"),
+        ),
+    )
+    b.add(
+        "//cac:PartyTaxScheme[cac:TaxScheme/cbc:ID = 'VAT']",
+        rule(
+            f"PEPPOL-{t}-R026",
+            FATAL,
+            "A VAT identifier must begin with an ISO 3166-1 alpha-2 country code (EL for Greece).",
+            vat_prefix_known,
+        ),
+    )
     b.add(
         "//cac:AnticipatedMonetaryTotal",
         rule(f"PEPPOL-{t}-R006", FATAL, "The expected amount for payment is missing or negative.", _r006),
         rule(f"PEPPOL-{t}-R007", FATAL, "The expected sum of line amounts is missing or negative.", _r007),
-        rule(f"PEPPOL-{t}-R008", FATAL, "The expected sum of line amounts differs from the sum of the line net amounts.", _r008),
-        rule(f"PEPPOL-{t}-R009", FATAL, "The allowance total differs from the sum of the document-level allowances.", _r009),
+        rule(
+            f"PEPPOL-{t}-R008",
+            FATAL,
+            "The expected sum of line amounts differs from the sum of the line net amounts.",
+            _r008,
+        ),
+        rule(
+            f"PEPPOL-{t}-R009",
+            FATAL,
+            "The allowance total differs from the sum of the document-level allowances.",
+            _r009,
+        ),
         rule(f"PEPPOL-{t}-R010", FATAL, "The charge total differs from the sum of the document-level charges.", _r010),
-        rule(f"PEPPOL-{t}-R011", FATAL, "The amount without tax is not line total minus allowances plus charges.", _r011),
-        rule(f"PEPPOL-{t}-R016", FATAL, "The amount for payment is not amount with tax minus prepaid plus rounding.", _r016),
+        rule(
+            f"PEPPOL-{t}-R011", FATAL, "The amount without tax is not line total minus allowances plus charges.", _r011
+        ),
+        rule(
+            f"PEPPOL-{t}-R016",
+            FATAL,
+            "The amount for payment is not amount with tax minus prepaid plus rounding.",
+            _r016,
+        ),
         rule(f"PEPPOL-{t}-R017", FATAL, "The amount with tax is not the amount without tax plus the tax total.", _r017),
     )
     r = kind.root
+    percent_only = "cbc:MultiplierFactorNumeric and not(cbc:BaseAmount)"
+    base_only = "not(cbc:MultiplierFactorNumeric) and cbc:BaseAmount"
+    line_acs = f"/ubl:{r}/cac:OrderLine/cac:LineItem/cac:AllowanceCharge"
     b.add(
-        f"//cac:AllowanceCharge[cbc:MultiplierFactorNumeric and not(cbc:BaseAmount)]"
-        f" | /ubl:{r}/cac:OrderLine/cac:LineItem/cac:AllowanceCharge[cbc:MultiplierFactorNumeric and not(cbc:BaseAmount)]",
+        f"//cac:AllowanceCharge[{percent_only}] | {line_acs}[{percent_only}]",
         rule(f"PEPPOL-{t}-R020", FATAL, "An allowance or charge with a percentage needs its base amount.", never),
     )
     b.add(
-        f"/ubl:{r}/cac:AllowanceCharge[not(cbc:MultiplierFactorNumeric) and cbc:BaseAmount]"
-        f" | /ubl:{r}/cac:OrderLine/cac:LineItem/cac:AllowanceCharge[not(cbc:MultiplierFactorNumeric) and cbc:BaseAmount]",
+        f"/ubl:{r}/cac:AllowanceCharge[{base_only}] | {line_acs}[{base_only}]",
         rule(f"PEPPOL-{t}-R021", FATAL, "An allowance or charge with a base amount needs its percentage.", never),
     )
     b.add(
         f"/ubl:{r}/cac:AllowanceCharge | /ubl:{r}/cac:OrderLine/cac:LineItem/cac:AllowanceCharge",
-        rule(f"PEPPOL-{t}-R022", FATAL, "The allowance or charge amount is not base amount times percentage / 100 (tolerance 0.02).", _r022),
+        rule(
+            f"PEPPOL-{t}-R022",
+            FATAL,
+            "The allowance or charge amount is not base amount times percentage / 100 (tolerance 0.02).",
+            _r022,
+        ),
         rule(f"PEPPOL-{t}-R023", FATAL, "An allowance or charge needs a reason text or a reason code.", _reason_given),
         rule(f"PEPPOL-{t}-R032", FATAL, "An allowance or charge amount is missing or negative.", _amount_not_negative),
     )
     b.add(
         "//cac:TaxCategory | //cac:ClassifiedTaxCategory",
-        rule(f"PEPPOL-{t}-R029", FATAL, "A tax category needs a rate unless it is O (not subject to VAT).", tax_rate_given),
+        rule(
+            f"PEPPOL-{t}-R029",
+            FATAL,
+            "A tax category needs a rate unless it is O (not subject to VAT).",
+            tax_rate_given,
+        ),
         rule(f"PEPPOL-{t}-R030", FATAL, "The standard rate (S) must be greater than zero.", standard_rate_positive),
     )
     b.add(
         "//cac:OrderLine/cac:LineItem",
-        rule(f"PEPPOL-{t}-R024", FATAL, "The line net amount is not quantity * (price / base quantity) + charges - allowances (tolerance 0.02).", _r024),
+        rule(
+            f"PEPPOL-{t}-R024",
+            FATAL,
+            "The line net amount is not quantity * (price / base quantity) + charges - allowances (tolerance 0.02).",
+            _r024,
+        ),
         rule(f"PEPPOL-{t}-R025", FATAL, "The price base quantity must be greater than zero.", _r025),
-        rule(f"PEPPOL-{t}-R001", FATAL, "The line identifier is missing or not unique in the document.", line_id_unique),
+        rule(
+            f"PEPPOL-{t}-R001", FATAL, "The line identifier is missing or not unique in the document.", line_id_unique
+        ),
         rule(f"PEPPOL-{t}-R004", FATAL, "The ordered quantity is missing or negative.", _quantity_not_negative),
-        rule(f"PEPPOL-{t}-R013", WARNING, "A line should state the ordered quantity.", lambda n: has(n, "cbc:Quantity")),
+        rule(
+            f"PEPPOL-{t}-R013", WARNING, "A line should state the ordered quantity.", lambda n: has(n, "cbc:Quantity")
+        ),
     )
-    b.add("//cac:Price/cac:AllowanceCharge", rule(f"PEPPOL-{t}-R019", FATAL, "The net price is not the gross price minus the price discount.", _r019))
+    b.add(
+        "//cac:Price/cac:AllowanceCharge",
+        rule(f"PEPPOL-{t}-R019", FATAL, "The net price is not the gross price minus the price discount.", _r019),
+    )
     b.add(
         "//cac:Price",
         rule(f"PEPPOL-{t}-R005", FATAL, "The net price is missing or negative.", _price_not_negative),
@@ -332,7 +423,12 @@ def order_pattern(kind: OrderKind) -> Pattern:
     )
     b.add(
         "//cac:AllowanceCharge[cbc:ChargeIndicator = 'false']/cbc:AllowanceChargeReasonCode",
-        rule(f"PEPPOL-{t}-CL001", FATAL, "The allowance reason code is not in the Peppol subset of UNCL 5189.", reason_code_in(UNCL5189)),
+        rule(
+            f"PEPPOL-{t}-CL001",
+            FATAL,
+            "The allowance reason code is not in the Peppol subset of UNCL 5189.",
+            reason_code_in(UNCL5189),
+        ),
     )
     b.add(
         "//cac:AllowanceCharge[cbc:ChargeIndicator = 'true']/cbc:AllowanceChargeReasonCode",
@@ -367,4 +463,3 @@ ORDER_CHANGE = OrderKind(
 def order_ruleset(kind: OrderKind) -> RuleSet:
     """Common patterns plus the transaction pattern."""
     return RuleSet(f"Peppol BIS POACC {kind.tid}", [*common_patterns(), order_pattern(kind)])
-
