@@ -94,10 +94,7 @@ def _fatal(findings: list[Finding]) -> list[str]:
 def test_poacc_examples_have_no_fatal_finding(path: Path) -> None:
     root = parse_xml(path.read_bytes())
     ruleset = ruleset_for(root)
-    if ruleset is None:
-        # Message Level Response and Catalogue Response carry no POACC business rules here.
-        assert transaction_of(root) is None
-        return
+    assert ruleset is not None, f"{path.name}: no POACC rule set chosen"
     assert _fatal(ruleset.evaluate(root)) == []
 
 
@@ -119,7 +116,9 @@ def test_ruleset_for_picks_transaction_by_customization() -> None:
     assert ruleset_for(doc("Catalogue", catalogue, f"{trns}catalogue:3")) is RULESETS["T19"]
     assert ruleset_for(doc("Catalogue", catalogue, f"{trns}punch_out:3")) is RULESETS["T77"]
     assert ruleset_for(doc("ApplicationResponse", application, f"{trns}invoice_response:3")) is RULESETS["T111"]
-    assert ruleset_for(doc("ApplicationResponse", application, f"{trns}mlr:3")) is None
+    assert ruleset_for(doc("ApplicationResponse", application, f"{trns}mlr:3")) is RULESETS["T71"]
+    assert ruleset_for(doc("ApplicationResponse", application, f"{trns}catalogue_response:3")) is RULESETS["T58"]
+    assert ruleset_for(doc("ApplicationResponse", application, "urn:example:other")) is None
     assert (
         ruleset_for(etree.fromstring("<Invoice xmlns='urn:oasis:names:specification:ubl:schema:xsd:Invoice-2'/>"))
         is None

@@ -12,7 +12,13 @@ from __future__ import annotations
 from belegwerk.rules.engine import Element, RuleSet
 from belegwerk.rules.functions import normalize_space
 from belegwerk.rules.poacc_catalogue import catalogue_ruleset, punch_out_ruleset
-from belegwerk.rules.poacc_misc import despatch_advice_ruleset, invoice_response_ruleset, order_cancellation_ruleset
+from belegwerk.rules.poacc_misc import (
+    catalogue_response_ruleset,
+    despatch_advice_ruleset,
+    invoice_response_ruleset,
+    message_level_response_ruleset,
+    order_cancellation_ruleset,
+)
 from belegwerk.rules.poacc_order import ORDER, ORDER_CHANGE, order_ruleset
 from belegwerk.rules.poacc_response import (
     order_agreement_ruleset,
@@ -25,6 +31,8 @@ RULESETS: dict[str, RuleSet] = {
     "T01": order_ruleset(ORDER),
     "T16": despatch_advice_ruleset(),
     "T19": catalogue_ruleset(),
+    "T58": catalogue_response_ruleset(),
+    "T71": message_level_response_ruleset(),
     "T76": order_response_ruleset(),
     "T77": punch_out_ruleset(),
     "T110": order_agreement_ruleset(),
@@ -55,8 +63,9 @@ def transaction_of(root: Element) -> str | None:
 
     ``OrderResponse`` carries three transactions (Order Response, Order Response Advanced, Order
     Agreement), ``Catalogue`` two (Catalogue, Punch Out) and ``ApplicationResponse`` several
-    (of which only the Invoice Response has rules here); the CustomizationID tells them apart.
-    Without one, the plain transaction of the root is assumed.
+    (Invoice Response, Catalogue Response, Message Level Response); the CustomizationID tells
+    them apart. Without one, the plain transaction of the root is assumed (for an
+    ApplicationResponse, the Invoice Response); an unknown one yields None.
     """
     tag = root.tag if isinstance(root.tag, str) else ""
     if tag in _BY_ROOT:
@@ -73,6 +82,10 @@ def transaction_of(root: Element) -> str | None:
     if tag == f"{{{ns.UBL_APPLICATION_RESPONSE}}}ApplicationResponse":
         if not spec or spec.startswith(f"{_TRNS}invoice_response:"):
             return "T111"
+        if spec.startswith(f"{_TRNS}catalogue_response:"):
+            return "T58"
+        if spec.startswith(f"{_TRNS}mlr:"):
+            return "T71"
         return None
     return None
 

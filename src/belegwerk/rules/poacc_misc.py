@@ -1,5 +1,6 @@
-"""POACC rules of the Despatch Advice (T16), the Invoice Response (T111) and the Order
-Cancellation (T115) — the transactions with only a handful of rules each."""
+"""POACC rules of the Despatch Advice (T16), the Invoice Response (T111), the Order
+Cancellation (T115), the Catalogue Response (T58) and the Message Level Response (T71) — the
+transactions with only a handful of rules each."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ DESPATCH_ADVICE_SPEC = "urn:fdc:peppol.eu:poacc:trns:despatch_advice:3"
 INVOICE_RESPONSE_SPEC = "urn:fdc:peppol.eu:poacc:trns:invoice_response:3"
 ORDER_CANCELLATION_SPEC = "urn:fdc:peppol.eu:poacc:trns:order_cancellation:3"
 ADVANCED_ORDERING = "urn:fdc:peppol.eu:poacc:bis:advanced_ordering:3"
+CATALOGUE_RESPONSE_SPEC = "urn:fdc:peppol.eu:poacc:trns:catalogue_response:3"
+MLR_SPEC = "urn:fdc:peppol.eu:poacc:trns:mlr:3"
 
 
 def _outstanding_explained(node: Element) -> bool:
@@ -211,6 +214,32 @@ def order_cancellation_pattern() -> Pattern:
         ),
     )
     return b.build()
+
+
+def specification_only_pattern(tid: str, spec: str) -> Pattern:
+    """The pattern of a response whose only own rule is its specification identifier (the
+    Catalogue Response T58 and the Message Level Response T71)."""
+    b = PatternBuilder(f"PEPPOL {tid}", {"ubl": UBL_APPLICATION_RESPONSE})
+    b.add(
+        "/ubl:ApplicationResponse",
+        rule(
+            f"PEPPOL-{tid}-R001",
+            FATAL,
+            f"The specification identifier must begin with {spec}.",
+            root_customization_starts(spec),
+        ),
+    )
+    return b.build()
+
+
+def catalogue_response_ruleset() -> RuleSet:
+    return RuleSet(
+        "Peppol BIS POACC T58", [*common_patterns(), specification_only_pattern("T58", CATALOGUE_RESPONSE_SPEC)]
+    )
+
+
+def message_level_response_ruleset() -> RuleSet:
+    return RuleSet("Peppol BIS POACC T71", [*common_patterns(), specification_only_pattern("T71", MLR_SPEC)])
 
 
 def despatch_advice_ruleset() -> RuleSet:
