@@ -32,6 +32,8 @@ from belegwerk.rules.poacc_common import (
     line_id_unique,
     never,
     num,
+    one_of,
+    order_lines,
     party_named_or_identified,
     profile_in,
     reason_code_in,
@@ -287,8 +289,15 @@ def order_pattern(kind: OrderKind) -> Pattern:
             ),
         )
     b.add(
-        "//cbc:Amount | //cbc:TaxAmount | //cbc:LineExtensionAmount | //cbc:PriceAmount | //cbc:BaseAmount"
-        " | //cac:AnticipatedMonetaryTotal/cbc:*",
+        one_of(
+            "cbc",
+            "Amount",
+            "TaxAmount",
+            "LineExtensionAmount",
+            "PriceAmount",
+            "BaseAmount",
+            extra="parent::cac:AnticipatedMonetaryTotal",
+        ),
         rule(
             f"PEPPOL-{t}-R003",
             FATAL,
@@ -385,7 +394,7 @@ def order_pattern(kind: OrderKind) -> Pattern:
         rule(f"PEPPOL-{t}-R032", FATAL, "An allowance or charge amount is missing or negative.", _amount_not_negative),
     )
     b.add(
-        "//cac:TaxCategory | //cac:ClassifiedTaxCategory",
+        one_of("cac", "TaxCategory", "ClassifiedTaxCategory"),
         rule(
             f"PEPPOL-{t}-R029",
             FATAL,
@@ -395,7 +404,7 @@ def order_pattern(kind: OrderKind) -> Pattern:
         rule(f"PEPPOL-{t}-R030", FATAL, "The standard rate (S) must be greater than zero.", standard_rate_positive),
     )
     b.add(
-        "//cac:OrderLine/cac:LineItem",
+        order_lines(),
         rule(
             f"PEPPOL-{t}-R024",
             FATAL,

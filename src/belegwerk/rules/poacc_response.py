@@ -34,6 +34,8 @@ from belegwerk.rules.poacc_common import (
     line_id_unique,
     never,
     num,
+    one_of,
+    order_lines,
     party_legal_or_identified,
     reason_code_in,
     root_of,
@@ -116,11 +118,13 @@ def response_pattern(tid: str, spec: str) -> Pattern:
         ),
     )
     b.add(
-        "//cac:PromisedDeliveryPeriod | //cac:OrderLine/cac:LineItem/cac:PromisedDeliveryPeriod",
+        # The official context adds ``cac:OrderLine/cac:LineItem/cac:PromisedDeliveryPeriod``,
+        # which the first alternative already selects.
+        "//cac:PromisedDeliveryPeriod",
         rule(f"PEPPOL-{tid}-R004", FATAL, "The promised delivery period ends before it starts.", dates_ordered),
     )
     b.add(
-        "//cac:OrderLine/cac:LineItem",
+        order_lines(),
         rule(
             f"PEPPOL-{tid}-R003", FATAL, "The line identifier is missing or not unique in the document.", line_id_unique
         ),
@@ -339,8 +343,16 @@ def agreement_pattern() -> Pattern:
         rule("PEPPOL-T110-R002", FATAL, "An item needs a seller's or a standard identifier.", item_identified("")),
     )
     b.add(
-        "//cbc:Amount | //cbc:TaxAmount | //cbc:TaxableAmount | //cbc:LineExtensionAmount | //cbc:PriceAmount"
-        " | //cbc:BaseAmount | //cac:LegalMonetaryTotal/cbc:*",
+        one_of(
+            "cbc",
+            "Amount",
+            "TaxAmount",
+            "TaxableAmount",
+            "LineExtensionAmount",
+            "PriceAmount",
+            "BaseAmount",
+            extra="parent::cac:LegalMonetaryTotal",
+        ),
         rule(
             "PEPPOL-T110-R004",
             FATAL,
