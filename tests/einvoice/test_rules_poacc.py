@@ -119,6 +119,9 @@ def test_ruleset_for_picks_transaction_by_customization() -> None:
     assert ruleset_for(doc("ApplicationResponse", application, f"{trns}mlr:3")) is RULESETS["T71"]
     assert ruleset_for(doc("ApplicationResponse", application, f"{trns}catalogue_response:3")) is RULESETS["T58"]
     assert ruleset_for(doc("ApplicationResponse", application, "urn:example:other")) is None
+    order = "urn:oasis:names:specification:ubl:schema:xsd:Order-2"
+    assert ruleset_for(doc("Order", order, f"{trns}order:3")) is RULESETS["T01"]
+    assert ruleset_for(doc("Order", order, "urn:www.cenbii.eu:transaction:biitrns001:ver2.0")) is None
     assert (
         ruleset_for(etree.fromstring("<Invoice xmlns='urn:oasis:names:specification:ubl:schema:xsd:Invoice-2'/>"))
         is None

@@ -55,7 +55,11 @@ def test_swedish_orgnr_agrees_with_luhn(value: str) -> None:
 
 @given(st.text(alphabet="0123456789", min_size=11, max_size=11))
 def test_abn_agrees_with_stdnum(value: str) -> None:
-    assert abn_ok(value) == abn.is_valid(value)
+    # stdnum also refuses a leading zero; the Peppol rule only computes the checksum.
+    if value[0] != "0":
+        assert abn_ok(value) == abn.is_valid(value)
+    elif abn.is_valid(value):
+        assert abn_ok(value)
 
 
 @given(st.text(alphabet="0123456789", min_size=11, max_size=11))

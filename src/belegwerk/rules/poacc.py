@@ -50,7 +50,8 @@ _BY_ROOT: dict[str, str] = {
     f"{{{ns.UBL_DESPATCH_ADVICE}}}DespatchAdvice": "T16",
 }
 
-_TRNS = "urn:fdc:peppol.eu:poacc:trns:"
+_POACC = "urn:fdc:peppol.eu:poacc:"
+_TRNS = f"{_POACC}trns:"
 
 
 def _customization(root: Element) -> str:
@@ -65,12 +66,16 @@ def transaction_of(root: Element) -> str | None:
     Agreement), ``Catalogue`` two (Catalogue, Punch Out) and ``ApplicationResponse`` several
     (Invoice Response, Catalogue Response, Message Level Response); the CustomizationID tells
     them apart. Without one, the plain transaction of the root is assumed (for an
-    ApplicationResponse, the Invoice Response); an unknown one yields None.
+    ApplicationResponse, the Invoice Response). A CustomizationID outside the POACC namespace
+    (``urn:fdc:peppol.eu:poacc:``, e.g. a national or BIS 2 order) means the document is not a
+    Peppol post-award document, and None is returned; so does an unknown ApplicationResponse.
     """
     tag = root.tag if isinstance(root.tag, str) else ""
+    spec = _customization(root)
+    if spec and not spec.startswith(_POACC):
+        return None
     if tag in _BY_ROOT:
         return _BY_ROOT[tag]
-    spec = _customization(root)
     if tag == f"{{{ns.UBL_ORDER_RESPONSE}}}OrderResponse":
         if spec.startswith(f"{_TRNS}order_response_advanced:"):
             return "T116"
