@@ -148,3 +148,28 @@ def test_punch_out_service_indicator_must_be_boolean(corpus: Path) -> None:
     etree.SubElement(prop, f"{{{NSMAP['cbc']}}}Name").text = "ServiceIndicator"
     etree.SubElement(prop, f"{{{NSMAP['cbc']}}}Value").text = "yes"
     assert "PEPPOL-T77-R007" in _fired(root)
+
+
+@pytest.mark.parametrize(
+    ("example", "rule_id"),
+    [
+        ("Order_Example.xml", "PEPPOL-T01-R034"),
+        ("OrderChange_Example.xml", "PEPPOL-T114-R034"),
+        ("OrderCancellation_Example.xml", "PEPPOL-T115-R034"),
+        ("OrderResponse_Example.xml", "PEPPOL-T76-R006"),
+        ("OrderResponseAdvanced_Example.xml", "PEPPOL-T116-R006"),
+        ("DespatchAdvice_Example.xml", "PEPPOL-T16-R011"),
+        ("InvoiceResponse_Example.xml", "PEPPOL-T111-R003"),
+        ("MessageLevelResponse_Example.xml", "PEPPOL-T71-R001"),
+        ("CatalogueResponse_Example.xml", "PEPPOL-T58-R001"),
+    ],
+)
+def test_specification_identifier_version_is_checked(corpus: Path, example: str, rule_id: str) -> None:
+    root = _example(corpus, example)
+    spec = root.find("cbc:CustomizationID", NSMAP)
+    assert spec is not None and spec.text
+    tid = rule_id.split("-")[1]
+    assert _fired(root) == set()
+    spec.text = spec.text.replace(":3", ":2")
+    findings = [f.rule_id for f in RULESETS[tid].evaluate(root)]
+    assert rule_id in findings
