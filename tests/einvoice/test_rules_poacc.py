@@ -20,7 +20,7 @@ _CONFIG = re.compile(r"^peppolbis-(t\d+)-base-3\.0$")
 
 
 def _corpus() -> Path | None:
-    from conftest import corpus_dir
+    from support import corpus_dir
 
     base = corpus_dir()
     return None if base is None else base / POACC
