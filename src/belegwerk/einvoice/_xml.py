@@ -9,8 +9,11 @@ output never contains empty elements that the schemas would reject.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from decimal import Decimal
+from typing import Any, Final
 
 from lxml import etree
 
@@ -35,12 +38,57 @@ def path(spec: str) -> Path:
     return tuple(clark(step) for step in spec.split("/"))
 
 
+_ChildMap = dict[Any, list[etree._Element]]
+_CHILD_MAPS: ContextVar[dict[etree._Element, _ChildMap] | None] = ContextVar("_CHILD_MAPS", default=None)
+_NONE: Final[list[etree._Element]] = []
+
+
+@contextmanager
+def child_index() -> Iterator[None]:
+    """Within this block, index each element's children by tag on first look.
+
+    A reader asks the same element for many different children; one pass over the children
+    that builds a tag → elements map makes every further look-up a dict access.
+    """
+    token = _CHILD_MAPS.set({})
+    try:
+        yield
+    finally:
+        _CHILD_MAPS.reset(token)
+
+
+def _index(node: etree._Element, maps: dict[etree._Element, _ChildMap] | None) -> _ChildMap:
+    index: _ChildMap = {}
+    for child in node:
+        found = index.get(child.tag)
+        if found is None:
+            index[child.tag] = [child]
+        else:
+            found.append(child)
+    if maps is not None:
+        maps[node] = index
+    return index
+
+
+def _children(node: etree._Element, tag: str) -> list[etree._Element]:
+    maps = _CHILD_MAPS.get()
+    index = maps.get(node) if maps is not None else None
+    if index is None:
+        index = _index(node, maps)
+    return index.get(tag, _NONE)
+
+
 def first(node: etree._Element | None, steps: Path) -> etree._Element | None:
     """The first element reached by following ``steps`` (first match at every step)."""
+    maps = _CHILD_MAPS.get()
     for step in steps:
         if node is None:
             return None
-        node = next(node.iterchildren(step), None)
+        index = maps.get(node) if maps is not None else None
+        if index is None:
+            index = _index(node, maps)
+        children = index.get(step)
+        node = children[0] if children else None
     return node
 
 
@@ -49,9 +97,9 @@ def every(node: etree._Element | None, steps: Path) -> Iterator[etree._Element]:
     if node is None:
         return
     if len(steps) == 1:
-        yield from node.iterchildren(steps[0])
+        yield from _children(node, steps[0])
         return
-    for child in node.iterchildren(steps[0]):
+    for child in _children(node, steps[0]):
         yield from every(child, steps[1:])
 
 

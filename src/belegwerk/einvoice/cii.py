@@ -48,6 +48,7 @@ from belegwerk.domain.invoice import (
 from belegwerk.einvoice._xml import (
     InvoiceReadError,
     attr,
+    child_index,
     compact,
     compact_date,
     dec,
@@ -576,6 +577,11 @@ def read_cii(data: bytes | etree._Element) -> InvoiceData:
     root = parse_xml(data) if isinstance(data, bytes | bytearray) else data
     if root.tag != ROOT_TAG:
         raise InvoiceReadError(f"not a CII CrossIndustryInvoice: root element is {root.tag}")
+    with child_index():
+        return _read_root(root)
+
+
+def _read_root(root: etree._Element) -> InvoiceData:
     document = first(root, DOCUMENT)
     transaction = first(root, TRANSACTION)
     agreement = first(transaction, AGREEMENT)

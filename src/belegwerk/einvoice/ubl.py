@@ -46,6 +46,7 @@ from belegwerk.domain.invoice import (
 from belegwerk.einvoice._xml import (
     InvoiceReadError,
     attr,
+    child_index,
     dec,
     decimal_at,
     every,
@@ -587,7 +588,8 @@ def read_ubl(data: bytes | etree._Element) -> InvoiceData:
         credit_note = True
     else:
         raise InvoiceReadError(f"not a UBL Invoice or CreditNote: root element is {root.tag}")
-    return _read_root(root, credit_note)
+    with child_index():
+        return _read_root(root, credit_note)
 
 
 def _read_root(root: etree._Element, credit_note: bool) -> InvoiceData:
