@@ -1,0 +1,132 @@
+"""EN 16931 code list rules for UBL (BR-CL-*).
+
+Membership follows the official test idiom: the value is whitespace-normalised, must not contain
+a space, and must be one of the list's codes. The lists themselves come from
+:func:`belegwerk.rules.codelists.rule_codelist`, generated from the official pack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from belegwerk.rules.codelists import rule_codelist
+from belegwerk.rules.engine import Context, Element, Pattern
+from belegwerk.rules.en16931_ubl_model import ALLOWANCE, CHARGE
+from belegwerk.rules.en16931_ubl_support import CBC, rule
+from belegwerk.rules.functions import normalize_space
+
+PACK = "en16931-ubl"
+
+
+def _codes(rule_id: str, index: int = 0) -> frozenset[str]:
+    return rule_codelist(PACK, rule_id, index)
+
+
+def _member(value: str | None, codes: frozenset[str]) -> bool:
+    v = normalize_space(value)
+    return v != "" and " " not in v and v in codes
+
+
+def _text_in(rule_id: str) -> Callable[[Element], bool]:
+    codes = _codes(rule_id)
+    return lambda n: _member("".join(n.itertext()), codes)
+
+
+def _attr_in(rule_id: str, attr: str) -> Callable[[Element], bool]:
+    codes = _codes(rule_id)
+    return lambda n: _member(n.get(attr), codes)
+
+
+_INVOICE_TYPES = _codes("BR-CL-01", 0)
+_CREDIT_TYPES = _codes("BR-CL-01", 1)
+if "380" not in _INVOICE_TYPES:  # keep the two lists the right way round whatever the extraction order
+    _INVOICE_TYPES, _CREDIT_TYPES = _CREDIT_TYPES, _INVOICE_TYPES
+
+
+def _type_code(n: Element) -> bool:
+    value = "".join(n.itertext())
+    if n.tag == f"{CBC}InvoiceTypeCode":
+        return _member(value, _INVOICE_TYPES)
+    return _member(value, _CREDIT_TYPES)
+
+
+_ICD = _codes("BR-CL-10")
+
+
+def _party_identifier_scheme(n: Element) -> bool:
+    scheme = n.get("schemeID")
+    if _member(scheme, _ICD):
+        return True
+    if normalize_space(scheme) != "SEPA":
+        return False
+    return any(a.tag in (f"{{{_CAC}}}AccountingSupplierParty", f"{{{_CAC}}}PayeeParty") for a in n.iterancestors())
+
+
+_CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+_MIME_CODES = frozenset(
+    {
+        "application/pdf",
+        "image/png",
+        "image/jpeg",
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.oasis.opendocument.spreadsheet",
+    }
+)
+
+_AMOUNTS = (
+    "Amount BaseAmount PriceAmount TaxAmount TaxableAmount LineExtensionAmount TaxExclusiveAmount "
+    "TaxInclusiveAmount AllowanceTotalAmount ChargeTotalAmount PrepaidAmount PayableRoundingAmount PayableAmount"
+).split()
+
+PATTERN = Pattern(
+    [
+        Context("//cbc:InvoiceTypeCode | //cbc:CreditNoteTypeCode",
+                [rule("BR-CL-01", "The document type code must be from UNTDID 1001 (invoice or credit note subset).", _type_code)]),
+        Context(" | ".join(f"//cbc:{a}" for a in _AMOUNTS),
+                [rule("BR-CL-03", "The currency of an amount must be an ISO 4217 code.", _attr_in("BR-CL-03", "currencyID"))]),
+        Context("//cbc:DocumentCurrencyCode",
+                [rule("BR-CL-04", "The invoice currency code must be an ISO 4217 code.", _text_in("BR-CL-04"))]),
+        Context("//cbc:TaxCurrencyCode",
+                [rule("BR-CL-05", "The VAT accounting currency code must be an ISO 4217 code.", _text_in("BR-CL-05"))]),
+        Context("//cac:InvoicePeriod/cbc:DescriptionCode",
+                [rule("BR-CL-06", "The VAT point date code must be from UNTDID 2005 (3, 35 or 432).", _text_in("BR-CL-06"))]),
+        Context("//cac:AdditionalDocumentReference[cbc:DocumentTypeCode = '130']/cbc:ID[@schemeID]"
+                " | //cac:DocumentReference[cbc:DocumentTypeCode = '130']/cbc:ID[@schemeID]",
+                [rule("BR-CL-07", "The object identifier scheme must be from UNTDID 1153.", _attr_in("BR-CL-07", "schemeID"))]),
+        Context("//cac:PartyIdentification/cbc:ID[@schemeID]",
+                [rule("BR-CL-10", "A party identifier scheme must be from ISO 6523 ICD (or SEPA for seller and payee).",
+                      _party_identifier_scheme)]),
+        Context("//cac:PartyLegalEntity/cbc:CompanyID[@schemeID]",
+                [rule("BR-CL-11", "A legal registration identifier scheme must be from ISO 6523 ICD.", _attr_in("BR-CL-11", "schemeID"))]),
+        Context("//cac:CommodityClassification/cbc:ItemClassificationCode[@listID]",
+                [rule("BR-CL-13", "The item classification scheme must be from UNTDID 7143.", _attr_in("BR-CL-13", "listID"))]),
+        Context("//cac:Country/cbc:IdentificationCode",
+                [rule("BR-CL-14", "Country codes must be ISO 3166-1 alpha-2.", _text_in("BR-CL-14"))]),
+        Context("//cac:OriginCountry/cbc:IdentificationCode",
+                [rule("BR-CL-15", "The item country of origin must be an ISO 3166-1 alpha-2 code.", _text_in("BR-CL-15"))]),
+        Context("//cac:PaymentMeans/cbc:PaymentMeansCode",
+                [rule("BR-CL-16", "The payment means code must be from UNTDID 4461.", _text_in("BR-CL-16"))]),
+        Context("//cac:TaxCategory/cbc:ID",
+                [rule("BR-CL-17", "The VAT category code must be from UNTDID 5305 (EN 16931 subset).", _text_in("BR-CL-17"))]),
+        Context("//cac:ClassifiedTaxCategory/cbc:ID",
+                [rule("BR-CL-18", "The line VAT category code must be from UNTDID 5305 (EN 16931 subset).", _text_in("BR-CL-18"))]),
+        Context(f"//cac:AllowanceCharge{ALLOWANCE}/cbc:AllowanceChargeReasonCode",
+                [rule("BR-CL-19", "The allowance reason code must be from UNTDID 5189.", _text_in("BR-CL-19"))]),
+        Context(f"//cac:AllowanceCharge{CHARGE}/cbc:AllowanceChargeReasonCode",
+                [rule("BR-CL-20", "The charge reason code must be from UNTDID 7161.", _text_in("BR-CL-20"))]),
+        Context("//cac:StandardItemIdentification/cbc:ID[@schemeID]",
+                [rule("BR-CL-21", "The item standard identifier scheme must be from ISO 6523 ICD.", _attr_in("BR-CL-21", "schemeID"))]),
+        Context("//cbc:TaxExemptionReasonCode",
+                [rule("BR-CL-22", "The VAT exemption reason code must be from the CEF VATEX list.", _text_in("BR-CL-22"))]),
+        Context("//cbc:InvoicedQuantity[@unitCode] | //cbc:BaseQuantity[@unitCode] | //cbc:CreditedQuantity[@unitCode]",
+                [rule("BR-CL-23", "The unit of measure must be from UN/ECE Recommendations 20 and 21.", _attr_in("BR-CL-23", "unitCode"))]),
+        Context("//cbc:EmbeddedDocumentBinaryObject[@mimeCode]",
+                [rule("BR-CL-24", "The attachment MIME code must be one EN 16931 allows.", lambda n: n.get("mimeCode") in _MIME_CODES)]),
+        Context("//cbc:EndpointID[@schemeID]",
+                [rule("BR-CL-25", "The electronic address scheme must be from the CEF EAS list.", _attr_in("BR-CL-25", "schemeID"))]),
+        Context("//cac:DeliveryLocation/cbc:ID[@schemeID]",
+                [rule("BR-CL-26", "The delivery location identifier scheme must be from ISO 6523 ICD.", _attr_in("BR-CL-26", "schemeID"))]),
+    ],
+    name="EN 16931 code lists (UBL)",
+)
