@@ -19,7 +19,7 @@ from lxml import etree
 
 XSL = "http://www.w3.org/1999/XSL/Transform"
 SVRL = "http://purl.oclc.org/dsdl/svrl"
-SIMPLE = re.compile(r"^not\(((?://)?(?:\(cac:InvoiceLine\|cac:CreditNoteLine\)/)?[A-Za-z:/@]+)\)$")
+SIMPLE = re.compile(r"^not\(((?://)?(?:\(cac:InvoiceLine\|cac:CreditNoteLine\)/)?[A-Za-z0-9:/@]+)\)$")
 
 
 def main(corpus: Path) -> None:

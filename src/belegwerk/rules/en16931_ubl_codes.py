@@ -32,6 +32,17 @@ def _text_in(rule_id: str) -> Callable[[Element], bool]:
     return lambda n: _member("".join(n.itertext()), codes)
 
 
+def _upper_text_in(rule_id: str) -> Callable[[Element], bool]:
+    """BR-CL-22 compares the upper-cased value (VATEX codes are case-insensitive)."""
+    codes = _codes(rule_id)
+
+    def test(n: Element) -> bool:
+        value = normalize_space("".join(n.itertext()))
+        return value != "" and " " not in value and value.upper() in codes
+
+    return test
+
+
 def _attr_in(rule_id: str, attr: str) -> Callable[[Element], bool]:
     codes = _codes(rule_id)
     return lambda n: _member(n.get(attr), codes)
@@ -118,7 +129,7 @@ PATTERN = Pattern(
         Context("//cac:StandardItemIdentification/cbc:ID[@schemeID]",
                 [rule("BR-CL-21", "The item standard identifier scheme must be from ISO 6523 ICD.", _attr_in("BR-CL-21", "schemeID"))]),
         Context("//cbc:TaxExemptionReasonCode",
-                [rule("BR-CL-22", "The VAT exemption reason code must be from the CEF VATEX list.", _text_in("BR-CL-22"))]),
+                [rule("BR-CL-22", "The VAT exemption reason code must be from the CEF VATEX list.", _upper_text_in("BR-CL-22"))]),
         Context("//cbc:InvoicedQuantity[@unitCode] | //cbc:BaseQuantity[@unitCode] | //cbc:CreditedQuantity[@unitCode]",
                 [rule("BR-CL-23", "The unit of measure must be from UN/ECE Recommendations 20 and 21.", _attr_in("BR-CL-23", "unitCode"))]),
         Context("//cbc:EmbeddedDocumentBinaryObject[@mimeCode]",

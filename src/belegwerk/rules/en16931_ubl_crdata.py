@@ -420,6 +420,7 @@ UBL_CR_PATHS: tuple[tuple[str, str, str], ...] = (
     ("UBL-CR-417", "warning", "cac:PaymentMeans/cac:CardAccount/cbc:ExpiryDate"),
     ("UBL-CR-418", "warning", "cac:PaymentMeans/cac:CardAccount/cbc:IssuerID"),
     ("UBL-CR-419", "warning", "cac:PaymentMeans/cac:CardAccount/cbc:IssueNumberID"),
+    ("UBL-CR-420", "warning", "cac:PaymentMeans/cac:CardAccount/cbc:CV2ID"),
     ("UBL-CR-421", "warning", "cac:PaymentMeans/cac:CardAccount/cbc:CardChipCode"),
     ("UBL-CR-422", "warning", "cac:PaymentMeans/cac:CardAccount/cbc:ChipApplicationID"),
     ("UBL-CR-424", "warning", "cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:AliasName"),

@@ -155,3 +155,9 @@ def memo(root: Element) -> dict[str, Any]:
 def xpath(expr: str) -> etree.XPath:
     """Compile an XPath 1.0 expression once, with the project prefixes."""
     return etree.XPath(expr, namespaces=NSMAP)
+
+
+def forget() -> None:
+    """Drop the per-document scratch space (called after a document's evaluation)."""
+    _local.root = None
+    _local.data = {}
