@@ -8,10 +8,10 @@ contexts, so our verdicts can be compared one to one with the official validator
 from __future__ import annotations
 
 from belegwerk.rules import en16931_ubl_codes, en16931_ubl_model, en16931_ubl_syntax
-from belegwerk.rules.engine import RuleSet
+from belegwerk.rules.en16931_ubl_support import FastRuleSet
 
 NAME = "EN16931-UBL"
 
-RULESET = RuleSet(NAME, [en16931_ubl_model.PATTERN, en16931_ubl_syntax.PATTERN, en16931_ubl_codes.PATTERN])
+RULESET = FastRuleSet(NAME, [en16931_ubl_model.PATTERN, en16931_ubl_syntax.PATTERN, en16931_ubl_codes.PATTERN])
 
 __all__ = ["NAME", "RULESET"]

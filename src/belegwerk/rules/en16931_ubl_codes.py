@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 from belegwerk.rules.codelists import rule_codelist
 from belegwerk.rules.engine import Context, Element, Pattern
-from belegwerk.rules.en16931_ubl_model import ALLOWANCE, CHARGE
-from belegwerk.rules.en16931_ubl_support import CBC, rule
+from belegwerk.rules.en16931_ubl_model import is_allowance, is_charge
+from belegwerk.rules.en16931_ubl_support import CBC, path_selector, rule, select_all, select_first, string_value, texts
 from belegwerk.rules.functions import normalize_space
 
 PACK = "en16931-ubl"
@@ -29,7 +29,7 @@ def _member(value: str | None, codes: frozenset[str]) -> bool:
 
 def _text_in(rule_id: str) -> Callable[[Element], bool]:
     codes = _codes(rule_id)
-    return lambda n: _member("".join(n.itertext()), codes)
+    return lambda n: _member(string_value(n), codes)
 
 
 def _upper_text_in(rule_id: str) -> Callable[[Element], bool]:
@@ -37,7 +37,7 @@ def _upper_text_in(rule_id: str) -> Callable[[Element], bool]:
     codes = _codes(rule_id)
 
     def test(n: Element) -> bool:
-        value = normalize_space("".join(n.itertext()))
+        value = normalize_space(string_value(n))
         return value != "" and " " not in value and value.upper() in codes
 
     return test
@@ -55,7 +55,7 @@ if "380" not in _INVOICE_TYPES:  # keep the two lists the right way round whatev
 
 
 def _type_code(n: Element) -> bool:
-    value = "".join(n.itertext())
+    value = string_value(n)
     if n.tag == f"{CBC}InvoiceTypeCode":
         return _member(value, _INVOICE_TYPES)
     return _member(value, _CREDIT_TYPES)
@@ -85,6 +85,25 @@ _MIME_CODES = frozenset(
     }
 )
 
+def _with(attr: str) -> Callable[[Element], bool]:
+    """``[@attr]``."""
+    return lambda el: el.get(attr) is not None
+
+
+def _parent(test: Callable[[Element], bool]) -> Callable[[Element], bool]:
+    def check(el: Element) -> bool:
+        parent = el.getparent()
+        return parent is not None and test(parent)
+
+    return check
+
+
+def _object_identifier(el: Element) -> bool:
+    """``cac:(Additional)DocumentReference[cbc:DocumentTypeCode = '130']/cbc:ID[@schemeID]``."""
+    parent = el.getparent()
+    return el.get("schemeID") is not None and parent is not None and "130" in texts(parent, "cbc:DocumentTypeCode")
+
+
 _AMOUNTS = (
     "Amount BaseAmount PriceAmount TaxAmount TaxableAmount LineExtensionAmount TaxExclusiveAmount "
     "TaxInclusiveAmount AllowanceTotalAmount ChargeTotalAmount PrepaidAmount PayableRoundingAmount PayableAmount"
@@ -92,51 +111,50 @@ _AMOUNTS = (
 
 PATTERN = Pattern(
     [
-        Context("//cbc:InvoiceTypeCode | //cbc:CreditNoteTypeCode",
+        Context(path_selector("cbc:InvoiceTypeCode|cbc:CreditNoteTypeCode"),
                 [rule("BR-CL-01", "The document type code must be from UNTDID 1001 (invoice or credit note subset).", _type_code)]),
-        Context(" | ".join(f"//cbc:{a}" for a in _AMOUNTS),
+        Context(path_selector("|".join(f"cbc:{a}" for a in _AMOUNTS)),
                 [rule("BR-CL-03", "The currency of an amount must be an ISO 4217 code.", _attr_in("BR-CL-03", "currencyID"))]),
-        Context("//cbc:DocumentCurrencyCode",
+        Context(path_selector("cbc:DocumentCurrencyCode"),
                 [rule("BR-CL-04", "The invoice currency code must be an ISO 4217 code.", _text_in("BR-CL-04"))]),
-        Context("//cbc:TaxCurrencyCode",
+        Context(path_selector("cbc:TaxCurrencyCode"),
                 [rule("BR-CL-05", "The VAT accounting currency code must be an ISO 4217 code.", _text_in("BR-CL-05"))]),
-        Context("//cac:InvoicePeriod/cbc:DescriptionCode",
+        Context(path_selector("cac:InvoicePeriod/cbc:DescriptionCode"),
                 [rule("BR-CL-06", "The VAT point date code must be from UNTDID 2005 (3, 35 or 432).", _text_in("BR-CL-06"))]),
-        Context("//cac:AdditionalDocumentReference[cbc:DocumentTypeCode = '130']/cbc:ID[@schemeID]"
-                " | //cac:DocumentReference[cbc:DocumentTypeCode = '130']/cbc:ID[@schemeID]",
+        Context(path_selector("cac:AdditionalDocumentReference|cac:DocumentReference/cbc:ID", _object_identifier),
                 [rule("BR-CL-07", "The object identifier scheme must be from UNTDID 1153.", _attr_in("BR-CL-07", "schemeID"))]),
-        Context("//cac:PartyIdentification/cbc:ID[@schemeID]",
+        Context(path_selector("cac:PartyIdentification/cbc:ID", _with("schemeID")),
                 [rule("BR-CL-10", "A party identifier scheme must be from ISO 6523 ICD (or SEPA for seller and payee).",
                       _party_identifier_scheme)]),
-        Context("//cac:PartyLegalEntity/cbc:CompanyID[@schemeID]",
+        Context(path_selector("cac:PartyLegalEntity/cbc:CompanyID", _with("schemeID")),
                 [rule("BR-CL-11", "A legal registration identifier scheme must be from ISO 6523 ICD.", _attr_in("BR-CL-11", "schemeID"))]),
-        Context("//cac:CommodityClassification/cbc:ItemClassificationCode[@listID]",
+        Context(path_selector("cac:CommodityClassification/cbc:ItemClassificationCode", _with("listID")),
                 [rule("BR-CL-13", "The item classification scheme must be from UNTDID 7143.", _attr_in("BR-CL-13", "listID"))]),
-        Context("//cac:Country/cbc:IdentificationCode",
+        Context(path_selector("cac:Country/cbc:IdentificationCode"),
                 [rule("BR-CL-14", "Country codes must be ISO 3166-1 alpha-2.", _text_in("BR-CL-14"))]),
-        Context("//cac:OriginCountry/cbc:IdentificationCode",
+        Context(path_selector("cac:OriginCountry/cbc:IdentificationCode"),
                 [rule("BR-CL-15", "The item country of origin must be an ISO 3166-1 alpha-2 code.", _text_in("BR-CL-15"))]),
-        Context("//cac:PaymentMeans/cbc:PaymentMeansCode",
+        Context(path_selector("cac:PaymentMeans/cbc:PaymentMeansCode"),
                 [rule("BR-CL-16", "The payment means code must be from UNTDID 4461.", _text_in("BR-CL-16"))]),
-        Context("//cac:TaxCategory/cbc:ID",
+        Context(path_selector("cac:TaxCategory/cbc:ID"),
                 [rule("BR-CL-17", "The VAT category code must be from UNTDID 5305 (EN 16931 subset).", _text_in("BR-CL-17"))]),
-        Context("//cac:ClassifiedTaxCategory/cbc:ID",
+        Context(path_selector("cac:ClassifiedTaxCategory/cbc:ID"),
                 [rule("BR-CL-18", "The line VAT category code must be from UNTDID 5305 (EN 16931 subset).", _text_in("BR-CL-18"))]),
-        Context(f"//cac:AllowanceCharge{ALLOWANCE}/cbc:AllowanceChargeReasonCode",
+        Context(path_selector("cac:AllowanceCharge/cbc:AllowanceChargeReasonCode", _parent(is_allowance)),
                 [rule("BR-CL-19", "The allowance reason code must be from UNTDID 5189.", _text_in("BR-CL-19"))]),
-        Context(f"//cac:AllowanceCharge{CHARGE}/cbc:AllowanceChargeReasonCode",
+        Context(path_selector("cac:AllowanceCharge/cbc:AllowanceChargeReasonCode", _parent(is_charge)),
                 [rule("BR-CL-20", "The charge reason code must be from UNTDID 7161.", _text_in("BR-CL-20"))]),
-        Context("//cac:StandardItemIdentification/cbc:ID[@schemeID]",
+        Context(path_selector("cac:StandardItemIdentification/cbc:ID", _with("schemeID")),
                 [rule("BR-CL-21", "The item standard identifier scheme must be from ISO 6523 ICD.", _attr_in("BR-CL-21", "schemeID"))]),
-        Context("//cbc:TaxExemptionReasonCode",
+        Context(path_selector("cbc:TaxExemptionReasonCode"),
                 [rule("BR-CL-22", "The VAT exemption reason code must be from the CEF VATEX list.", _upper_text_in("BR-CL-22"))]),
-        Context("//cbc:InvoicedQuantity[@unitCode] | //cbc:BaseQuantity[@unitCode] | //cbc:CreditedQuantity[@unitCode]",
+        Context(path_selector("cbc:InvoicedQuantity|cbc:BaseQuantity|cbc:CreditedQuantity", _with("unitCode")),
                 [rule("BR-CL-23", "The unit of measure must be from UN/ECE Recommendations 20 and 21.", _attr_in("BR-CL-23", "unitCode"))]),
-        Context("//cbc:EmbeddedDocumentBinaryObject[@mimeCode]",
+        Context(path_selector("cbc:EmbeddedDocumentBinaryObject", _with("mimeCode")),
                 [rule("BR-CL-24", "The attachment MIME code must be one EN 16931 allows.", lambda n: n.get("mimeCode") in _MIME_CODES)]),
-        Context("//cbc:EndpointID[@schemeID]",
+        Context(path_selector("cbc:EndpointID", _with("schemeID")),
                 [rule("BR-CL-25", "The electronic address scheme must be from the CEF EAS list.", _attr_in("BR-CL-25", "schemeID"))]),
-        Context("//cac:DeliveryLocation/cbc:ID[@schemeID]",
+        Context(path_selector("cac:DeliveryLocation/cbc:ID", _with("schemeID")),
                 [rule("BR-CL-26", "The delivery location identifier scheme must be from ISO 6523 ICD.", _attr_in("BR-CL-26", "schemeID"))]),
     ],
     name="EN 16931 code lists (UBL)",

@@ -15,6 +15,9 @@ from decimal import Decimal
 
 from belegwerk.rules.engine import Context, Element, Pattern, Rule
 from belegwerk.rules.en16931_ubl_support import (
+    string_value,
+    select_all,
+    select_first,
     CAC,
     INVOICE_ROOT,
     LINE_TAGS,
@@ -30,6 +33,7 @@ from belegwerk.rules.en16931_ubl_support import (
     is_vat_scheme,
     max_two_decimals,
     memo,
+    path_selector,
     ns_text,
     root_of,
     rule,
@@ -95,7 +99,7 @@ class _TaxFacts:
 
 
 def _party_ids(root: Element, party: str, vat_only: bool) -> bool:
-    for pts in root.iterfind(f".//{party}/cac:PartyTaxScheme", NSMAP):
+    for pts in select_all(root, f".//{party}/cac:PartyTaxScheme"):
         if (not vat_only or is_vat_scheme(pts)) and has(pts, "cbc:CompanyID"):
             return True
     return False
@@ -112,7 +116,7 @@ def _tax_facts(root: Element) -> _TaxFacts:
             anywhere.add(category_id(cat))
     subtotal_vat: list[str] = []
     subtotal_any: list[str] = []
-    for cat in root.iterfind("cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory", NSMAP):
+    for cat in select_all(root, "cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory"):
         cid = category_id(cat)
         subtotal_any.append(cid)
         if is_vat_scheme(cat):
@@ -135,7 +139,7 @@ def _tax_facts(root: Element) -> _TaxFacts:
     ac_count_any: dict[str, int] = {}
     for ac in root.iter(f"{CAC}AllowanceCharge"):
         indicator = charge_indicator(ac)
-        for cat in ac.iterfind("cac:TaxCategory", NSMAP):
+        for cat in select_all(ac, "cac:TaxCategory"):
             cid = category_id(cat)
             vat = is_vat_scheme(cat)
             ac_count_any[cid] = ac_count_any.get(cid, 0) + 1
@@ -176,7 +180,7 @@ def _tax_facts(root: Element) -> _TaxFacts:
 
 
 def _br53(root: Element) -> bool:
-    currencies = {a for a in (el.get("currencyID") for el in root.iterfind(".//cac:TaxTotal/cbc:TaxAmount", NSMAP)) if a}
+    currencies = {a for a in (el.get("currencyID") for el in select_all(root, ".//cac:TaxTotal/cbc:TaxAmount")) if a}
     return all(code in currencies for code in texts(root, "cbc:TaxCurrencyCode"))
 
 
@@ -187,7 +191,7 @@ def _br_co_03(root: Element) -> bool:
 def _br_co_15(root: Element) -> bool:
     for currency in texts(root, "cbc:DocumentCurrencyCode"):
         amounts = [
-            el for el in root.iterfind("cac:TaxTotal/cbc:TaxAmount", NSMAP) if el.get("currencyID") == currency
+            el for el in select_all(root, "cac:TaxTotal/cbc:TaxAmount") if el.get("currencyID") == currency
         ]
         if len(amounts) != 1:
             return False
@@ -210,7 +214,7 @@ def _br_dec_tax_amount_child(code_element: str) -> Callable[[Element], bool]:
     """
 
     def test(root: Element) -> bool:
-        for amount in root.iterfind(".//cac:TaxTotal/cbc:TaxAmount", NSMAP):
+        for amount in select_all(root, ".//cac:TaxTotal/cbc:TaxAmount"):
             codes = texts(amount, code_element)
             if amount.get("currencyID") in codes:
                 value = "".join(amount.itertext())
@@ -379,7 +383,7 @@ def _sum(values: list[Decimal | None]) -> Decimal | None:
 def _doc_allowance_amounts(root: Element, charge: bool) -> list[Decimal | None]:
     return [
         dec(ac, "cbc:Amount")
-        for ac in root.iterfind("cac:AllowanceCharge", NSMAP)
+        for ac in select_all(root, "cac:AllowanceCharge")
         if charge_indicator(ac) is charge and has(ac, "cbc:Amount")
     ]
 
@@ -395,7 +399,7 @@ def _br_co_10(total: Element) -> bool:
 def _br_co_allowance_total(element: str, charge: bool) -> Callable[[Element], bool]:
     def test(total: Element) -> bool:
         parent = total.getparent()
-        has_items = parent is not None and any(charge_indicator(ac) is charge for ac in parent.iterfind("cac:AllowanceCharge", NSMAP))
+        has_items = parent is not None and any(charge_indicator(ac) is charge for ac in select_all(parent, "cac:AllowanceCharge"))
         if not has(total, element):
             return not has_items
         value = dec(total, element)
@@ -448,7 +452,7 @@ def _br_co_16(total: Element) -> bool:
 
 
 def _br_co_14(tax_total: Element) -> bool:
-    subtotals = tax_total.findall("cac:TaxSubtotal", NSMAP)
+    subtotals = select_all(tax_total, "cac:TaxSubtotal")
     if not subtotals:
         return True
     value = dec(tax_total, "cbc:TaxAmount")
@@ -457,7 +461,7 @@ def _br_co_14(tax_total: Element) -> bool:
 
 
 def _vat_category(subtotal: Element) -> Element | None:
-    for cat in subtotal.iterfind("cac:TaxCategory", NSMAP):
+    for cat in select_all(subtotal, "cac:TaxCategory"):
         if is_vat_scheme(cat):
             return cat
     return None
@@ -483,18 +487,18 @@ def _br_co_17(subtotal: Element) -> bool:
 
 
 def _br_48(subtotal: Element) -> bool:
-    for cat in subtotal.iterfind("cac:TaxCategory", NSMAP):
+    for cat in select_all(subtotal, "cac:TaxCategory"):
         if is_vat_scheme(cat) and (has(cat, "cbc:Percent") or category_id(cat) == "O"):
             return True
     return False
 
 
 def _br_47(subtotal: Element) -> bool:
-    return any(is_vat_scheme(c) and has(c, "cbc:ID") for c in subtotal.iterfind("cac:TaxCategory", NSMAP))
+    return any(is_vat_scheme(c) and has(c, "cbc:ID") for c in select_all(subtotal, "cac:TaxCategory"))
 
 
 def _ac_has_vat_category(ac: Element) -> bool:
-    return any(is_vat_scheme(c) and has(c, "cbc:ID") for c in ac.iterfind("cac:TaxCategory", NSMAP))
+    return any(is_vat_scheme(c) and has(c, "cbc:ID") for c in select_all(ac, "cac:TaxCategory"))
 
 
 def _br_co_09(party_tax_scheme: Element) -> bool:
@@ -531,16 +535,16 @@ def _br_61(means: Element) -> bool:
 
 
 def _br_co_26(seller: Element) -> bool:
-    for pts in seller.iterfind("cac:Party/cac:PartyTaxScheme", NSMAP):
+    for pts in select_all(seller, "cac:Party/cac:PartyTaxScheme"):
         if is_vat_scheme(pts) and has(pts, "cbc:CompanyID"):
             return True
-    if any(el.get("schemeID") != "SEPA" for el in seller.iterfind("cac:Party/cac:PartyIdentification/cbc:ID", NSMAP)):
+    if any(el.get("schemeID") != "SEPA" for el in select_all(seller, "cac:Party/cac:PartyIdentification/cbc:ID")):
         return True
     return has(seller, "cac:Party/cac:PartyLegalEntity/cbc:CompanyID")
 
 
 def _br_56(rep: Element) -> bool:
-    return any(is_vat_scheme(p) and has(p, "cbc:CompanyID") for p in rep.iterfind("cac:PartyTaxScheme", NSMAP))
+    return any(is_vat_scheme(p) and has(p, "cbc:CompanyID") for p in select_all(rep, "cac:PartyTaxScheme"))
 
 
 def _date(value: str) -> dt.date | None:
@@ -562,7 +566,7 @@ def _period_order(period: Element) -> bool:
 
 
 def _line_has_vat_category(line: Element) -> bool:
-    return any(is_vat_scheme(c) and has(c, "cbc:ID") for c in line.iterfind("cac:Item/cac:ClassifiedTaxCategory", NSMAP))
+    return any(is_vat_scheme(c) and has(c, "cbc:ID") for c in select_all(line, "cac:Item/cac:ClassifiedTaxCategory"))
 
 
 def _root_note_subject(note: Element) -> bool:
@@ -593,8 +597,8 @@ _SUBJECT_CODES = _subject_codes()
 
 def _line_sum(root: Element, line_tag: str, code: str, rate: Decimal | None) -> Decimal | None:
     values: list[Decimal | None] = []
-    for line in root.iterfind(line_tag, NSMAP):
-        cats = line.findall("cac:Item/cac:ClassifiedTaxCategory", NSMAP)
+    for line in select_all(root, line_tag):
+        cats = select_all(line, "cac:Item/cac:ClassifiedTaxCategory")
         if not any(category_id(c) == code for c in cats):
             continue
         if rate is not None and not any(dec(c, "cbc:Percent") == rate for c in cats):
@@ -606,10 +610,10 @@ def _line_sum(root: Element, line_tag: str, code: str, rate: Decimal | None) -> 
 
 def _ac_sum(root: Element, charge: bool, code: str, rate: Decimal | None) -> Decimal | None:
     values: list[Decimal | None] = []
-    for ac in root.iterfind("cac:AllowanceCharge", NSMAP):
+    for ac in select_all(root, "cac:AllowanceCharge"):
         if charge_indicator(ac) is not charge:
             continue
-        cats = ac.findall("cac:TaxCategory", NSMAP)
+        cats = select_all(ac, "cac:TaxCategory")
         if not any(category_id(c) == code for c in cats):
             continue
         if rate is not None and not any(dec(c, "cbc:Percent") == rate for c in cats):
@@ -638,7 +642,7 @@ def _exact_basis(code: str) -> Callable[[Element], bool]:
             return False
         taxable = dec(subtotal, "cbc:TaxableAmount")
         for line_tag in ("cac:InvoiceLine", "cac:CreditNoteLine"):
-            if root.find(f".//{line_tag}", NSMAP) is None:
+            if select_first(root, f".//{line_tag}") is None:
                 continue
             basis = _basis(root, line_tag, code, None)
             if taxable is not None and basis is not None and taxable == basis:
@@ -666,7 +670,7 @@ def _rate_basis(code: str, require_use: bool) -> Callable[[Element], bool]:
             if require_use:
                 used = _rate_used(root, line_tag, code, rate)
             else:
-                used = root.find(f".//{line_tag}", NSMAP) is not None
+                used = select_first(root, f".//{line_tag}") is not None
             if not used:
                 continue
             basis = _basis(root, line_tag, code, rate)
@@ -678,12 +682,12 @@ def _rate_basis(code: str, require_use: bool) -> Callable[[Element], bool]:
 
 
 def _rate_used(root: Element, line_tag: str, code: str, rate: Decimal) -> bool:
-    for line in root.iterfind(f".//{line_tag}", NSMAP):
-        cats = line.findall("cac:Item/cac:ClassifiedTaxCategory", NSMAP)
+    for line in select_all(root, f".//{line_tag}"):
+        cats = select_all(line, "cac:Item/cac:ClassifiedTaxCategory")
         if any(category_id(c) == code for c in cats) and any(dec(c, "cbc:Percent") == rate for c in cats):
             return True
     for ac in root.iter(f"{CAC}AllowanceCharge"):
-        cats = ac.findall("cac:TaxCategory", NSMAP)
+        cats = select_all(ac, "cac:TaxCategory")
         if any(category_id(c) == code for c in cats) and any(dec(c, "cbc:Percent") == rate for c in cats):
             return True
     return False
@@ -805,15 +809,15 @@ def _category_contexts(c: _Category) -> list[Context]:
     rate_msg = f"{{what}} in category '{code}' ({c.label}) must have {c.rate_text}."
     return [
         Context(
-            f"/*/cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory{cat}",
+            path_selector("/*/cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory", _category_is(code)),
             [rule(f"{p}-08", basis_msg, basis), rule(f"{p}-09", tax_msg, tax), rule(f"{p}-10", exemption_msg, exemption)],
         ),
-        Context(f"//cac:AllowanceCharge{ALLOWANCE}/cac:TaxCategory{cat}",
+        Context(path_selector("cac:AllowanceCharge/cac:TaxCategory", _category_is(code, indicator=False)),
                 [rule(f"{p}-06", rate_msg.format(what="An allowance"), c.rate_test)]),
-        Context(f"//cac:AllowanceCharge{CHARGE}/cac:TaxCategory{cat}",
+        Context(path_selector("cac:AllowanceCharge/cac:TaxCategory", _category_is(code, indicator=True)),
                 [rule(f"{p}-07", rate_msg.format(what="A charge"), c.rate_test)]),
         Context(
-            f"//cac:InvoiceLine/cac:Item/cac:ClassifiedTaxCategory{cat} | //cac:CreditNoteLine/cac:Item/cac:ClassifiedTaxCategory{cat}",
+            path_selector(f"{_LINES}/cac:Item/cac:ClassifiedTaxCategory", _category_is(code)),
             [rule(f"{p}-05", rate_msg.format(what="An invoice line"), c.rate_test)],
         ),
     ]
@@ -821,6 +825,39 @@ def _category_contexts(c: _Category) -> list[Context]:
 
 # --------------------------------------------------------------------------------------------
 # The pattern
+
+_ROOTS = "ubl:Invoice|cn:CreditNote"
+_LINES = "cac:InvoiceLine|cac:CreditNoteLine"
+
+
+def is_allowance(ac: Element) -> bool:
+    """``cac:AllowanceCharge[cbc:ChargeIndicator = false()]``."""
+    return charge_indicator(ac) is False
+
+
+def is_charge(ac: Element) -> bool:
+    """``cac:AllowanceCharge[cbc:ChargeIndicator = true()]``."""
+    return charge_indicator(ac) is True
+
+
+def _category_is(code: str, indicator: bool | None = None) -> Callable[[Element], bool]:
+    """A VAT (scheme) tax category with code ``code``; with ``indicator`` also on an allowance/charge of that kind."""
+
+    def test(cat: Element) -> bool:
+        if category_id(cat) != code or not is_vat_scheme(cat):
+            return False
+        if indicator is None:
+            return True
+        parent = cat.getparent()
+        return parent is not None and charge_indicator(parent) is indicator
+
+    return test
+
+
+def _credit_transfer_account(account: Element) -> bool:
+    """``cac:PaymentMeans[cbc:PaymentMeansCode='30' or cbc:PaymentMeansCode='58']`` (exact string comparison)."""
+    means = account.getparent()
+    return means is not None and any(t in ("30", "58") for t in texts(means, "cbc:PaymentMeansCode"))
 
 _ROOT_RULES: list[Rule] = [
     rule("BR-01", "The specification identifier (BT-24) is missing.", _not_blank("cbc:CustomizationID")),
@@ -916,8 +953,8 @@ _LINE_RULES = [
     rule("BR-21", "An invoice line needs a line identifier (BT-126).", _not_blank("cbc:ID")),
     rule("BR-22", "An invoice line needs an invoiced quantity (BT-129).", _either("cbc:InvoicedQuantity", "cbc:CreditedQuantity")),
     rule("BR-23", "The invoiced quantity needs a unit of measure (BT-130).",
-         lambda n: any(el.get("unitCode") is not None for el in n.iterfind("cbc:InvoicedQuantity", NSMAP))
-         or any(el.get("unitCode") is not None for el in n.iterfind("cbc:CreditedQuantity", NSMAP))),
+         lambda n: any(el.get("unitCode") is not None for el in select_all(n, "cbc:InvoicedQuantity"))
+         or any(el.get("unitCode") is not None for el in select_all(n, "cbc:CreditedQuantity"))),
     rule("BR-24", "An invoice line needs a net amount (BT-131).", _exists("cbc:LineExtensionAmount")),
     rule("BR-25", "An invoice line needs an item name (BT-153).", _not_blank("cac:Item/cbc:Name")),
     rule("BR-26", "An invoice line needs an item net price (BT-146).", _exists("cac:Price/cbc:PriceAmount")),
@@ -940,72 +977,70 @@ _SUBTOTAL_RULES = [
 ]
 
 _CONTEXTS: list[Context] = [
-    Context("//cac:AdditionalDocumentReference",
+    Context(path_selector("cac:AdditionalDocumentReference"),
             [rule("BR-52", "A supporting document (BG-24) needs a reference (BT-122).", _not_blank("cbc:ID"))]),
-    Context("//cac:AccountingCustomerParty/cac:Party/cbc:EndpointID",
+    Context(path_selector("cac:AccountingCustomerParty/cac:Party/cbc:EndpointID"),
             [rule("BR-63", "The buyer's electronic address (BT-49) needs a scheme identifier.", _has_attr("schemeID"))]),
-    Context("//cac:AccountingCustomerParty/cac:Party/cac:PostalAddress",
+    Context(path_selector("cac:AccountingCustomerParty/cac:Party/cac:PostalAddress"),
             [rule("BR-11", "The buyer's postal address needs a country code (BT-55).", _not_blank("cac:Country/cbc:IdentificationCode"))]),
-    Context("//cac:PaymentMeans/cac:CardAccount/cbc:PrimaryAccountNumberID",
+    Context(path_selector("cac:PaymentMeans/cac:CardAccount/cbc:PrimaryAccountNumberID"),
             [rule("BR-51", "Only the last 4 to 6 digits of the card number (BT-87) should be given.",
-                  lambda n: len(normalize_space("".join(n.itertext()))) <= 10, WARNING)]),
-    Context("//cac:Delivery/cac:DeliveryLocation/cac:Address",
+                  lambda n: len(normalize_space(string_value(n))) <= 10, WARNING)]),
+    Context(path_selector("cac:Delivery/cac:DeliveryLocation/cac:Address"),
             [rule("BR-57", "A deliver-to address (BG-15) needs a country code (BT-80).", _exists("cac:Country/cbc:IdentificationCode"))]),
-    Context(f"/ubl:Invoice/cac:AllowanceCharge{ALLOWANCE} | /cn:CreditNote/cac:AllowanceCharge{ALLOWANCE}", _doc_allowance_rules(False)),
-    Context(f"/ubl:Invoice/cac:AllowanceCharge{CHARGE} | /cn:CreditNote/cac:AllowanceCharge{CHARGE}", _doc_allowance_rules(True)),
-    Context("//cac:LegalMonetaryTotal", _TOTAL_RULES),
-    Context("/ubl:Invoice | /cn:CreditNote", _ROOT_RULES),
-    Context("//cac:InvoiceLine | //cac:CreditNoteLine", _LINE_RULES),
-    Context(f"//cac:InvoiceLine/cac:AllowanceCharge{ALLOWANCE} | //cac:CreditNoteLine/cac:AllowanceCharge{ALLOWANCE}", _line_allowance_rules(False)),
-    Context(f"//cac:InvoiceLine/cac:AllowanceCharge{CHARGE} | //cac:CreditNoteLine/cac:AllowanceCharge{CHARGE}", _line_allowance_rules(True)),
-    Context("//cac:InvoiceLine/cac:InvoicePeriod | //cac:CreditNoteLine/cac:InvoicePeriod", [
+    Context(path_selector(f"/{_ROOTS}/cac:AllowanceCharge", is_allowance), _doc_allowance_rules(False)),
+    Context(path_selector(f"/{_ROOTS}/cac:AllowanceCharge", is_charge), _doc_allowance_rules(True)),
+    Context(path_selector("cac:LegalMonetaryTotal"), _TOTAL_RULES),
+    Context(path_selector(f"/{_ROOTS}"), _ROOT_RULES),
+    Context(path_selector(_LINES), _LINE_RULES),
+    Context(path_selector(f"{_LINES}/cac:AllowanceCharge", is_allowance), _line_allowance_rules(False)),
+    Context(path_selector(f"{_LINES}/cac:AllowanceCharge", is_charge), _line_allowance_rules(True)),
+    Context(path_selector(f"{_LINES}/cac:InvoicePeriod"), [
         rule("BR-30", "The line period end date (BT-135) must not be before its start date (BT-134).", _period_order),
         rule("BR-CO-20", "A line invoicing period (BG-26) needs a start date or an end date.", _either("cbc:StartDate", "cbc:EndDate")),
     ]),
-    Context("//cac:InvoicePeriod", [
+    Context(path_selector("cac:InvoicePeriod"), [
         rule("BR-29", "The period end date (BT-74) must not be before the start date (BT-73).", _period_order),
         rule("BR-CO-19", "An invoicing period (BG-14) needs a start date, an end date or a VAT point date code.",
              _either("cbc:StartDate", "cbc:EndDate", "cbc:DescriptionCode")),
     ]),
-    Context("//cac:AdditionalItemProperty",
+    Context(path_selector("cac:AdditionalItemProperty"),
             [rule("BR-54", "An item attribute (BG-32) needs a name (BT-160) and a value (BT-161).",
                   lambda n: has(n, "cbc:Name") and has(n, "cbc:Value"))]),
-    Context("//cac:InvoiceLine/cac:Item/cac:CommodityClassification/cbc:ItemClassificationCode"
-            " | //cac:CreditNoteLine/cac:Item/cac:CommodityClassification/cbc:ItemClassificationCode",
+    Context(path_selector(f"{_LINES}/cac:Item/cac:CommodityClassification/cbc:ItemClassificationCode"),
             [rule("BR-65", "The item classification (BT-158) needs a scheme identifier.", _has_attr("listID"))]),
-    Context("//cac:InvoiceLine/cac:Item/cac:StandardItemIdentification/cbc:ID"
-            " | //cac:CreditNoteLine/cac:Item/cac:StandardItemIdentification/cbc:ID",
+    Context(path_selector(f"{_LINES}/cac:Item/cac:StandardItemIdentification/cbc:ID"),
             [rule("BR-64", "The item standard identifier (BT-157) needs a scheme identifier.", _has_attr("schemeID"))]),
-    Context("/ubl:Invoice/cbc:Note | /cn:CreditNote/cbc:Note",
+    Context(path_selector(f"/{_ROOTS}/cbc:Note"),
             [rule("BR-CL-08", "The subject code in the invoice note must be from UNTDID 4451.", _root_note_subject)]),
-    Context("//cac:PayeeParty",
+    Context(path_selector("cac:PayeeParty"),
             [rule("BR-17", "The payee (BG-10) needs a name (BT-59) and must differ from the seller.", _br_17)]),
-    Context("//cac:PaymentMeans[cbc:PaymentMeansCode='30' or cbc:PaymentMeansCode='58']/cac:PayeeFinancialAccount",
+    Context(path_selector("cac:PaymentMeans/cac:PayeeFinancialAccount", _credit_transfer_account),
             [rule("BR-50", "A credit transfer needs the payment account identifier (BT-84).", _not_blank("cbc:ID"))]),
-    Context("//cac:PaymentMeans", [
+    Context(path_selector("cac:PaymentMeans"), [
         rule("BR-49", "Payment instructions (BG-16) need a payment means type code (BT-81).", _exists("cbc:PaymentMeansCode")),
         rule("BR-61", "A credit transfer (code 30 or 58) needs the payment account identifier (BT-84).", _br_61),
     ]),
-    Context("//cac:BillingReference",
+    Context(path_selector("cac:BillingReference"),
             [rule("BR-55", "A preceding invoice reference (BG-3) needs the invoice number (BT-25).",
                   _exists("cac:InvoiceDocumentReference/cbc:ID"))]),
-    Context("//cac:AccountingSupplierParty",
+    Context(path_selector("cac:AccountingSupplierParty"),
             [rule("BR-CO-26", "The seller needs an identifier (BT-29), a legal registration (BT-30) or a VAT identifier (BT-31).", _br_co_26)]),
-    Context("//cac:AccountingSupplierParty/cac:Party/cbc:EndpointID",
+    Context(path_selector("cac:AccountingSupplierParty/cac:Party/cbc:EndpointID"),
             [rule("BR-62", "The seller's electronic address (BT-34) needs a scheme identifier.", _has_attr("schemeID"))]),
-    Context("//cac:AccountingSupplierParty/cac:Party/cac:PostalAddress",
+    Context(path_selector("cac:AccountingSupplierParty/cac:Party/cac:PostalAddress"),
             [rule("BR-09", "The seller's postal address needs a country code (BT-40).", _not_blank("cac:Country/cbc:IdentificationCode"))]),
-    Context("//cac:TaxRepresentativeParty", [
+    Context(path_selector("cac:TaxRepresentativeParty"), [
         rule("BR-18", "The tax representative (BG-11) needs a name (BT-62).", _not_blank("cac:PartyName/cbc:Name")),
         rule("BR-19", "The tax representative needs a postal address (BG-12).", _exists("cac:PostalAddress")),
         rule("BR-56", "The tax representative needs a VAT identifier (BT-63).", _br_56),
     ]),
-    Context("//cac:TaxRepresentativeParty/cac:PostalAddress",
+    Context(path_selector("cac:TaxRepresentativeParty/cac:PostalAddress"),
             [rule("BR-20", "The tax representative's address needs a country code (BT-69).", _not_blank("cac:Country/cbc:IdentificationCode"))]),
-    Context("/ubl:Invoice/cac:TaxTotal | /cn:CreditNote/cac:TaxTotal",
+    Context(path_selector(f"/{_ROOTS}/cac:TaxTotal"),
             [rule("BR-CO-14", "The VAT total (BT-110) must equal the sum of the VAT breakdown amounts (BT-117).", _br_co_14)]),
-    Context("//cac:TaxTotal/cac:TaxSubtotal", _SUBTOTAL_RULES),
-    Context(f"//cac:PartyTaxScheme{VAT}",
+    Context(path_selector("cac:TaxTotal/cac:TaxSubtotal"), _SUBTOTAL_RULES),
+    Context(path_selector("cac:PartyTaxScheme", is_vat_scheme),
             [rule("BR-CO-09", "A VAT identifier must start with a country prefix (ISO 3166-1 alpha-2, or EL for Greece).", _br_co_09)]),
 ]
 for _c in _CATEGORIES:

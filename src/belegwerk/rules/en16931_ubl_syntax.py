@@ -14,9 +14,13 @@ from lxml import etree
 
 from belegwerk.rules.engine import Context, Element, Pattern, Rule
 from belegwerk.rules.en16931_ubl_crdata import UBL_CR_PATHS
-from belegwerk.rules.en16931_ubl_model import ALLOWANCE, CHARGE
+from belegwerk.rules.en16931_ubl_model import is_allowance, is_charge
 from belegwerk.rules.en16931_ubl_support import (
+    string_value,
+    select_all,
+    select_first,
     FATAL,
+    BulkContext,
     WARNING,
     count,
     decimals_after_point,
@@ -24,6 +28,7 @@ from belegwerk.rules.en16931_ubl_support import (
     has,
     is_credit_note,
     memo,
+    path_selector,
     normalize_space,
     rule,
     texts,
@@ -37,14 +42,14 @@ def _at_most(path: str, limit: int = 1) -> Callable[[Element], bool]:
 
 
 def _upper_vat(el: Element) -> bool:
-    return any(first_text(s, "cbc:ID").upper() == "VAT" for s in el.iterfind("cac:TaxScheme", NSMAP))
+    return any(first_text(s, "cbc:ID").upper() == "VAT" for s in select_all(el, "cac:TaxScheme"))
 
 
 def _seller_tax_ids(vat: bool) -> Callable[[Element], bool]:
     def test(root: Element) -> bool:
         n = 0
-        for pts in root.iterfind("cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme", NSMAP):
-            schemes = [first_text(s, "cbc:ID").upper() for s in pts.iterfind("cac:TaxScheme", NSMAP)]
+        for pts in select_all(root, "cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme"):
+            schemes = [first_text(s, "cbc:ID").upper() for s in select_all(pts, "cac:TaxScheme")]
             matches = any(s == "VAT" for s in schemes) if vat else any(s != "VAT" for s in schemes)
             if matches:
                 n += count(pts, "cbc:CompanyID")
@@ -56,14 +61,14 @@ def _seller_tax_ids(vat: bool) -> Callable[[Element], bool]:
 def _buyer_vat_ids(root: Element) -> bool:
     n = sum(
         count(pts, "cbc:CompanyID")
-        for pts in root.iterfind("cac:AccountingCustomerParty/cac:Party/cac:PartyTaxScheme", NSMAP)
+        for pts in select_all(root, "cac:AccountingCustomerParty/cac:Party/cac:PartyTaxScheme")
         if _upper_vat(pts)
     )
     return n <= 1
 
 
 def _sepa_ids(root: Element) -> bool:
-    n = sum(1 for el in root.iterfind(".//cac:PartyIdentification/cbc:ID", NSMAP) if (el.get("schemeID") or "").upper() == "SEPA")
+    n = sum(1 for el in select_all(root, ".//cac:PartyIdentification/cbc:ID") if (el.get("schemeID") or "").upper() == "SEPA")
     return n <= 1
 
 
@@ -86,7 +91,7 @@ def _payee_differs(extra: Callable[[Element], bool]) -> Callable[[Element], bool
 
 
 def _payee_non_sepa_ids(payee: Element) -> bool:
-    n = sum(1 for el in payee.iterfind("cac:PartyIdentification/cbc:ID", NSMAP) if (el.get("schemeID") or "").upper() != "SEPA")
+    n = sum(1 for el in select_all(payee, "cac:PartyIdentification/cbc:ID") if (el.get("schemeID") or "").upper() != "SEPA")
     return n <= 1
 
 
@@ -97,7 +102,7 @@ def _document_reference_kind(ref: Element) -> bool:
     root = ref.getroottree().getroot()
     if etree.QName(root).localname == "CreditNote" and "50" in codes:
         return True
-    return not any(el.get("schemeID") is not None for el in ref.iterfind("cbc:ID", NSMAP)) and not codes
+    return not any(el.get("schemeID") is not None for el in select_all(ref, "cbc:ID")) and not codes
 
 
 # --------------------------------------------------------------------------------------------
@@ -261,17 +266,29 @@ def _cr_absent(rid: str) -> Callable[[Element], bool]:
     return lambda root: rid not in _cr_fired(root)
 
 
+def _cr_failing(root: Element) -> set[str]:
+    """All UBL-CR rules that fail on ``root``: the table walk plus the hand-written ones."""
+    failed = set(_cr_fired(root))
+    for r in _CR_HAND:
+        if not r.test(root):
+            failed.add(r.id)
+    return failed
+
+
 _ADR_130 = ".//cac:AdditionalDocumentReference[cbc:DocumentTypeCode='130']"
 
 
 def _cr_665(root: Element) -> bool:
-    for ref in root.iterfind(".//cac:AdditionalDocumentReference", NSMAP):
+    for ref in select_all(root, ".//cac:AdditionalDocumentReference"):
         codes = texts(ref, "cbc:DocumentTypeCode")
         if (any(c != "130" for c in codes) or not codes) and any(
-            el.get("schemeID") is not None for el in ref.iterfind("cbc:ID", NSMAP)
+            el.get("schemeID") is not None for el in select_all(ref, "cbc:ID")
         ):
             return False
     return True
+
+
+_CR_HAND: list[Rule] = []
 
 
 def _cr_rules() -> list[Rule]:
@@ -287,6 +304,7 @@ def _cr_rules() -> list[Rule]:
         "UBL-CR-673": rule("UBL-CR-673", "An invoiced object identifier (code 130) must not carry a document description.",
                            lambda r: not has(r, f"{_ADR_130}/cbc:DocumentDescription"), FATAL),
     }
+    _CR_HAND.extend(hand.values())
     out: list[Rule] = []
     ids = sorted({*_CR_SEVERITY, *hand}, key=lambda s: int(s.rsplit("-", 1)[1]))
     for rid in ids:
@@ -326,7 +344,7 @@ _ROOT_SR = [
     rule("UBL-SR-44", "All payment identifiers must be the same.", _distinct_at_most_one(".//cbc:PaymentID")),
     rule("UBL-SR-45", "Only one payment due date is allowed.", _at_most("cac:PaymentMeans/cbc:PaymentDueDate")),
     rule("UBL-SR-46", "Only one payment means text is allowed.",
-         lambda r: sum(1 for el in r.iterfind("cac:PaymentMeans/cbc:PaymentMeansCode", NSMAP) if el.get("name") is not None) <= 1),
+         lambda r: sum(1 for el in select_all(r, "cac:PaymentMeans/cbc:PaymentMeansCode") if el.get("name") is not None) <= 1),
     rule("UBL-SR-47", "All payment means codes must be the same.", _distinct_at_most_one(".//cbc:PaymentMeansCode")),
     rule("UBL-SR-49", "Only one VAT point date code is allowed.", _at_most("cac:InvoicePeriod/cbc:DescriptionCode")),
     rule("UBL-SR-54", "Only one card account is allowed.", _at_most("cac:PaymentMeans/cac:CardAccount")),
@@ -343,40 +361,69 @@ _ROOT_DT.insert(
     rule("UBL-DT-18", "The attribute 'name' is only used on the payment means code.", _no_attribute("name"), WARNING),
 )
 
-_AMOUNT_CONTEXT = (
-    "//*[substring(local-name(), string-length(local-name()) - 5) = 'Amount'"
-    " and not(substring(local-name(), string-length(local-name()) - 10) = 'PriceAmount')"
-    " and not(ancestor::cac:Price/cac:AllowanceCharge)]"
-)
-_BINARY_CONTEXT = "//*[substring(local-name(), string-length(local-name()) - 11) = 'BinaryObject']"
+def _suffix_elements(root: Element) -> tuple[list[Element], list[Element]]:
+    """Elements named ``*Amount`` (not ``*PriceAmount``, not inside a price with an allowance) and ``*BinaryObject``."""
+    data = memo(root)
+    found = data.get("suffix")
+    if isinstance(found, tuple):
+        return found
+    amounts: list[Element] = []
+    binaries: list[Element] = []
+    for el in root.iter(etree.Element):
+        tag = el.tag
+        if tag.endswith("Amount"):
+            if not tag.endswith("PriceAmount") and not _in_price_with_allowance(el):
+                amounts.append(el)
+        elif tag.endswith("BinaryObject"):
+            binaries.append(el)
+    data["suffix"] = (amounts, binaries)
+    return amounts, binaries
+
+
+def _in_price_with_allowance(el: Element) -> bool:
+    """``ancestor::cac:Price/cac:AllowanceCharge`` is not empty."""
+    return any(a.tag == _PRICE and select_first(a, "cac:AllowanceCharge") is not None for a in el.iterancestors())
+
+
+_PRICE = f"{{{NSMAP['cac']}}}Price"
+
+
+def _amount_elements(root: Element) -> list[Element]:
+    return _suffix_elements(root)[0]
+
+
+def _binary_elements(root: Element) -> list[Element]:
+    return _suffix_elements(root)[1]
+
 
 PATTERN = Pattern(
     [
-        Context("//cac:PostalAddress | //cac:Address",
+        Context(path_selector("cac:PostalAddress|cac:Address"),
                 [rule("UBL-SR-51", "Only one address line is allowed.", _at_most("cac:AddressLine"))]),
-        Context("//cac:AccountingSupplierParty/cac:Party",
+        Context(path_selector("cac:AccountingSupplierParty/cac:Party"),
                 [rule("UBL-SR-42", "At most two seller tax schemes are allowed.", _at_most("cac:PartyTaxScheme", 2))]),
-        Context("//cac:AdditionalDocumentReference", [
+        Context(path_selector("cac:AdditionalDocumentReference"), [
             rule("UBL-SR-33", "Only one supporting document description is allowed.", _at_most("cbc:DocumentDescription")),
             rule("UBL-SR-43", "A supporting document reference with a scheme or type code must be an invoiced object (130)"
                  " or, in a credit note, a referenced invoice (50).", _document_reference_kind),
         ]),
-        Context(_AMOUNT_CONTEXT, [rule("UBL-DT-01", "Amounts may have at most two decimals.", _amount_decimals)]),
-        Context(_BINARY_CONTEXT, [
+        Context(_amount_elements, [rule("UBL-DT-01", "Amounts may have at most two decimals.", _amount_decimals)]),
+        Context(_binary_elements, [
             rule("UBL-DT-06", "An attached binary object needs a MIME code.", lambda n: n.get("mimeCode") is not None),
             rule("UBL-DT-07", "An attached binary object needs a file name.", lambda n: n.get("filename") is not None),
         ]),
-        Context("//cac:Delivery",
+        Context(path_selector("cac:Delivery"),
                 [rule("UBL-SR-25", "Only one deliver-to party name is allowed.", _at_most("cac:DeliveryParty/cac:PartyName/cbc:Name"))]),
-        Context(f"//cac:AllowanceCharge{ALLOWANCE}",
+        Context(path_selector("cac:AllowanceCharge", is_allowance),
                 [rule("UBL-SR-30", "Only one allowance reason is allowed.", _at_most("cbc:AllowanceChargeReason"))]),
-        Context(f"//cac:AllowanceCharge{CHARGE}",
+        Context(path_selector("cac:AllowanceCharge", is_charge),
                 [rule("UBL-SR-31", "Only one charge reason is allowed.", _at_most("cbc:AllowanceChargeReason"))]),
-        Context("//cac:PartyTaxScheme",
+        Context(path_selector("cac:PartyTaxScheme"),
                 [rule("UBL-SR-53", "A party tax scheme needs a company identifier and a tax scheme identifier.",
                       lambda n: has(n, "cac:TaxScheme/cbc:ID") and has(n, "cbc:CompanyID"))]),
-        Context("/ubl:Invoice | /cn:CreditNote", [*_ROOT_DT, *_ROOT_SR, *_cr_rules()]),
-        Context("//cac:InvoiceLine | //cac:CreditNoteLine", [
+        Context(path_selector("/ubl:Invoice|cn:CreditNote"), [*_ROOT_DT, *_ROOT_SR]),
+        BulkContext(path_selector("/ubl:Invoice|cn:CreditNote"), _cr_rules(), failing=_cr_failing),
+        Context(path_selector("cac:InvoiceLine|cac:CreditNoteLine"), [
             rule("UBL-SR-34", "Only one invoice line note is allowed.", _at_most("cbc:Note")),
             rule("UBL-SR-35", "Only one referenced purchase order line is allowed.", _at_most("cac:OrderLineReference/cbc:LineID")),
             rule("UBL-SR-36", "Only one invoice line period is allowed.", _at_most("cac:InvoicePeriod")),
@@ -386,7 +433,7 @@ PATTERN = Pattern(
             rule("UBL-SR-50", "Only one item description is allowed.", _at_most("cac:Item/cbc:Description")),
             rule("UBL-SR-52", "Only one line object identifier is allowed.", _at_most("cac:DocumentReference")),
         ]),
-        Context("//cac:PayeeParty", [
+        Context(path_selector("cac:PayeeParty"), [
             rule("UBL-SR-19", "Only one payee name is allowed, and it must differ from the seller's name.",
                  _payee_differs(_at_most("cac:PartyName/cbc:Name"))),
             rule("UBL-SR-20", "Only one payee identifier is allowed, and the payee name must differ from the seller's name.",
@@ -394,21 +441,21 @@ PATTERN = Pattern(
             rule("UBL-SR-21", "Only one payee legal registration identifier is allowed, and the payee name must differ from the seller's name.",
                  _payee_differs(_at_most("cac:PartyLegalEntity/cbc:CompanyID"))),
         ]),
-        Context("//cac:PaymentMeans", [
+        Context(path_selector("cac:PaymentMeans"), [
             rule("UBL-SR-26", "Only one payment reference is allowed.", _at_most("cbc:PaymentID")),
             rule("UBL-SR-27", "Only one payment means code is allowed.", _at_most("cbc:PaymentMeansCode")),
             rule("UBL-SR-28", "Only one mandate reference is allowed.", _at_most("cac:PaymentMandate/cbc:ID")),
         ]),
-        Context("//cac:BillingReference", [
+        Context(path_selector("cac:BillingReference"), [
             rule("UBL-SR-06", "Only one preceding invoice reference per billing reference is allowed.",
                  _at_most("cac:InvoiceDocumentReference")),
             rule("UBL-SR-07", "A billing reference needs the preceding invoice number.", lambda n: has(n, "cac:InvoiceDocumentReference/cbc:ID")),
         ]),
-        Context("//cac:TaxRepresentativeParty", [
+        Context(path_selector("cac:TaxRepresentativeParty"), [
             rule("UBL-SR-22", "Only one tax representative name is allowed.", _at_most("cac:PartyName/cbc:Name")),
             rule("UBL-SR-23", "Only one tax representative VAT identifier is allowed.", _at_most("cac:PartyTaxScheme/cbc:CompanyID")),
         ]),
-        Context("//cac:TaxSubtotal",
+        Context(path_selector("cac:TaxSubtotal"),
                 [rule("UBL-SR-32", "Only one VAT exemption reason per breakdown is allowed.", _at_most("cac:TaxCategory/cbc:TaxExemptionReason"))]),
     ],
     name="EN 16931 UBL syntax",
