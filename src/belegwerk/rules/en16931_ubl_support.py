@@ -29,6 +29,18 @@ CREDIT_NOTE_ROOT = f"{{{UBL_CREDIT_NOTE}}}CreditNote"
 LINE_TAGS = (f"{CAC}InvoiceLine", f"{CAC}CreditNoteLine")
 
 
+_XML_WS = " \t\n\r"
+
+
+def nspace(value: str) -> str:
+    """XPath ``normalize-space`` with a fast path for values that need no change."""
+    if not value:
+        return ""
+    if value[0] in _XML_WS or value[-1] in _XML_WS or "  " in value or "\n" in value or "\t" in value or "\r" in value:
+        return normalize_space(value)
+    return value
+
+
 def rule(rule_id: str, message: str, test: Callable[[Element], bool], severity: Severity = FATAL) -> Rule:
     """A rule with our message text (the id and severity are the official ones)."""
     return Rule(rule_id, severity, message, test)
@@ -39,7 +51,23 @@ def rule(rule_id: str, message: str, test: Callable[[Element], bool], severity: 
 # hundreds of lookups per document, so during an evaluation each element's children are grouped
 # by tag once and paths are resolved with dictionary lookups.
 
-_local = threading.local()
+class _State:
+    """Per-evaluation caches. Evaluations are serialised by :data:`_EVAL_LOCK` (pure-Python work
+    holds the GIL anyway), so one module-level instance is enough and avoids thread-local lookups."""
+
+    __slots__ = ("attrs", "data", "kids", "root", "suffix", "tags")
+
+    def __init__(self) -> None:
+        self.root: Element | None = None
+        self.data: dict[str, Any] = {}
+        self.kids: dict[Element, dict[str, list[Element]]] | None = None
+        self.tags: dict[str, list[Element]] | None = None
+        self.attrs: set[str] = set()
+        self.suffix: dict[str, list[Element]] = {}
+
+
+_S = _State()
+_EVAL_LOCK = threading.RLock()
 _STEPS: dict[str, tuple[str, ...] | None] = {}
 
 
@@ -81,7 +109,7 @@ def _children(el: Element, kids: dict[Element, dict[str, list[Element]]]) -> dic
 def select_all(node: Element, path: str) -> list[Element]:
     """All elements ``path`` selects from ``node`` (ElementPath syntax with NSMAP prefixes), in document order."""
     steps = _parse(path)
-    kids: dict[Element, dict[str, list[Element]]] | None = getattr(_local, "kids", None)
+    kids = _S.kids
     if steps is None or kids is None:
         return node.findall(path, NSMAP)
     current = [node]
@@ -123,7 +151,7 @@ def first_text(node: Element, path: str) -> str:
 
 def ns_text(node: Element, path: str) -> str:
     """``normalize-space(path)``."""
-    return normalize_space(first_text(node, path))
+    return nspace(first_text(node, path))
 
 
 def has(node: Element, path: str) -> bool:
@@ -219,11 +247,10 @@ def memo(root: Element) -> dict[str, Any]:
     Only the most recent document is remembered (per thread); rules are always evaluated one
     document at a time.
     """
-    if getattr(_local, "root", None) is not root:
-        _local.root = root
-        _local.data = {}
-    data: dict[str, Any] = _local.data
-    return data
+    if _S.root is not root:
+        _S.root = root
+        _S.data = {}
+    return _S.data
 
 
 def xpath(expr: str) -> etree.XPath:
@@ -233,10 +260,12 @@ def xpath(expr: str) -> etree.XPath:
 
 def forget() -> None:
     """Drop the per-document scratch space (called after a document's evaluation)."""
-    _local.root = None
-    _local.data = {}
-    _local.kids = None
-    _local.tags = None
+    _S.root = None
+    _S.data = {}
+    _S.kids = None
+    _S.tags = None
+    _S.attrs = set()
+    _S.suffix = {}
 
 
 # --------------------------------------------------------------------------------------------
@@ -293,18 +322,78 @@ def path_selector(path: str, where: Callable[[Element], bool] | None = None) -> 
     return select
 
 
+_TAG_KIND: dict[str, str] = {}
+
+
+def _tag_kind(tag: str) -> str:
+    kind = _TAG_KIND.get(tag)
+    if kind is None:
+        if tag.endswith("PriceAmount"):
+            kind = "price"
+        elif tag.endswith("Amount"):
+            kind = "amount"
+        elif tag.endswith("BinaryObject"):
+            kind = "binary"
+        else:
+            kind = ""
+        _TAG_KIND[tag] = kind
+    return kind
+
+
+def _index(root: Element) -> None:
+    """One pass over the document: elements by tag, attribute names, ``*Amount``/``*BinaryObject`` elements."""
+    tags: dict[str, list[Element]] = {}
+    attrs: set[str] = set()
+    suffix: dict[str, list[Element]] = {"amount": [], "binary": []}
+    for el in root.iter(etree.Element):
+        tag = el.tag
+        lst = tags.get(tag)
+        if lst is None:
+            tags[tag] = [el]
+        else:
+            lst.append(el)
+        kind = _TAG_KIND.get(tag)
+        if kind is None:
+            kind = _tag_kind(tag)
+        if kind == "amount" or kind == "binary":
+            suffix[kind].append(el)
+        keys = el.keys()
+        if keys:
+            if tag == _PAYMENT_MEANS_CODE:
+                attrs.update(k for k in keys if k != "name")
+            else:
+                attrs.update(keys)
+    _S.tags = tags
+    _S.attrs = attrs
+    _S.suffix = suffix
+
+
+_PAYMENT_MEANS_CODE = f"{CBC}PaymentMeansCode"
+
+
+def attribute_names(root: Element) -> set[str]:
+    """Names of all attributes in the document (a ``name`` on ``cbc:PaymentMeansCode`` excluded)."""
+    if _S.root is root and _S.tags is not None:
+        return _S.attrs
+    names: set[str] = set()
+    for el in root.iter(etree.Element):
+        keys = el.keys()
+        names.update(k for k in keys if not (k == "name" and el.tag == _PAYMENT_MEANS_CODE))
+    return names
+
+
+def suffix_elements(root: Element, kind: str) -> list[Element]:
+    """``*Amount`` (not ``*PriceAmount``) or ``*BinaryObject`` elements, in document order."""
+    if _S.root is root and _S.tags is not None:
+        return _S.suffix.get(kind, [])
+    return [el for el in root.iter(etree.Element) if _tag_kind(el.tag) == kind]
+
+
 def _by_tag(root: Element, tags: tuple[str, ...]) -> Iterable[Element]:
     """Elements with one of ``tags`` in document order, from a per-evaluation index when one is active."""
-    index: dict[str, list[Element]] | None = getattr(_local, "tags", None)
-    if index is None or getattr(_local, "root", None) is not root:
+    index = _S.tags
+    if index is None or _S.root is not root:
         return root.iter(*tags)
-    if not index:
-        for el in root.iter(etree.Element):
-            lst = index.get(el.tag)
-            if lst is None:
-                index[el.tag] = [el]
-            else:
-                lst.append(el)
     if len(tags) == 1:
         return index.get(tags[0], [])
     found = [el for t in tags for el in index.get(t, ())]
@@ -330,11 +419,18 @@ class FastRuleSet(RuleSet):
     and keeps per-document facts (see :func:`memo`) for exactly one evaluation."""
 
     def evaluate(self, root: Element) -> list[Finding]:
-        _local.root = root
-        _local.data = {}
-        _local.kids = {}
-        _local.tags = {}
-        try:
+        with _EVAL_LOCK:
+            _S.root = root
+            _S.data = {}
+            _S.kids = {}
+            _index(root)
+            try:
+                return self._evaluate(root)
+            finally:
+                forget()
+
+    def _evaluate(self, root: Element) -> list[Finding]:
+        if True:
             findings: list[Finding] = []
             for pattern in self.patterns:
                 seen: set[Element] | None = set() if pattern.exclusive and len(pattern.contexts) > 1 else None
@@ -356,5 +452,3 @@ class FastRuleSet(RuleSet):
                             if not r.test(node):
                                 findings.append(Finding(r.id, r.severity, r.message, location_of(node), self.name))
             return findings
-        finally:
-            forget()

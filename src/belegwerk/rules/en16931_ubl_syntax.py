@@ -27,7 +27,9 @@ from belegwerk.rules.en16931_ubl_support import (
     first_text,
     has,
     is_credit_note,
+    attribute_names,
     memo,
+    suffix_elements,
     path_selector,
     normalize_space,
     rule,
@@ -130,33 +132,8 @@ _DT_ATTRS = {
     "UBL-DT-27": "schemeAgencyID",
     "UBL-DT-28": "listAgencyID",
 }
-_ATTR_NAMES = [*_DT_ATTRS.values(), "name"]
-_FIND_ATTRS = xpath("//@*[namespace-uri()='' and (" + " or ".join(f"local-name()='{a}'" for a in _ATTR_NAMES) + ")]")
-_PAYMENT_MEANS_CODE = f"{{{NSMAP['cbc']}}}PaymentMeansCode"
-
-
-def _present_attributes(root: Element) -> set[str]:
-    data = memo(root)
-    found = data.get("dt-attrs")
-    if isinstance(found, set):
-        return found
-    names: set[str] = set()
-    result = _FIND_ATTRS(root)
-    if isinstance(result, list):
-        for value in result:
-            attr = getattr(value, "attrname", None)
-            if attr == "name":
-                owner = value.getparent() if hasattr(value, "getparent") else None
-                if owner is not None and owner.tag == _PAYMENT_MEANS_CODE:
-                    continue
-            if isinstance(attr, str):
-                names.add(attr)
-    data["dt-attrs"] = names
-    return names
-
-
 def _no_attribute(name: str) -> Callable[[Element], bool]:
-    return lambda root: name not in _present_attributes(root)
+    return lambda root: name not in attribute_names(root)
 
 
 def _amount_decimals(el: Element) -> bool:
@@ -361,25 +338,6 @@ _ROOT_DT.insert(
     rule("UBL-DT-18", "The attribute 'name' is only used on the payment means code.", _no_attribute("name"), WARNING),
 )
 
-def _suffix_elements(root: Element) -> tuple[list[Element], list[Element]]:
-    """Elements named ``*Amount`` (not ``*PriceAmount``, not inside a price with an allowance) and ``*BinaryObject``."""
-    data = memo(root)
-    found = data.get("suffix")
-    if isinstance(found, tuple):
-        return found
-    amounts: list[Element] = []
-    binaries: list[Element] = []
-    for el in root.iter(etree.Element):
-        tag = el.tag
-        if tag.endswith("Amount"):
-            if not tag.endswith("PriceAmount") and not _in_price_with_allowance(el):
-                amounts.append(el)
-        elif tag.endswith("BinaryObject"):
-            binaries.append(el)
-    data["suffix"] = (amounts, binaries)
-    return amounts, binaries
-
-
 def _in_price_with_allowance(el: Element) -> bool:
     """``ancestor::cac:Price/cac:AllowanceCharge`` is not empty."""
     return any(a.tag == _PRICE and select_first(a, "cac:AllowanceCharge") is not None for a in el.iterancestors())
@@ -389,11 +347,12 @@ _PRICE = f"{{{NSMAP['cac']}}}Price"
 
 
 def _amount_elements(root: Element) -> list[Element]:
-    return _suffix_elements(root)[0]
+    """``//*[ends-with(name(), 'Amount') and not(ends-with(name(), 'PriceAmount')) and not(ancestor::cac:Price/cac:AllowanceCharge)]``."""
+    return [el for el in suffix_elements(root, "amount") if not _in_price_with_allowance(el)]
 
 
 def _binary_elements(root: Element) -> list[Element]:
-    return _suffix_elements(root)[1]
+    return suffix_elements(root, "binary")
 
 
 PATTERN = Pattern(
