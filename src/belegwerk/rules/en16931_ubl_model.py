@@ -16,6 +16,7 @@ from decimal import Decimal
 from belegwerk.rules.engine import Context, Element, Pattern, Rule
 from belegwerk.rules.en16931_ubl_support import (
     string_value,
+    descendants,
     select_all,
     select_first,
     CAC,
@@ -111,7 +112,7 @@ def _tax_facts(root: Element) -> _TaxFacts:
     if isinstance(cached, _TaxFacts):
         return cached
     anywhere: set[str] = set()
-    for cat in root.iter(f"{CAC}TaxCategory", f"{CAC}ClassifiedTaxCategory"):
+    for cat in descendants(root, f"{CAC}TaxCategory", f"{CAC}ClassifiedTaxCategory"):
         if is_vat_scheme(cat):
             anywhere.add(category_id(cat))
     subtotal_vat: list[str] = []
@@ -125,7 +126,7 @@ def _tax_facts(root: Element) -> _TaxFacts:
     line_any: set[str] = set()
     line_count_vat: dict[str, int] = {}
     line_count_any: dict[str, int] = {}
-    for cat in root.iter(f"{CAC}ClassifiedTaxCategory"):
+    for cat in descendants(root, f"{CAC}ClassifiedTaxCategory"):
         cid = category_id(cat)
         line_any.add(cid)
         line_count_any[cid] = line_count_any.get(cid, 0) + 1
@@ -137,7 +138,7 @@ def _tax_facts(root: Element) -> _TaxFacts:
     doc_ac_vat: dict[bool, set[str]] = {True: set(), False: set()}
     ac_count_vat: dict[str, int] = {}
     ac_count_any: dict[str, int] = {}
-    for ac in root.iter(f"{CAC}AllowanceCharge"):
+    for ac in descendants(root, f"{CAC}AllowanceCharge"):
         indicator = charge_indicator(ac)
         for cat in select_all(ac, "cac:TaxCategory"):
             cid = category_id(cat)
@@ -390,7 +391,7 @@ def _doc_allowance_amounts(root: Element, charge: bool) -> list[Decimal | None]:
 
 def _br_co_10(total: Element) -> bool:
     root = root_of(total)
-    lines = [dec(line, "cbc:LineExtensionAmount") for line in root.iter(*LINE_TAGS) if has(line, "cbc:LineExtensionAmount")]
+    lines = [dec(line, "cbc:LineExtensionAmount") for line in descendants(root, *LINE_TAGS) if has(line, "cbc:LineExtensionAmount")]
     value = dec(total, "cbc:LineExtensionAmount")
     s = _sum(lines)
     return value is not None and s is not None and value == _r2(s)
@@ -686,7 +687,7 @@ def _rate_used(root: Element, line_tag: str, code: str, rate: Decimal) -> bool:
         cats = select_all(line, "cac:Item/cac:ClassifiedTaxCategory")
         if any(category_id(c) == code for c in cats) and any(dec(c, "cbc:Percent") == rate for c in cats):
             return True
-    for ac in root.iter(f"{CAC}AllowanceCharge"):
+    for ac in descendants(root, f"{CAC}AllowanceCharge"):
         cats = select_all(ac, "cac:TaxCategory")
         if any(category_id(c) == code for c in cats) and any(dec(c, "cbc:Percent") == rate for c in cats):
             return True

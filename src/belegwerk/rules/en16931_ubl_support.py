@@ -8,7 +8,7 @@ numbers, case-insensitive tax-scheme tests) a Python form that is cheap to call 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -55,7 +55,7 @@ class _State:
     """Per-evaluation caches. Evaluations are serialised by :data:`_EVAL_LOCK` (pure-Python work
     holds the GIL anyway), so one module-level instance is enough and avoids thread-local lookups."""
 
-    __slots__ = ("attrs", "data", "kids", "root", "suffix", "tags")
+    __slots__ = ("attrs", "cat", "data", "kids", "root", "suffix", "tags", "vat")
 
     def __init__(self) -> None:
         self.root: Element | None = None
@@ -64,30 +64,35 @@ class _State:
         self.tags: dict[str, list[Element]] | None = None
         self.attrs: set[str] = set()
         self.suffix: dict[str, list[Element]] = {}
+        self.cat: dict[Element, str] = {}
+        self.vat: dict[Element, bool] = {}
 
 
 _S = _State()
 _EVAL_LOCK = threading.RLock()
-_STEPS: dict[str, tuple[str, ...] | None] = {}
+_STEPS: dict[str, tuple[bool, tuple[str, ...]] | None] = {}
 
 
-def _parse(path: str) -> tuple[str, ...] | None:
-    """Clark-name steps of a simple child path ("cac:A/cbc:B"); None for anything else (".//", "*", "[...]")."""
+def _parse(path: str) -> tuple[bool, tuple[str, ...]] | None:
+    """(descendant?, Clark-name steps) of a simple path ("cac:A/cbc:B" or ".//cac:A/cbc:B");
+    None for anything else ("*", predicates), which falls back to lxml's ElementPath."""
     try:
         return _STEPS[path]
     except KeyError:
         pass
-    steps: tuple[str, ...] | None
-    if path.startswith(".") or "[" in path or "*" in path:
-        steps = None
+    parsed: tuple[bool, tuple[str, ...]] | None
+    descendant = path.startswith(".//")
+    rest = path[3:] if descendant else path
+    if rest.startswith(".") or "[" in rest or "*" in rest or "//" in rest:
+        parsed = None
     else:
         out = []
-        for step in path.split("/"):
+        for step in rest.split("/"):
             prefix, _, local = step.partition(":")
             out.append(f"{{{NSMAP[prefix]}}}{local}")
-        steps = tuple(out)
-    _STEPS[path] = steps
-    return steps
+        parsed = (descendant, tuple(out))
+    _STEPS[path] = parsed
+    return parsed
 
 
 def _children(el: Element, kids: dict[Element, dict[str, list[Element]]]) -> dict[str, list[Element]]:
@@ -108,12 +113,21 @@ def _children(el: Element, kids: dict[Element, dict[str, list[Element]]]) -> dic
 
 def select_all(node: Element, path: str) -> list[Element]:
     """All elements ``path`` selects from ``node`` (ElementPath syntax with NSMAP prefixes), in document order."""
-    steps = _parse(path)
+    parsed = _parse(path)
     kids = _S.kids
-    if steps is None or kids is None:
+    if parsed is None or kids is None:
         return node.findall(path, NSMAP)
-    current = [node]
+    descendant, steps = parsed
+    if descendant:
+        if node is not _S.root or _S.tags is None:
+            return node.findall(path, NSMAP)
+        current = _S.tags.get(steps[0], [])
+        steps = steps[1:]
+    else:
+        current = [node]
     for tag in steps:
+        if not current:
+            return []
         if len(current) == 1:
             current = _children(current[0], kids).get(tag, [])
         else:
@@ -121,9 +135,30 @@ def select_all(node: Element, path: str) -> list[Element]:
             for el in current:
                 nxt.extend(_children(el, kids).get(tag, ()))
             current = nxt
-        if not current:
-            return []
     return current
+
+
+def document_tags(root: Element) -> Collection[str]:
+    """The set of element tags that occur in the document."""
+    if _S.root is root and _S.tags is not None:
+        return _S.tags.keys()
+    return {el.tag for el in root.iter(etree.Element)}
+
+
+def descendants(root: Element, *tags: str) -> Iterable[Element]:
+    """``root.iter(*tags)`` answered from the per-evaluation index when one is active."""
+    return _by_tag(root, tags)
+
+
+def child_groups(el: Element) -> dict[str, list[Element]]:
+    """The element's children grouped by tag (cached during an evaluation)."""
+    if _S.kids is None:
+        groups: dict[str, list[Element]] = {}
+        for child in el:
+            if isinstance(child.tag, str):
+                groups.setdefault(child.tag, []).append(child)
+        return groups
+    return _children(el, _S.kids)
 
 
 def select_first(node: Element, path: str) -> Element | None:
@@ -211,6 +246,18 @@ def max_two_decimals(path: str) -> Callable[[Element], bool]:
 
 def is_vat_scheme(tax_category: Element) -> bool:
     """``cac:TaxScheme/normalize-space(upper-case(cbc:ID)) = 'VAT'`` on a tax category or party tax scheme."""
+    cache = _S.vat if _S.kids is not None else None
+    if cache is not None:
+        known = cache.get(tax_category)
+        if known is not None:
+            return known
+    result = _is_vat_scheme(tax_category)
+    if cache is not None:
+        cache[tax_category] = result
+    return result
+
+
+def _is_vat_scheme(tax_category: Element) -> bool:
     for scheme in select_all(tax_category, "cac:TaxScheme"):
         if normalize_space(first_text(scheme, "cbc:ID").upper()) == "VAT":
             return True
@@ -219,7 +266,15 @@ def is_vat_scheme(tax_category: Element) -> bool:
 
 def category_id(tax_category: Element) -> str:
     """``normalize-space(cbc:ID)`` of a tax category."""
-    return ns_text(tax_category, "cbc:ID")
+    cache = _S.cat if _S.kids is not None else None
+    if cache is not None:
+        known = cache.get(tax_category)
+        if known is not None:
+            return known
+    result = ns_text(tax_category, "cbc:ID")
+    if cache is not None:
+        cache[tax_category] = result
+    return result
 
 
 def charge_indicator(allowance_charge: Element) -> bool | None:
@@ -266,6 +321,8 @@ def forget() -> None:
     _S.tags = None
     _S.attrs = set()
     _S.suffix = {}
+    _S.cat = {}
+    _S.vat = {}
 
 
 # --------------------------------------------------------------------------------------------
@@ -396,11 +453,9 @@ def _by_tag(root: Element, tags: tuple[str, ...]) -> Iterable[Element]:
         return root.iter(*tags)
     if len(tags) == 1:
         return index.get(tags[0], [])
-    found = [el for t in tags for el in index.get(t, ())]
-    if len(found) > 1:
-        order = {id(el): i for i, el in enumerate(root.iter(*tags))}
-        found.sort(key=lambda el: order[id(el)])
-    return found
+    # Grouped by tag rather than interleaved in document order: context membership and
+    # first-match-wins do not depend on the order, and re-sorting costs a document scan.
+    return [el for t in tags for el in index.get(t, ())]
 
 
 @dataclass(frozen=True)

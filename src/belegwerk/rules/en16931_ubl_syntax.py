@@ -7,7 +7,7 @@ a prefix tree that is walked once per document, visiting only elements that lead
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -28,6 +28,9 @@ from belegwerk.rules.en16931_ubl_support import (
     has,
     is_credit_note,
     attribute_names,
+    child_groups,
+    descendants,
+    document_tags,
     memo,
     suffix_elements,
     path_selector,
@@ -149,6 +152,20 @@ class _Trie:
     rules: list[str] = field(default_factory=list)
     attrs: dict[str, list[str]] = field(default_factory=dict)
     children: dict[str, _Trie] = field(default_factory=dict)
+    #: Tags of the elements below this node that carry a rule (or a rule attribute): when none of
+    #: them occurs in the document, nothing below can fire and the walk skips the subtree.
+    targets: frozenset[str] = frozenset()
+
+
+def _finish(trie: _Trie) -> frozenset[str]:
+    found: set[str] = set()
+    for tag, sub in trie.children.items():
+        below = _finish(sub)
+        if sub.rules or sub.attrs:
+            found.add(tag)
+        found.update(below)
+    trie.targets = frozenset(found)
+    return trie.targets
 
 
 def _clark(step: str) -> str:
@@ -181,6 +198,8 @@ def _build() -> tuple[_Trie, _Trie, dict[str, str]]:
             continue
         for variant in _expand_lines(path):
             _insert(relative, variant.split("/"), rid)
+    _finish(relative)
+    _finish(anywhere)
     return relative, anywhere, severities
 
 
@@ -195,17 +214,21 @@ def _expand_lines(path: str) -> list[str]:
 _CR_RELATIVE, _CR_ANYWHERE, _CR_SEVERITY = _build()
 
 
-def _walk(el: Element, trie: _Trie, fired: set[str]) -> None:
+def _walk(el: Element, trie: _Trie, fired: set[str], present: Collection[str]) -> None:
     for attr, ids in trie.attrs.items():
         if el.get(attr) is not None:
             fired.update(ids)
-    if not trie.children:
+    if not trie.children or trie.targets.isdisjoint(present):
         return
-    for child in el.iterchildren(*trie.children):
-        sub = trie.children[child.tag]
+    for tag, children in child_groups(el).items():
+        sub = trie.children.get(tag)
+        if sub is None:
+            continue
         if sub.rules:
             fired.update(sub.rules)
-        _walk(child, sub, fired)
+        if sub.attrs or not sub.targets.isdisjoint(present):
+            for child in children:
+                _walk(child, sub, fired, present)
 
 
 def _cr_fired(root: Element) -> set[str]:
@@ -214,17 +237,18 @@ def _cr_fired(root: Element) -> set[str]:
     if isinstance(fired, set):
         return fired
     fired = set()
-    _walk(root, _CR_RELATIVE, fired)
+    present = document_tags(root)
+    _walk(root, _CR_RELATIVE, fired, present)
     if _CR_ANYWHERE.attrs:
         for attr, ids in _CR_ANYWHERE.attrs.items():
             if _has_attr_anywhere(root, attr):
                 fired.update(ids)
     if _CR_ANYWHERE.children:
-        for el in root.iter(*_CR_ANYWHERE.children):
+        for el in descendants(root, *_CR_ANYWHERE.children):
             sub = _CR_ANYWHERE.children[el.tag]
             if sub.rules:
                 fired.update(sub.rules)
-            _walk(el, sub, fired)
+            _walk(el, sub, fired, present)
     data["cr"] = fired
     return fired
 
