@@ -71,6 +71,7 @@ class _State:
 _S = _State()
 _EVAL_LOCK = threading.RLock()
 _STEPS: dict[str, tuple[bool, tuple[str, ...]] | None] = {}
+_UNPARSED: Any = object()
 
 
 def _parse(path: str) -> tuple[bool, tuple[str, ...]] | None:
@@ -113,23 +114,29 @@ def _children(el: Element, kids: dict[Element, dict[str, list[Element]]]) -> dic
 
 def select_all(node: Element, path: str) -> list[Element]:
     """All elements ``path`` selects from ``node`` (ElementPath syntax with NSMAP prefixes), in document order."""
-    parsed = _parse(path)
+    parsed = _STEPS.get(path, _UNPARSED)
+    if parsed is _UNPARSED:
+        parsed = _parse(path)
     kids = _S.kids
     if parsed is None or kids is None:
         return node.findall(path, NSMAP)
-    descendant, steps = parsed
+    descendant, steps = parsed  # type: ignore[misc]
     if descendant:
         if node is not _S.root or _S.tags is None:
             return node.findall(path, NSMAP)
-        current = _S.tags.get(steps[0], [])
+        current = _S.tags.get(steps[0], _EMPTY)
         steps = steps[1:]
     else:
         current = [node]
     for tag in steps:
         if not current:
-            return []
+            return _EMPTY
         if len(current) == 1:
-            current = _children(current[0], kids).get(tag, [])
+            el = current[0]
+            groups = kids.get(el)
+            if groups is None:
+                groups = _children(el, kids)
+            current = groups.get(tag, _EMPTY)
         else:
             nxt: list[Element] = []
             for el in current:
@@ -354,13 +361,22 @@ def path_selector(path: str, where: Callable[[Element], bool] | None = None) -> 
     last = steps[-1]
     ancestors = list(reversed(steps[:-1]))
 
+    single = last[0] if last is not None and len(last) == 1 else None
+
     def select(root: Element) -> list[Element]:
+        candidates: Iterable[Element]
         if anchored and not ancestors:
-            candidates: Iterable[Element] = [root] if last is None or root.tag in last else []
+            candidates = [root] if last is None or root.tag in last else []
         elif last is None:
             candidates = root.iter(etree.Element)
+        elif single is not None and _S.root is root and _S.tags is not None:
+            candidates = _S.tags.get(single, _EMPTY)
+            if not candidates:
+                return _EMPTY
         else:
             candidates = _by_tag(root, last)
+        if not ancestors and where is None and not anchored:
+            return list(candidates)
         out: list[Element] = []
         for el in candidates:
             node = el
@@ -379,6 +395,7 @@ def path_selector(path: str, where: Callable[[Element], bool] | None = None) -> 
     return select
 
 
+_EMPTY: list[Element] = []
 _TAG_KIND: dict[str, str] = {}
 
 
@@ -490,7 +507,10 @@ class FastRuleSet(RuleSet):
             for pattern in self.patterns:
                 seen: set[Element] | None = set() if pattern.exclusive and len(pattern.contexts) > 1 else None
                 for ctx in pattern.contexts:
-                    for node in ctx.nodes(root):
+                    nodes = ctx.nodes(root)
+                    if not nodes:
+                        continue
+                    for node in nodes:
                         if seen is not None:
                             if node in seen:
                                 continue
