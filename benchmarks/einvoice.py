@@ -63,7 +63,13 @@ def native_timings(files: list[Path], repeat: int) -> dict[str, float]:
     rules = [_best(lambda r=r: RULESET.evaluate(r), repeat) for r in roots]
     parse_rules = [_best(lambda d=d: RULESET.evaluate(parse_xml(d)), repeat) for d in datas]
     full = [_best(lambda d=d: validate_bytes(d, peppol=False), repeat) for d in datas]
-    xsd = [_best(lambda r=r: schema.validate_schema(r, "ubl-invoice" if r.tag.endswith("}Invoice") else "ubl-creditnote"), repeat) for r in roots]
+    xsd = [
+        _best(
+            lambda r=r: schema.validate_schema(r, "ubl-invoice" if r.tag.endswith("}Invoice") else "ubl-creditnote"),
+            repeat,
+        )
+        for r in roots
+    ]
     return {
         "native rules only": _median_ms(rules),
         "native parse + rules": _median_ms(parse_rules),
@@ -90,7 +96,10 @@ def saxon_timings(corpus: Path, files: list[Path], repeat: int) -> dict[str, flo
     xslt_times = [_best(lambda f=f: run(f), repeat) for f in files]
     roots = [parse_xml(f.read_bytes()) for f in files]
     xsd_times = [
-        _best(lambda r=r: schema.validate_schema(r, "ubl-invoice" if r.tag.endswith("}Invoice") else "ubl-creditnote"), repeat)
+        _best(
+            lambda r=r: schema.validate_schema(r, "ubl-invoice" if r.tag.endswith("}Invoice") else "ubl-creditnote"),
+            repeat,
+        )
         for r in roots
     ]
     both = [a + b for a, b in zip(xslt_times, xsd_times, strict=True)]

@@ -13,7 +13,10 @@ from belegwerk.rules.validate import PARSE_RULE, validate_bytes, validate_path
 
 pytestmark = pytest.mark.einvoice
 
-UBL_OPEN = b'<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">'
+UBL_OPEN = (
+    b'<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"'
+    b' xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">'
+)
 
 
 @pytest.fixture(autouse=True)
@@ -69,10 +72,8 @@ def test_parameter_entity_without_doctype_keyword_case() -> None:
 
 
 def test_billion_laughs() -> None:
-    entities = b"".join(
-        b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1)) * 10 if i else b"lol") for i in range(10)
-    )
-    doc = b"<?xml version=\"1.0\"?><!DOCTYPE lolz [" + entities + b"]><lolz>&lol9;</lolz>"
+    entities = b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1)) * 10 if i else b"lol") for i in range(10))
+    doc = b'<?xml version="1.0"?><!DOCTYPE lolz [' + entities + b"]><lolz>&lol9;</lolz>"
     _assert_unreadable(doc, "DOCTYPE")
 
 
@@ -111,7 +112,12 @@ def test_huge_bytes_rejected_by_size() -> None:
         (b"\x00\x01\x02\x03binary", "XML"),
         (b"Rechnung Nr. 4711", "not XML"),
         (UBL_OPEN + b"<cbc:ID>1</cbc:ID>", "not well-formed"),
-        (b'<?xml version="1.0" encoding="UTF-8"?>' + UBL_OPEN.replace(b"Invoice-2", b"Invoice-2\xff\xfe") + b"</Invoice>", "XML"),
+        (
+            b'<?xml version="1.0" encoding="UTF-8"?>'
+            + UBL_OPEN.replace(b"Invoice-2", b"Invoice-2\xff\xfe")
+            + b"</Invoice>",
+            "XML",
+        ),
         (b'<?xml version="1.0" encoding="klingon-8"?><a/>', "XML"),
         (b'<?xml version="1.0" encoding="UTF-16"?><a>\xc3\xa4</a>', "XML"),
         (b"<a><b></a>", "not well-formed"),

@@ -45,3 +45,27 @@ def test_rule_set_has_exactly_the_official_rules_and_flags(corpus: Path) -> None
     ours = {r.id: str(r.severity) for r in RULESET.rules()}
     assert set(ours) == set(official), (sorted(set(official) - set(ours)), sorted(set(ours) - set(official)))
     assert ours == official
+
+
+def _example(corpus: Path) -> etree._Element:
+    data = (corpus / "en16931-examples/ubl/examples/ubl-tc434-example1.xml").read_bytes()
+    return etree.fromstring(data)
+
+
+def test_ubl_cr_table_fires_for_elements_outside_en16931(corpus: Path) -> None:
+    """UBL-CR rules fire once each, for a child of the root, a nested path, an attribute and a "//" path."""
+    root = _example(corpus)
+    assert not [f for f in RULESET.evaluate(root) if f.rule_id.startswith("UBL-CR")]
+    cbc = "{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}"
+    cac = "{urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2}"
+    root.insert(3, etree.Element(f"{cbc}UUID"))  # UBL-CR-005
+    line = root.find(f"{cac}InvoiceLine")
+    assert line is not None
+    etree.SubElement(line, f"{cac}SubInvoiceLine")  # UBL-CR-646
+    root.find(f"{cbc}ID").set("schemeID", "x")  # type: ignore[union-attr]  # UBL-CR-650
+    price = line.find(f"{cac}Price")
+    assert price is not None
+    ac = etree.SubElement(price, f"{cac}AllowanceCharge")
+    etree.SubElement(ac, f"{cbc}MultiplierFactorNumeric").text = "1"  # UBL-CR-671 (anywhere) and UBL-CR-635
+    fired = [f.rule_id for f in RULESET.evaluate(root) if f.rule_id.startswith("UBL-CR")]
+    assert sorted(fired) == ["UBL-CR-005", "UBL-CR-635", "UBL-CR-646", "UBL-CR-650", "UBL-CR-671"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -68,16 +69,27 @@ def test_broken_total_is_reported_with_location(corpus: Path) -> None:
 
 
 def test_xsd_error_is_fatal_xsd_finding(corpus: Path) -> None:
-    data = (corpus / CEN_EXAMPLE).read_bytes().replace(b"<cbc:IssueDate>", b"<cbc:Bogus>x</cbc:Bogus><cbc:IssueDate>", 1)
+    data = (
+        (corpus / CEN_EXAMPLE).read_bytes().replace(b"<cbc:IssueDate>", b"<cbc:Bogus>x</cbc:Bogus><cbc:IssueDate>", 1)
+    )
     report = validate_bytes(data)
     assert "XSD" in report.fatal
     assert not report.valid
 
 
+@pytest.fixture
+def _fresh_schema_lookup() -> Iterator[None]:
+    schema._schema_path.cache_clear()
+    yield
+    schema._schema_path.cache_clear()
+
+
+@pytest.mark.usefixtures("_fresh_schema_lookup")
 def test_xsd_skipped_is_reported_not_silent(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("BELEGWERK_XSD_DIR", str(tmp_path))
     assert schema.schema_path("cii") is None
     monkeypatch.setattr(schema, "_facturx_dir", lambda: None)
+    schema._schema_path.cache_clear()
     assert schema.schema_path("ubl-invoice") is None
     doc = b'<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"/>'
     report = validate_bytes(doc)
@@ -117,7 +129,9 @@ def test_not_an_invoice_is_readable_but_invalid() -> None:
 
 
 def test_report_exports(corpus: Path) -> None:
-    report = validate_bytes((corpus / CEN_EXAMPLE).read_bytes().replace(b"<cbc:IssueDate>", b"<cbc:Bogus/><cbc:IssueDate>", 1), "a<b>.xml")
+    report = validate_bytes(
+        (corpus / CEN_EXAMPLE).read_bytes().replace(b"<cbc:IssueDate>", b"<cbc:Bogus/><cbc:IssueDate>", 1), "a<b>.xml"
+    )
     data = json.loads(report.to_json())
     assert data["valid"] is False and "XSD" in data["fatal"]
     assert data["findings"][0]["rule_id"]

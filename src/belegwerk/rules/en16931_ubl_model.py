@@ -13,12 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from belegwerk.rules.engine import Context, Element, Pattern, Rule
 from belegwerk.rules.en16931_ubl_support import (
-    string_value,
-    descendants,
-    select_all,
-    select_first,
     CAC,
     INVOICE_ROOT,
     LINE_TAGS,
@@ -26,22 +21,25 @@ from belegwerk.rules.en16931_ubl_support import (
     any_number,
     category_id,
     charge_indicator,
-    count,
     dec,
+    descendants,
     first_text,
     has,
     is_credit_note,
     is_vat_scheme,
     max_two_decimals,
     memo,
-    path_selector,
     ns_text,
+    path_selector,
     root_of,
     rule,
+    select_all,
+    select_first,
+    string_value,
     texts,
 )
+from belegwerk.rules.engine import Context, Element, Pattern, Rule
 from belegwerk.rules.functions import normalize_space, to_decimal, xpath_round
-from belegwerk.xml.ns import NSMAP
 
 #: XPath 1.0 predicate: the tax scheme of this category is VAT (case-insensitive, trimmed).
 VAT = "[cac:TaxScheme[translate(normalize-space(cbc:ID),'vat','VAT')='VAT']]"
@@ -191,14 +189,12 @@ def _br_co_03(root: Element) -> bool:
 
 def _br_co_15(root: Element) -> bool:
     for currency in texts(root, "cbc:DocumentCurrencyCode"):
-        amounts = [
-            el for el in select_all(root, "cac:TaxTotal/cbc:TaxAmount") if el.get("currencyID") == currency
-        ]
+        amounts = [el for el in select_all(root, "cac:TaxTotal/cbc:TaxAmount") if el.get("currencyID") == currency]
         if len(amounts) != 1:
             return False
         inclusive = dec(root, "cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount")
         exclusive = dec(root, "cac:LegalMonetaryTotal/cbc:TaxExclusiveAmount")
-        tax = to_decimal("".join(amounts[0].itertext()))
+        tax = to_decimal(string_value(amounts[0]))
         if inclusive is None or exclusive is None or tax is None:
             return False
         if inclusive != xpath_round(exclusive + tax, 2):
@@ -218,7 +214,7 @@ def _br_dec_tax_amount_child(code_element: str) -> Callable[[Element], bool]:
         for amount in select_all(root, ".//cac:TaxTotal/cbc:TaxAmount"):
             codes = texts(amount, code_element)
             if amount.get("currencyID") in codes:
-                value = "".join(amount.itertext())
+                value = string_value(amount)
                 _, dot, rest = value.partition(".")
                 return len(rest) <= 2 if dot else True
         return True
@@ -294,7 +290,9 @@ def _line_needs_ids(code: str, cond: SellerCondition, strict_trigger: bool) -> C
     return test
 
 
-def _ac_needs_ids(code: str, charge: bool, cond: SellerCondition, vat_trigger: bool = True) -> Callable[[Element], bool]:
+def _ac_needs_ids(
+    code: str, charge: bool, cond: SellerCondition, vat_trigger: bool = True
+) -> Callable[[Element], bool]:
     """BR-x-03 / BR-x-04: allowances (charges) in category ``code`` require the VAT identifiers."""
 
     def test(root: Element) -> bool:
@@ -391,7 +389,11 @@ def _doc_allowance_amounts(root: Element, charge: bool) -> list[Decimal | None]:
 
 def _br_co_10(total: Element) -> bool:
     root = root_of(total)
-    lines = [dec(line, "cbc:LineExtensionAmount") for line in descendants(root, *LINE_TAGS) if has(line, "cbc:LineExtensionAmount")]
+    lines = [
+        dec(line, "cbc:LineExtensionAmount")
+        for line in descendants(root, *LINE_TAGS)
+        if has(line, "cbc:LineExtensionAmount")
+    ]
     value = dec(total, "cbc:LineExtensionAmount")
     s = _sum(lines)
     return value is not None and s is not None and value == _r2(s)
@@ -400,7 +402,9 @@ def _br_co_10(total: Element) -> bool:
 def _br_co_allowance_total(element: str, charge: bool) -> Callable[[Element], bool]:
     def test(total: Element) -> bool:
         parent = total.getparent()
-        has_items = parent is not None and any(charge_indicator(ac) is charge for ac in select_all(parent, "cac:AllowanceCharge"))
+        has_items = parent is not None and any(
+            charge_indicator(ac) is charge for ac in select_all(parent, "cac:AllowanceCharge")
+        )
         if not has(total, element):
             return not has_items
         value = dec(total, element)
@@ -571,7 +575,7 @@ def _line_has_vat_category(line: Element) -> bool:
 
 
 def _root_note_subject(note: Element) -> bool:
-    text = "".join(note.itertext())
+    text = string_value(note)
     if "#" not in text:
         return True
     code = text.split("#", 1)[1]
@@ -752,25 +756,105 @@ class _Category:
 
 
 _CATEGORIES = (
-    _Category("AE", "BR-AE", "reverse charge", _reverse_charge_ids, _rate_zero, "a rate of 0", False, True,
-              "the seller's (or tax representative's) VAT identifier and the buyer's VAT or legal identifier"),
-    _Category("E", "BR-E", "exempt from VAT", _seller_any_or_rep, _rate_zero, "a rate of 0", False, True,
-              "the seller's tax identifier or the tax representative's VAT identifier"),
-    _Category("G", "BR-G", "export outside the EU", _seller_vat_or_rep, _rate_zero, "a rate of 0", False, True,
-              "the seller's or the tax representative's VAT identifier"),
-    _Category("K", "BR-IC", "intra-community supply", _intra_community_ids, _rate_zero, "a rate of 0", False, True,
-              "the seller's (or tax representative's) and the buyer's VAT identifiers"),
-    _Category("L", "BR-AF", "IGIC (Canary Islands)", _seller_any_or_rep, _rate_not_negative, "a rate of 0 or more",
-              True, False, "the seller's tax identifier or the tax representative's VAT identifier"),
-    _Category("M", "BR-AG", "IPSI (Ceuta and Melilla)", _seller_any_or_rep, _rate_not_negative,
-              "a rate of 0 or more", True, False,
-              "the seller's tax identifier or the tax representative's VAT identifier"),
-    _Category("O", "BR-O", "not subject to VAT", _no_vat_ids, _no_rate, "no rate", False, True,
-              "no VAT identifier for seller, tax representative or buyer"),
-    _Category("S", "BR-S", "standard rated", _seller_any_or_rep, _rate_positive, "a rate above 0", True, False,
-              "the seller's tax identifier or the tax representative's VAT identifier"),
-    _Category("Z", "BR-Z", "zero rated", _seller_any_or_rep, _rate_zero, "a rate of 0", False, False,
-              "the seller's tax identifier or the tax representative's VAT identifier"),
+    _Category(
+        "AE",
+        "BR-AE",
+        "reverse charge",
+        _reverse_charge_ids,
+        _rate_zero,
+        "a rate of 0",
+        False,
+        True,
+        "the seller's (or tax representative's) VAT identifier and the buyer's VAT or legal identifier",
+    ),
+    _Category(
+        "E",
+        "BR-E",
+        "exempt from VAT",
+        _seller_any_or_rep,
+        _rate_zero,
+        "a rate of 0",
+        False,
+        True,
+        "the seller's tax identifier or the tax representative's VAT identifier",
+    ),
+    _Category(
+        "G",
+        "BR-G",
+        "export outside the EU",
+        _seller_vat_or_rep,
+        _rate_zero,
+        "a rate of 0",
+        False,
+        True,
+        "the seller's or the tax representative's VAT identifier",
+    ),
+    _Category(
+        "K",
+        "BR-IC",
+        "intra-community supply",
+        _intra_community_ids,
+        _rate_zero,
+        "a rate of 0",
+        False,
+        True,
+        "the seller's (or tax representative's) and the buyer's VAT identifiers",
+    ),
+    _Category(
+        "L",
+        "BR-AF",
+        "IGIC (Canary Islands)",
+        _seller_any_or_rep,
+        _rate_not_negative,
+        "a rate of 0 or more",
+        True,
+        False,
+        "the seller's tax identifier or the tax representative's VAT identifier",
+    ),
+    _Category(
+        "M",
+        "BR-AG",
+        "IPSI (Ceuta and Melilla)",
+        _seller_any_or_rep,
+        _rate_not_negative,
+        "a rate of 0 or more",
+        True,
+        False,
+        "the seller's tax identifier or the tax representative's VAT identifier",
+    ),
+    _Category(
+        "O",
+        "BR-O",
+        "not subject to VAT",
+        _no_vat_ids,
+        _no_rate,
+        "no rate",
+        False,
+        True,
+        "no VAT identifier for seller, tax representative or buyer",
+    ),
+    _Category(
+        "S",
+        "BR-S",
+        "standard rated",
+        _seller_any_or_rep,
+        _rate_positive,
+        "a rate above 0",
+        True,
+        False,
+        "the seller's tax identifier or the tax representative's VAT identifier",
+    ),
+    _Category(
+        "Z",
+        "BR-Z",
+        "zero rated",
+        _seller_any_or_rep,
+        _rate_zero,
+        "a rate of 0",
+        False,
+        False,
+        "the seller's tax identifier or the tax representative's VAT identifier",
+    ),
 )
 
 
@@ -778,29 +862,56 @@ def _category_root_rules(c: _Category) -> list[Rule]:
     p, code = c.prefix, c.code
     if code in ("S", "L", "M"):
         first = _category_present_some(code, vat_filter=code != "S")
-        first_msg = f"Lines, allowances or charges in category '{code}' ({c.label}) need a VAT breakdown for '{code}', and vice versa."
+        first_msg = (
+            f"Lines, allowances or charges in category '{code}' ({c.label}) need a VAT breakdown"
+            f" for '{code}', and vice versa."
+        )
     else:
         first = _category_present_once(code)
-        first_msg = f"When category '{code}' ({c.label}) is used, the VAT breakdown must have exactly one '{code}' entry."
+        first_msg = (
+            f"When category '{code}' ({c.label}) is used, the VAT breakdown must have exactly one '{code}' entry."
+        )
     rules = [rule(f"{p}-01", first_msg, first)]
     need = f"require {c.vat_id_text}."
-    rules.append(rule(f"{p}-02", f"Invoice lines in category '{code}' {need}", _line_needs_ids(code, c.seller, strict_trigger=code == "S")))
-    rules.append(rule(f"{p}-03", f"Document allowances in category '{code}' {need}", _ac_needs_ids(code, False, c.seller, vat_trigger=code != "G")))
-    rules.append(rule(f"{p}-04", f"Document charges in category '{code}' {need}", _ac_needs_ids(code, True, c.seller, vat_trigger=code != "G")))
+    rules.append(
+        rule(
+            f"{p}-02",
+            f"Invoice lines in category '{code}' {need}",
+            _line_needs_ids(code, c.seller, strict_trigger=code == "S"),
+        )
+    )
+    rules.append(
+        rule(
+            f"{p}-03",
+            f"Document allowances in category '{code}' {need}",
+            _ac_needs_ids(code, False, c.seller, vat_trigger=code != "G"),
+        )
+    )
+    rules.append(
+        rule(
+            f"{p}-04",
+            f"Document charges in category '{code}' {need}",
+            _ac_needs_ids(code, True, c.seller, vat_trigger=code != "G"),
+        )
+    )
     return rules
 
 
 def _category_contexts(c: _Category) -> list[Context]:
     p, code = c.prefix, c.code
-    cat = f"[normalize-space(cbc:ID)='{code}']{VAT}"
     if c.rate_based:
         basis = _rate_basis(code, require_use=code == "S")
-        basis_msg = f"The taxable amount of each '{code}' rate must equal (within 1) the net sum of the lines, charges and allowances at that rate."
+        basis_msg = (
+            f"The taxable amount of each '{code}' rate must equal (within 1) the net sum of the lines,"
+            " charges and allowances at that rate."
+        )
         tax = _rate_tax
         tax_msg = f"The VAT amount for category '{code}' must be the taxable amount times the rate (within 1)."
     else:
         basis = _exact_basis(code)
-        basis_msg = f"The taxable amount for category '{code}' must equal the net sum of its lines plus charges minus allowances."
+        basis_msg = (
+            f"The taxable amount for '{code}' must equal the net sum of its lines plus charges minus allowances."
+        )
         tax = _zero_tax
         tax_msg = f"The VAT amount for category '{code}' ({c.label}) must be 0."
     if c.exemption_required:
@@ -811,12 +922,20 @@ def _category_contexts(c: _Category) -> list[Context]:
     return [
         Context(
             path_selector("/*/cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory", _category_is(code)),
-            [rule(f"{p}-08", basis_msg, basis), rule(f"{p}-09", tax_msg, tax), rule(f"{p}-10", exemption_msg, exemption)],
+            [
+                rule(f"{p}-08", basis_msg, basis),
+                rule(f"{p}-09", tax_msg, tax),
+                rule(f"{p}-10", exemption_msg, exemption),
+            ],
         ),
-        Context(path_selector("cac:AllowanceCharge/cac:TaxCategory", _category_is(code, indicator=False)),
-                [rule(f"{p}-06", rate_msg.format(what="An allowance"), c.rate_test)]),
-        Context(path_selector("cac:AllowanceCharge/cac:TaxCategory", _category_is(code, indicator=True)),
-                [rule(f"{p}-07", rate_msg.format(what="A charge"), c.rate_test)]),
+        Context(
+            path_selector("cac:AllowanceCharge/cac:TaxCategory", _category_is(code, indicator=False)),
+            [rule(f"{p}-06", rate_msg.format(what="An allowance"), c.rate_test)],
+        ),
+        Context(
+            path_selector("cac:AllowanceCharge/cac:TaxCategory", _category_is(code, indicator=True)),
+            [rule(f"{p}-07", rate_msg.format(what="A charge"), c.rate_test)],
+        ),
         Context(
             path_selector(f"{_LINES}/cac:Item/cac:ClassifiedTaxCategory", _category_is(code)),
             [rule(f"{p}-05", rate_msg.format(what="An invoice line"), c.rate_test)],
@@ -860,47 +979,122 @@ def _credit_transfer_account(account: Element) -> bool:
     means = account.getparent()
     return means is not None and any(t in ("30", "58") for t in texts(means, "cbc:PaymentMeansCode"))
 
+
 _ROOT_RULES: list[Rule] = [
     rule("BR-01", "The specification identifier (BT-24) is missing.", _not_blank("cbc:CustomizationID")),
     rule("BR-02", "The invoice number (BT-1) is missing.", _not_blank("cbc:ID")),
     rule("BR-03", "The issue date (BT-2) is missing.", _not_blank("cbc:IssueDate")),
-    rule("BR-04", "The invoice type code (BT-3) is missing.",
-         lambda n: ns_text(n, "cbc:InvoiceTypeCode") != "" or ns_text(n, "cbc:CreditNoteTypeCode") != ""),
+    rule(
+        "BR-04",
+        "The invoice type code (BT-3) is missing.",
+        lambda n: ns_text(n, "cbc:InvoiceTypeCode") != "" or ns_text(n, "cbc:CreditNoteTypeCode") != "",
+    ),
     rule("BR-05", "The invoice currency code (BT-5) is missing.", _not_blank("cbc:DocumentCurrencyCode")),
-    rule("BR-06", "The seller's name (BT-27) is missing.",
-         _not_blank("cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity/cbc:RegistrationName")),
-    rule("BR-07", "The buyer's name (BT-44) is missing.",
-         _not_blank("cac:AccountingCustomerParty/cac:Party/cac:PartyLegalEntity/cbc:RegistrationName")),
-    rule("BR-08", "The seller's postal address (BG-5) is missing.",
-         _exists("cac:AccountingSupplierParty/cac:Party/cac:PostalAddress")),
-    rule("BR-10", "The buyer's postal address (BG-8) is missing.",
-         _exists("cac:AccountingCustomerParty/cac:Party/cac:PostalAddress")),
+    rule(
+        "BR-06",
+        "The seller's name (BT-27) is missing.",
+        _not_blank("cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity/cbc:RegistrationName"),
+    ),
+    rule(
+        "BR-07",
+        "The buyer's name (BT-44) is missing.",
+        _not_blank("cac:AccountingCustomerParty/cac:Party/cac:PartyLegalEntity/cbc:RegistrationName"),
+    ),
+    rule(
+        "BR-08",
+        "The seller's postal address (BG-5) is missing.",
+        _exists("cac:AccountingSupplierParty/cac:Party/cac:PostalAddress"),
+    ),
+    rule(
+        "BR-10",
+        "The buyer's postal address (BG-8) is missing.",
+        _exists("cac:AccountingCustomerParty/cac:Party/cac:PostalAddress"),
+    ),
     rule("BR-16", "The invoice has no invoice line (BG-25).", _either("cac:InvoiceLine", "cac:CreditNoteLine")),
     rule("BR-53", "A VAT accounting currency (BT-6) is given but no VAT total (BT-111) in that currency.", _br53),
     rule("BR-CO-03", "The VAT point date (BT-7) and its code (BT-8) must not both be given.", _br_co_03),
-    rule("BR-CO-15", "Total with VAT (BT-112) must equal total without VAT (BT-109) plus the VAT total (BT-110).", _br_co_15),
+    rule(
+        "BR-CO-15",
+        "Total with VAT (BT-112) must equal total without VAT (BT-109) plus the VAT total (BT-110).",
+        _br_co_15,
+    ),
     rule("BR-CO-18", "The invoice needs at least one VAT breakdown (BG-23).", _exists("cac:TaxTotal/cac:TaxSubtotal")),
-    rule("BR-DEC-13", "The VAT total (BT-110) may have at most two decimals.", _br_dec_tax_amount_child("cbc:DocumentCurrencyCode")),
-    rule("BR-DEC-15", "The VAT total in accounting currency (BT-111) may have at most two decimals.", _br_dec_tax_amount_child("cbc:TaxCurrencyCode")),
+    rule(
+        "BR-DEC-13",
+        "The VAT total (BT-110) may have at most two decimals.",
+        _br_dec_tax_amount_child("cbc:DocumentCurrencyCode"),
+    ),
+    rule(
+        "BR-DEC-15",
+        "The VAT total in accounting currency (BT-111) may have at most two decimals.",
+        _br_dec_tax_amount_child("cbc:TaxCurrencyCode"),
+    ),
 ]
 for _c in _CATEGORIES:
     _ROOT_RULES.extend(_category_root_rules(_c))
     if _c.code == "K":
-        _ROOT_RULES.append(rule("BR-IC-11", "An intra-community supply needs the actual delivery date (BT-72) or an invoicing period (BG-14).", _intra_community_delivery))
-        _ROOT_RULES.append(rule("BR-IC-12", "An intra-community supply needs the deliver-to country code (BT-80).", _intra_community_country))
+        _ROOT_RULES.append(
+            rule(
+                "BR-IC-11",
+                "An intra-community supply needs the actual delivery date (BT-72) or an invoicing period (BG-14).",
+                _intra_community_delivery,
+            )
+        )
+        _ROOT_RULES.append(
+            rule(
+                "BR-IC-12",
+                "An intra-community supply needs the deliver-to country code (BT-80).",
+                _intra_community_country,
+            )
+        )
     if _c.code == "O":
-        _ROOT_RULES.append(rule("BR-O-11", "With category 'O' in the VAT breakdown no other VAT category may be broken down.", _only_o("subtotal")))
-        _ROOT_RULES.append(rule("BR-O-12", "With category 'O' in the VAT breakdown no line may have another VAT category.", _only_o("line")))
-        _ROOT_RULES.append(rule("BR-O-13", "With category 'O' in the VAT breakdown no allowance may have another VAT category.", _only_o("allowance")))
-        _ROOT_RULES.append(rule("BR-O-14", "With category 'O' in the VAT breakdown no charge may have another VAT category.", _only_o("charge")))
-_ROOT_RULES.append(rule("BR-B-01", "Split payment (category 'B') is only for invoices with Italian addresses.", _split_payment_italy))
-_ROOT_RULES.append(rule("BR-B-02", "Split payment (category 'B') cannot be combined with standard rate 'S'.", _split_payment_not_with_standard))
+        _ROOT_RULES.append(
+            rule(
+                "BR-O-11",
+                "With category 'O' in the VAT breakdown no other VAT category may be broken down.",
+                _only_o("subtotal"),
+            )
+        )
+        _ROOT_RULES.append(
+            rule(
+                "BR-O-12",
+                "With category 'O' in the VAT breakdown no line may have another VAT category.",
+                _only_o("line"),
+            )
+        )
+        _ROOT_RULES.append(
+            rule(
+                "BR-O-13",
+                "With category 'O' in the VAT breakdown no allowance may have another VAT category.",
+                _only_o("allowance"),
+            )
+        )
+        _ROOT_RULES.append(
+            rule(
+                "BR-O-14",
+                "With category 'O' in the VAT breakdown no charge may have another VAT category.",
+                _only_o("charge"),
+            )
+        )
+_ROOT_RULES.append(
+    rule("BR-B-01", "Split payment (category 'B') is only for invoices with Italian addresses.", _split_payment_italy)
+)
+_ROOT_RULES.append(
+    rule(
+        "BR-B-02",
+        "Split payment (category 'B') cannot be combined with standard rate 'S'.",
+        _split_payment_not_with_standard,
+    )
+)
 
 
 def _doc_allowance_rules(charge: bool) -> list[Rule]:
     kind = "charge" if charge else "allowance"
-    ids = ("BR-36", "BR-37", "BR-38", "BR-CO-06", "BR-CO-22", "BR-DEC-05", "BR-DEC-06") if charge else (
-        "BR-31", "BR-32", "BR-33", "BR-CO-05", "BR-CO-21", "BR-DEC-01", "BR-DEC-02")
+    ids = (
+        ("BR-36", "BR-37", "BR-38", "BR-CO-06", "BR-CO-22", "BR-DEC-05", "BR-DEC-06")
+        if charge
+        else ("BR-31", "BR-32", "BR-33", "BR-CO-05", "BR-CO-21", "BR-DEC-01", "BR-DEC-02")
+    )
     reason = _either("cbc:AllowanceChargeReason", "cbc:AllowanceChargeReasonCode")
     return [
         rule(ids[0], f"A document level {kind} needs an amount.", _exists("cbc:Amount")),
@@ -915,8 +1109,11 @@ def _doc_allowance_rules(charge: bool) -> list[Rule]:
 
 def _line_allowance_rules(charge: bool) -> list[Rule]:
     kind = "charge" if charge else "allowance"
-    ids = ("BR-43", "BR-44", "BR-CO-08", "BR-CO-24", "BR-DEC-27", "BR-DEC-28") if charge else (
-        "BR-41", "BR-42", "BR-CO-07", "BR-CO-23", "BR-DEC-24", "BR-DEC-25")
+    ids = (
+        ("BR-43", "BR-44", "BR-CO-08", "BR-CO-24", "BR-DEC-27", "BR-DEC-28")
+        if charge
+        else ("BR-41", "BR-42", "BR-CO-07", "BR-CO-23", "BR-DEC-24", "BR-DEC-25")
+    )
     reason = _either("cbc:AllowanceChargeReason", "cbc:AllowanceChargeReasonCode")
     return [
         rule(ids[0], f"A line {kind} needs an amount.", _exists("cbc:Amount")),
@@ -933,38 +1130,104 @@ _TOTAL_RULES = [
     rule("BR-13", "The total without VAT (BT-109) is missing.", _exists("cbc:TaxExclusiveAmount")),
     rule("BR-14", "The total with VAT (BT-112) is missing.", _exists("cbc:TaxInclusiveAmount")),
     rule("BR-15", "The amount due (BT-115) is missing.", _exists("cbc:PayableAmount")),
-    rule("BR-CO-10", "The sum of line net amounts (BT-106) must equal the sum of the lines' net amounts (BT-131).", _br_co_10),
-    rule("BR-CO-11", "The allowance total (BT-107) must equal the sum of document level allowances (BT-92).",
-         _br_co_allowance_total("cbc:AllowanceTotalAmount", charge=False)),
-    rule("BR-CO-12", "The charge total (BT-108) must equal the sum of document level charges (BT-99).",
-         _br_co_allowance_total("cbc:ChargeTotalAmount", charge=True)),
-    rule("BR-CO-13", "Total without VAT (BT-109) must be line total (BT-106) minus allowances (BT-107) plus charges (BT-108).", _br_co_13),
-    rule("BR-CO-16", "Amount due (BT-115) must be total with VAT (BT-112) minus prepaid (BT-113) plus rounding (BT-114).", _br_co_16),
-    rule("BR-DEC-09", "The sum of line net amounts (BT-106) may have at most two decimals.", max_two_decimals("cbc:LineExtensionAmount")),
-    rule("BR-DEC-10", "The allowance total (BT-107) may have at most two decimals.", max_two_decimals("cbc:AllowanceTotalAmount")),
-    rule("BR-DEC-11", "The charge total (BT-108) may have at most two decimals.", max_two_decimals("cbc:ChargeTotalAmount")),
-    rule("BR-DEC-12", "The total without VAT (BT-109) may have at most two decimals.", max_two_decimals("cbc:TaxExclusiveAmount")),
-    rule("BR-DEC-14", "The total with VAT (BT-112) may have at most two decimals.", max_two_decimals("cbc:TaxInclusiveAmount")),
-    rule("BR-DEC-16", "The prepaid amount (BT-113) may have at most two decimals.", max_two_decimals("cbc:PrepaidAmount")),
-    rule("BR-DEC-17", "The rounding amount (BT-114) may have at most two decimals.", max_two_decimals("cbc:PayableRoundingAmount")),
+    rule(
+        "BR-CO-10",
+        "The sum of line net amounts (BT-106) must equal the sum of the lines' net amounts (BT-131).",
+        _br_co_10,
+    ),
+    rule(
+        "BR-CO-11",
+        "The allowance total (BT-107) must equal the sum of document level allowances (BT-92).",
+        _br_co_allowance_total("cbc:AllowanceTotalAmount", charge=False),
+    ),
+    rule(
+        "BR-CO-12",
+        "The charge total (BT-108) must equal the sum of document level charges (BT-99).",
+        _br_co_allowance_total("cbc:ChargeTotalAmount", charge=True),
+    ),
+    rule(
+        "BR-CO-13",
+        "Total without VAT (BT-109) must be line total (BT-106) minus allowances (BT-107) plus charges (BT-108).",
+        _br_co_13,
+    ),
+    rule(
+        "BR-CO-16",
+        "Amount due (BT-115) must be total with VAT (BT-112) minus prepaid (BT-113) plus rounding (BT-114).",
+        _br_co_16,
+    ),
+    rule(
+        "BR-DEC-09",
+        "The sum of line net amounts (BT-106) may have at most two decimals.",
+        max_two_decimals("cbc:LineExtensionAmount"),
+    ),
+    rule(
+        "BR-DEC-10",
+        "The allowance total (BT-107) may have at most two decimals.",
+        max_two_decimals("cbc:AllowanceTotalAmount"),
+    ),
+    rule(
+        "BR-DEC-11",
+        "The charge total (BT-108) may have at most two decimals.",
+        max_two_decimals("cbc:ChargeTotalAmount"),
+    ),
+    rule(
+        "BR-DEC-12",
+        "The total without VAT (BT-109) may have at most two decimals.",
+        max_two_decimals("cbc:TaxExclusiveAmount"),
+    ),
+    rule(
+        "BR-DEC-14",
+        "The total with VAT (BT-112) may have at most two decimals.",
+        max_two_decimals("cbc:TaxInclusiveAmount"),
+    ),
+    rule(
+        "BR-DEC-16", "The prepaid amount (BT-113) may have at most two decimals.", max_two_decimals("cbc:PrepaidAmount")
+    ),
+    rule(
+        "BR-DEC-17",
+        "The rounding amount (BT-114) may have at most two decimals.",
+        max_two_decimals("cbc:PayableRoundingAmount"),
+    ),
     rule("BR-DEC-18", "The amount due (BT-115) may have at most two decimals.", max_two_decimals("cbc:PayableAmount")),
 ]
 
 _LINE_RULES = [
     rule("BR-21", "An invoice line needs a line identifier (BT-126).", _not_blank("cbc:ID")),
-    rule("BR-22", "An invoice line needs an invoiced quantity (BT-129).", _either("cbc:InvoicedQuantity", "cbc:CreditedQuantity")),
-    rule("BR-23", "The invoiced quantity needs a unit of measure (BT-130).",
-         lambda n: any(el.get("unitCode") is not None for el in select_all(n, "cbc:InvoicedQuantity"))
-         or any(el.get("unitCode") is not None for el in select_all(n, "cbc:CreditedQuantity"))),
+    rule(
+        "BR-22",
+        "An invoice line needs an invoiced quantity (BT-129).",
+        _either("cbc:InvoicedQuantity", "cbc:CreditedQuantity"),
+    ),
+    rule(
+        "BR-23",
+        "The invoiced quantity needs a unit of measure (BT-130).",
+        lambda n: (
+            any(el.get("unitCode") is not None for el in select_all(n, "cbc:InvoicedQuantity"))
+            or any(el.get("unitCode") is not None for el in select_all(n, "cbc:CreditedQuantity"))
+        ),
+    ),
     rule("BR-24", "An invoice line needs a net amount (BT-131).", _exists("cbc:LineExtensionAmount")),
     rule("BR-25", "An invoice line needs an item name (BT-153).", _not_blank("cac:Item/cbc:Name")),
     rule("BR-26", "An invoice line needs an item net price (BT-146).", _exists("cac:Price/cbc:PriceAmount")),
-    rule("BR-27", "The item net price (BT-146) must not be negative.", lambda n: any_number(n, "cac:Price/cbc:PriceAmount", lambda v: v >= 0)),
-    rule("BR-28", "The item gross price (BT-148) must not be negative.",
-         lambda n: not has(n, "cac:Price/cac:AllowanceCharge/cbc:BaseAmount")
-         or any_number(n, "cac:Price/cac:AllowanceCharge/cbc:BaseAmount", lambda v: v >= 0)),
+    rule(
+        "BR-27",
+        "The item net price (BT-146) must not be negative.",
+        lambda n: any_number(n, "cac:Price/cbc:PriceAmount", lambda v: v >= 0),
+    ),
+    rule(
+        "BR-28",
+        "The item gross price (BT-148) must not be negative.",
+        lambda n: (
+            not has(n, "cac:Price/cac:AllowanceCharge/cbc:BaseAmount")
+            or any_number(n, "cac:Price/cac:AllowanceCharge/cbc:BaseAmount", lambda v: v >= 0)
+        ),
+    ),
     rule("BR-CO-04", "An invoice line needs a VAT category code (BT-151).", _line_has_vat_category),
-    rule("BR-DEC-23", "The line net amount (BT-131) may have at most two decimals.", max_two_decimals("cbc:LineExtensionAmount")),
+    rule(
+        "BR-DEC-23",
+        "The line net amount (BT-131) may have at most two decimals.",
+        max_two_decimals("cbc:LineExtensionAmount"),
+    ),
 ]
 
 _SUBTOTAL_RULES = [
@@ -972,23 +1235,57 @@ _SUBTOTAL_RULES = [
     rule("BR-46", "A VAT breakdown needs the VAT amount (BT-117).", _exists("cbc:TaxAmount")),
     rule("BR-47", "A VAT breakdown needs a VAT category code (BT-118).", _br_47),
     rule("BR-48", "A VAT breakdown needs a VAT rate (BT-119) unless the category is 'O'.", _br_48),
-    rule("BR-CO-17", "The VAT amount (BT-117) must be the taxable amount (BT-116) times the rate (BT-119), rounded to 2 decimals.", _br_co_17),
-    rule("BR-DEC-19", "The taxable amount (BT-116) may have at most two decimals.", max_two_decimals("cbc:TaxableAmount")),
+    rule(
+        "BR-CO-17",
+        "The VAT amount (BT-117) must be the taxable amount (BT-116) times the rate (BT-119), rounded to 2 decimals.",
+        _br_co_17,
+    ),
+    rule(
+        "BR-DEC-19", "The taxable amount (BT-116) may have at most two decimals.", max_two_decimals("cbc:TaxableAmount")
+    ),
     rule("BR-DEC-20", "The VAT amount (BT-117) may have at most two decimals.", max_two_decimals("cbc:TaxAmount")),
 ]
 
 _CONTEXTS: list[Context] = [
-    Context(path_selector("cac:AdditionalDocumentReference"),
-            [rule("BR-52", "A supporting document (BG-24) needs a reference (BT-122).", _not_blank("cbc:ID"))]),
-    Context(path_selector("cac:AccountingCustomerParty/cac:Party/cbc:EndpointID"),
-            [rule("BR-63", "The buyer's electronic address (BT-49) needs a scheme identifier.", _has_attr("schemeID"))]),
-    Context(path_selector("cac:AccountingCustomerParty/cac:Party/cac:PostalAddress"),
-            [rule("BR-11", "The buyer's postal address needs a country code (BT-55).", _not_blank("cac:Country/cbc:IdentificationCode"))]),
-    Context(path_selector("cac:PaymentMeans/cac:CardAccount/cbc:PrimaryAccountNumberID"),
-            [rule("BR-51", "Only the last 4 to 6 digits of the card number (BT-87) should be given.",
-                  lambda n: len(normalize_space(string_value(n))) <= 10, WARNING)]),
-    Context(path_selector("cac:Delivery/cac:DeliveryLocation/cac:Address"),
-            [rule("BR-57", "A deliver-to address (BG-15) needs a country code (BT-80).", _exists("cac:Country/cbc:IdentificationCode"))]),
+    Context(
+        path_selector("cac:AdditionalDocumentReference"),
+        [rule("BR-52", "A supporting document (BG-24) needs a reference (BT-122).", _not_blank("cbc:ID"))],
+    ),
+    Context(
+        path_selector("cac:AccountingCustomerParty/cac:Party/cbc:EndpointID"),
+        [rule("BR-63", "The buyer's electronic address (BT-49) needs a scheme identifier.", _has_attr("schemeID"))],
+    ),
+    Context(
+        path_selector("cac:AccountingCustomerParty/cac:Party/cac:PostalAddress"),
+        [
+            rule(
+                "BR-11",
+                "The buyer's postal address needs a country code (BT-55).",
+                _not_blank("cac:Country/cbc:IdentificationCode"),
+            )
+        ],
+    ),
+    Context(
+        path_selector("cac:PaymentMeans/cac:CardAccount/cbc:PrimaryAccountNumberID"),
+        [
+            rule(
+                "BR-51",
+                "Only the last 4 to 6 digits of the card number (BT-87) should be given.",
+                lambda n: len(normalize_space(string_value(n))) <= 10,
+                WARNING,
+            )
+        ],
+    ),
+    Context(
+        path_selector("cac:Delivery/cac:DeliveryLocation/cac:Address"),
+        [
+            rule(
+                "BR-57",
+                "A deliver-to address (BG-15) needs a country code (BT-80).",
+                _exists("cac:Country/cbc:IdentificationCode"),
+            )
+        ],
+    ),
     Context(path_selector(f"/{_ROOTS}/cac:AllowanceCharge", is_allowance), _doc_allowance_rules(False)),
     Context(path_selector(f"/{_ROOTS}/cac:AllowanceCharge", is_charge), _doc_allowance_rules(True)),
     Context(path_selector("cac:LegalMonetaryTotal"), _TOTAL_RULES),
@@ -996,53 +1293,144 @@ _CONTEXTS: list[Context] = [
     Context(path_selector(_LINES), _LINE_RULES),
     Context(path_selector(f"{_LINES}/cac:AllowanceCharge", is_allowance), _line_allowance_rules(False)),
     Context(path_selector(f"{_LINES}/cac:AllowanceCharge", is_charge), _line_allowance_rules(True)),
-    Context(path_selector(f"{_LINES}/cac:InvoicePeriod"), [
-        rule("BR-30", "The line period end date (BT-135) must not be before its start date (BT-134).", _period_order),
-        rule("BR-CO-20", "A line invoicing period (BG-26) needs a start date or an end date.", _either("cbc:StartDate", "cbc:EndDate")),
-    ]),
-    Context(path_selector("cac:InvoicePeriod"), [
-        rule("BR-29", "The period end date (BT-74) must not be before the start date (BT-73).", _period_order),
-        rule("BR-CO-19", "An invoicing period (BG-14) needs a start date, an end date or a VAT point date code.",
-             _either("cbc:StartDate", "cbc:EndDate", "cbc:DescriptionCode")),
-    ]),
-    Context(path_selector("cac:AdditionalItemProperty"),
-            [rule("BR-54", "An item attribute (BG-32) needs a name (BT-160) and a value (BT-161).",
-                  lambda n: has(n, "cbc:Name") and has(n, "cbc:Value"))]),
-    Context(path_selector(f"{_LINES}/cac:Item/cac:CommodityClassification/cbc:ItemClassificationCode"),
-            [rule("BR-65", "The item classification (BT-158) needs a scheme identifier.", _has_attr("listID"))]),
-    Context(path_selector(f"{_LINES}/cac:Item/cac:StandardItemIdentification/cbc:ID"),
-            [rule("BR-64", "The item standard identifier (BT-157) needs a scheme identifier.", _has_attr("schemeID"))]),
-    Context(path_selector(f"/{_ROOTS}/cbc:Note"),
-            [rule("BR-CL-08", "The subject code in the invoice note must be from UNTDID 4451.", _root_note_subject)]),
-    Context(path_selector("cac:PayeeParty"),
-            [rule("BR-17", "The payee (BG-10) needs a name (BT-59) and must differ from the seller.", _br_17)]),
-    Context(path_selector("cac:PaymentMeans/cac:PayeeFinancialAccount", _credit_transfer_account),
-            [rule("BR-50", "A credit transfer needs the payment account identifier (BT-84).", _not_blank("cbc:ID"))]),
-    Context(path_selector("cac:PaymentMeans"), [
-        rule("BR-49", "Payment instructions (BG-16) need a payment means type code (BT-81).", _exists("cbc:PaymentMeansCode")),
-        rule("BR-61", "A credit transfer (code 30 or 58) needs the payment account identifier (BT-84).", _br_61),
-    ]),
-    Context(path_selector("cac:BillingReference"),
-            [rule("BR-55", "A preceding invoice reference (BG-3) needs the invoice number (BT-25).",
-                  _exists("cac:InvoiceDocumentReference/cbc:ID"))]),
-    Context(path_selector("cac:AccountingSupplierParty"),
-            [rule("BR-CO-26", "The seller needs an identifier (BT-29), a legal registration (BT-30) or a VAT identifier (BT-31).", _br_co_26)]),
-    Context(path_selector("cac:AccountingSupplierParty/cac:Party/cbc:EndpointID"),
-            [rule("BR-62", "The seller's electronic address (BT-34) needs a scheme identifier.", _has_attr("schemeID"))]),
-    Context(path_selector("cac:AccountingSupplierParty/cac:Party/cac:PostalAddress"),
-            [rule("BR-09", "The seller's postal address needs a country code (BT-40).", _not_blank("cac:Country/cbc:IdentificationCode"))]),
-    Context(path_selector("cac:TaxRepresentativeParty"), [
-        rule("BR-18", "The tax representative (BG-11) needs a name (BT-62).", _not_blank("cac:PartyName/cbc:Name")),
-        rule("BR-19", "The tax representative needs a postal address (BG-12).", _exists("cac:PostalAddress")),
-        rule("BR-56", "The tax representative needs a VAT identifier (BT-63).", _br_56),
-    ]),
-    Context(path_selector("cac:TaxRepresentativeParty/cac:PostalAddress"),
-            [rule("BR-20", "The tax representative's address needs a country code (BT-69).", _not_blank("cac:Country/cbc:IdentificationCode"))]),
-    Context(path_selector(f"/{_ROOTS}/cac:TaxTotal"),
-            [rule("BR-CO-14", "The VAT total (BT-110) must equal the sum of the VAT breakdown amounts (BT-117).", _br_co_14)]),
+    Context(
+        path_selector(f"{_LINES}/cac:InvoicePeriod"),
+        [
+            rule(
+                "BR-30", "The line period end date (BT-135) must not be before its start date (BT-134).", _period_order
+            ),
+            rule(
+                "BR-CO-20",
+                "A line invoicing period (BG-26) needs a start date or an end date.",
+                _either("cbc:StartDate", "cbc:EndDate"),
+            ),
+        ],
+    ),
+    Context(
+        path_selector("cac:InvoicePeriod"),
+        [
+            rule("BR-29", "The period end date (BT-74) must not be before the start date (BT-73).", _period_order),
+            rule(
+                "BR-CO-19",
+                "An invoicing period (BG-14) needs a start date, an end date or a VAT point date code.",
+                _either("cbc:StartDate", "cbc:EndDate", "cbc:DescriptionCode"),
+            ),
+        ],
+    ),
+    Context(
+        path_selector("cac:AdditionalItemProperty"),
+        [
+            rule(
+                "BR-54",
+                "An item attribute (BG-32) needs a name (BT-160) and a value (BT-161).",
+                lambda n: has(n, "cbc:Name") and has(n, "cbc:Value"),
+            )
+        ],
+    ),
+    Context(
+        path_selector(f"{_LINES}/cac:Item/cac:CommodityClassification/cbc:ItemClassificationCode"),
+        [rule("BR-65", "The item classification (BT-158) needs a scheme identifier.", _has_attr("listID"))],
+    ),
+    Context(
+        path_selector(f"{_LINES}/cac:Item/cac:StandardItemIdentification/cbc:ID"),
+        [rule("BR-64", "The item standard identifier (BT-157) needs a scheme identifier.", _has_attr("schemeID"))],
+    ),
+    Context(
+        path_selector(f"/{_ROOTS}/cbc:Note"),
+        [rule("BR-CL-08", "The subject code in the invoice note must be from UNTDID 4451.", _root_note_subject)],
+    ),
+    Context(
+        path_selector("cac:PayeeParty"),
+        [rule("BR-17", "The payee (BG-10) needs a name (BT-59) and must differ from the seller.", _br_17)],
+    ),
+    Context(
+        path_selector("cac:PaymentMeans/cac:PayeeFinancialAccount", _credit_transfer_account),
+        [rule("BR-50", "A credit transfer needs the payment account identifier (BT-84).", _not_blank("cbc:ID"))],
+    ),
+    Context(
+        path_selector("cac:PaymentMeans"),
+        [
+            rule(
+                "BR-49",
+                "Payment instructions (BG-16) need a payment means type code (BT-81).",
+                _exists("cbc:PaymentMeansCode"),
+            ),
+            rule("BR-61", "A credit transfer (code 30 or 58) needs the payment account identifier (BT-84).", _br_61),
+        ],
+    ),
+    Context(
+        path_selector("cac:BillingReference"),
+        [
+            rule(
+                "BR-55",
+                "A preceding invoice reference (BG-3) needs the invoice number (BT-25).",
+                _exists("cac:InvoiceDocumentReference/cbc:ID"),
+            )
+        ],
+    ),
+    Context(
+        path_selector("cac:AccountingSupplierParty"),
+        [
+            rule(
+                "BR-CO-26",
+                "The seller needs an identifier (BT-29), a legal registration (BT-30) or a VAT identifier (BT-31).",
+                _br_co_26,
+            )
+        ],
+    ),
+    Context(
+        path_selector("cac:AccountingSupplierParty/cac:Party/cbc:EndpointID"),
+        [rule("BR-62", "The seller's electronic address (BT-34) needs a scheme identifier.", _has_attr("schemeID"))],
+    ),
+    Context(
+        path_selector("cac:AccountingSupplierParty/cac:Party/cac:PostalAddress"),
+        [
+            rule(
+                "BR-09",
+                "The seller's postal address needs a country code (BT-40).",
+                _not_blank("cac:Country/cbc:IdentificationCode"),
+            )
+        ],
+    ),
+    Context(
+        path_selector("cac:TaxRepresentativeParty"),
+        [
+            rule("BR-18", "The tax representative (BG-11) needs a name (BT-62).", _not_blank("cac:PartyName/cbc:Name")),
+            rule("BR-19", "The tax representative needs a postal address (BG-12).", _exists("cac:PostalAddress")),
+            rule("BR-56", "The tax representative needs a VAT identifier (BT-63).", _br_56),
+        ],
+    ),
+    Context(
+        path_selector("cac:TaxRepresentativeParty/cac:PostalAddress"),
+        [
+            rule(
+                "BR-20",
+                "The tax representative's address needs a country code (BT-69).",
+                _not_blank("cac:Country/cbc:IdentificationCode"),
+            )
+        ],
+    ),
+    Context(
+        path_selector(f"/{_ROOTS}/cac:TaxTotal"),
+        [
+            rule(
+                "BR-CO-14",
+                "The VAT total (BT-110) must equal the sum of the VAT breakdown amounts (BT-117).",
+                _br_co_14,
+            )
+        ],
+    ),
     Context(path_selector("cac:TaxTotal/cac:TaxSubtotal"), _SUBTOTAL_RULES),
-    Context(path_selector("cac:PartyTaxScheme", is_vat_scheme),
-            [rule("BR-CO-09", "A VAT identifier must start with a country prefix (ISO 3166-1 alpha-2, or EL for Greece).", _br_co_09)]),
+    Context(
+        path_selector("cac:PartyTaxScheme", is_vat_scheme),
+        [
+            rule(
+                "BR-CO-09",
+                "A VAT identifier must start with a country prefix (ISO 3166-1 alpha-2, or EL for Greece).",
+                _br_co_09,
+            )
+        ],
+    ),
 ]
 for _c in _CATEGORIES:
     _CONTEXTS.extend(_category_contexts(_c))

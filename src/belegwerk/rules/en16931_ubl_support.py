@@ -8,10 +8,10 @@ numbers, case-insensitive tax-scheme tests) a Python form that is cheap to call 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from lxml import etree
 
@@ -50,6 +50,7 @@ def rule(rule_id: str, message: str, test: Callable[[Element], bool], severity: 
 # Path lookups. lxml's ElementPath ``find`` is generic and costs 10-50 us per call; the rules make
 # hundreds of lookups per document, so during an evaluation each element's children are grouped
 # by tag once and paths are resolved with dictionary lookups.
+
 
 class _State:
     """Per-evaluation caches. Evaluations are serialised by :data:`_EVAL_LOCK` (pure-Python work
@@ -120,7 +121,7 @@ def select_all(node: Element, path: str) -> list[Element]:
     kids = _S.kids
     if parsed is None or kids is None:
         return node.findall(path, NSMAP)
-    descendant, steps = parsed  # type: ignore[misc]
+    descendant, steps = parsed
     if descendant:
         if node is not _S.root or _S.tags is None:
             return node.findall(path, NSMAP)
@@ -149,7 +150,7 @@ def document_tags(root: Element) -> Collection[str]:
     """The set of element tags that occur in the document."""
     if _S.root is root and _S.tags is not None:
         return _S.tags.keys()
-    return {el.tag for el in root.iter(etree.Element)}
+    return {str(el.tag) for el in root.iter(etree.Element)}
 
 
 def descendants(root: Element, *tags: str) -> Iterable[Element]:
@@ -177,7 +178,7 @@ def string_value(el: Element) -> str:
     """XPath ``string(el)``: the concatenated text of the element and its descendants."""
     if len(el) == 0:
         return el.text or ""
-    return "".join(el.itertext())
+    return "".join(cast("Iterator[str]", el.itertext()))
 
 
 def texts(node: Element, path: str) -> list[str]:
@@ -215,7 +216,7 @@ def dec(node: Element, path: str) -> Decimal | None:
 
 
 def decs(nodes: Iterable[Element]) -> list[Decimal | None]:
-    return [to_decimal("".join(el.itertext())) for el in nodes]
+    return [to_decimal(string_value(el)) for el in nodes]
 
 
 def number(value: str) -> float | None:
@@ -287,7 +288,7 @@ def category_id(tax_category: Element) -> str:
 def charge_indicator(allowance_charge: Element) -> bool | None:
     """The value of ``cbc:ChargeIndicator`` as ``xs:boolean`` casts it (None when absent or not a boolean)."""
     for el in select_all(allowance_charge, "cbc:ChargeIndicator"):
-        value = normalize_space("".join(el.itertext()))
+        value = normalize_space(string_value(el))
         if value in ("true", "1"):
             return True
         if value in ("false", "0"):
@@ -379,14 +380,14 @@ def path_selector(path: str, where: Callable[[Element], bool] | None = None) -> 
             return list(candidates)
         out: list[Element] = []
         for el in candidates:
-            node = el
+            node: Element | None = el
             ok = True
             for step in ancestors:
-                node = node.getparent()
+                node = node.getparent() if node is not None else None
                 if node is None or (step is not None and node.tag not in step):
                     ok = False
                     break
-            if not ok or (anchored and ancestors and node.getparent() is not None):
+            if not ok or node is None or (anchored and ancestors and node.getparent() is not None):
                 continue
             if where is None or where(el):
                 out.append(el)
@@ -434,9 +435,9 @@ def _index(root: Element) -> None:
         keys = el.keys()
         if keys:
             if tag == _PAYMENT_MEANS_CODE:
-                attrs.update(k for k in keys if k != "name")
+                attrs.update(str(k) for k in keys if k != "name")
             else:
-                attrs.update(keys)
+                attrs.update(str(k) for k in keys)
     _S.tags = tags
     _S.attrs = attrs
     _S.suffix = suffix
@@ -452,7 +453,7 @@ def attribute_names(root: Element) -> set[str]:
     names: set[str] = set()
     for el in root.iter(etree.Element):
         keys = el.keys()
-        names.update(k for k in keys if not (k == "name" and el.tag == _PAYMENT_MEANS_CODE))
+        names.update(str(k) for k in keys if not (k == "name" and el.tag == _PAYMENT_MEANS_CODE))
     return names
 
 
@@ -477,13 +478,16 @@ def _by_tag(root: Element, tags: tuple[str, ...]) -> Iterable[Element]:
 
 @dataclass(frozen=True)
 class BulkContext(Context):
-    """A context whose many rules are decided together: ``failing(node)`` returns the ids that fail.
+    """A context some of whose rules (ids in ``bulk``) are decided together by ``failing(node)``.
 
     Used for the ~680 UBL-CR rules, which are all "element X is absent" tests on the root and are
-    decided by one walk instead of one call per rule.
+    decided by one walk instead of one call per rule. Rules not in ``bulk`` are tested one by one.
+    The bulk rules share the context of the other root rules because schematron's
+    first-match-wins gives a node to only one context of a pattern.
     """
 
     failing: Callable[[Element], set[str]] | None = None
+    bulk: frozenset[str] = frozenset()
 
 
 class FastRuleSet(RuleSet):
@@ -517,10 +521,9 @@ class FastRuleSet(RuleSet):
                             seen.add(node)
                         if isinstance(ctx, BulkContext) and ctx.failing is not None:
                             failed = ctx.failing(node)
-                            if not failed:
-                                continue
+                            bulk = ctx.bulk
                             for r in ctx.rules:
-                                if r.id in failed:
+                                if (r.id in failed) if r.id in bulk else not r.test(node):
                                     findings.append(Finding(r.id, r.severity, r.message, location_of(node), self.name))
                             continue
                         for r in ctx.rules:

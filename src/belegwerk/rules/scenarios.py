@@ -34,7 +34,8 @@ XRECHNUNG_30_EXTENSION = (
     "#conformant#urn:xeinkauf.de:kosit:extension:xrechnung_3.0"
 )
 XRECHNUNG_30_CVD = (
-    "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0#compliant#urn:xeinkauf.de:kosit:xrechnung:cvd_0.9"
+    "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
+    "#compliant#urn:xeinkauf.de:kosit:xrechnung:cvd_0.9"
 )
 EN16931 = "urn:cen.eu:en16931:2017"
 PEPPOL_BILLING_30 = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
@@ -50,7 +51,7 @@ _EN16931 = {UBL_INVOICE_SYNTAX: "en16931_ubl", UBL_CREDIT_NOTE_SYNTAX: "en16931_
 _XRECHNUNG = {UBL_INVOICE_SYNTAX: "xrechnung_ubl", UBL_CREDIT_NOTE_SYNTAX: "xrechnung_ubl", CII_SYNTAX: "xrechnung_cii"}
 _PEPPOL = {UBL_INVOICE_SYNTAX: "peppol_ubl", UBL_CREDIT_NOTE_SYNTAX: "peppol_ubl", CII_SYNTAX: "peppol_cii"}
 
-F, W, I = Severity.FATAL, Severity.WARNING, Severity.INFORMATION
+F, W, INFO = Severity.FATAL, Severity.WARNING, Severity.INFORMATION
 
 
 @dataclass(frozen=True)
@@ -79,18 +80,34 @@ def _levels(**kw: Severity) -> Mapping[str, Severity]:
 # KoSIT customLevel overrides (scenarios.xml of validator-configuration-xrechnung, XRechnung 3.0.2).
 _XR_UBL_INVOICE = _levels(BR_CL_23=W, BR_CL_21=W, UBL_CR_646=F)
 _XR_UBL_INVOICE_EXT = _levels(
-    BR_CL_21=I, BR_CL_23=W, BR_CL_24=I, BR_CL_10=I, BR_CL_11=I, BR_CL_25=I, BR_CL_26=I, BR_CO_16=I,
-    UBL_CR_470=I, UBL_CR_646=I,
+    BR_CL_21=INFO,
+    BR_CL_23=W,
+    BR_CL_24=INFO,
+    BR_CL_10=INFO,
+    BR_CL_11=INFO,
+    BR_CL_25=INFO,
+    BR_CL_26=INFO,
+    BR_CO_16=INFO,
+    UBL_CR_470=INFO,
+    UBL_CR_646=INFO,
 )
-_XR_UBL_INVOICE_CVD = _levels(BR_CL_13=I, BR_CL_23=W, BR_CL_21=W, UBL_CR_646=F)
+_XR_UBL_INVOICE_CVD = _levels(BR_CL_13=INFO, BR_CL_23=W, BR_CL_21=W, UBL_CR_646=F)
 _XR_UBL_CREDIT_NOTE = _levels(BR_CL_23=W, BR_CL_21=W)
-_XR_UBL_CREDIT_NOTE_CVD = _levels(BR_CL_13=I, BR_CL_23=W, BR_CL_21=W, UBL_CR_646=F)
+_XR_UBL_CREDIT_NOTE_CVD = _levels(BR_CL_13=INFO, BR_CL_23=W, BR_CL_21=W, UBL_CR_646=F)
 _XR_CII = _levels(BR_CL_23=W, BR_CL_21=W, CII_SR_452=F, CII_SR_453=F, CII_SR_454=F)
 _XR_CII_EXT = _levels(
-    BR_CL_23=W, BR_CL_21=I, BR_CL_11=I, BR_CL_10=I, BR_CL_24=I, BR_CL_25=I, BR_CL_26=I,
-    CII_SR_452=F, CII_SR_453=F, CII_SR_454=F,
+    BR_CL_23=W,
+    BR_CL_21=INFO,
+    BR_CL_11=INFO,
+    BR_CL_10=INFO,
+    BR_CL_24=INFO,
+    BR_CL_25=INFO,
+    BR_CL_26=INFO,
+    CII_SR_452=F,
+    CII_SR_453=F,
+    CII_SR_454=F,
 )
-_XR_CII_CVD = _levels(BR_CL_13=I, BR_CL_23=W, BR_CL_21=W, CII_SR_452=F, CII_SR_453=F, CII_SR_454=F)
+_XR_CII_CVD = _levels(BR_CL_13=INFO, BR_CL_23=W, BR_CL_21=W, CII_SR_452=F, CII_SR_453=F, CII_SR_454=F)
 
 
 def _xr(name: str, syntax: str, spec: str, levels: Mapping[str, Severity]) -> Scenario:
@@ -123,12 +140,14 @@ SCENARIOS: tuple[Scenario, ...] = (
     _peppol("Peppol BIS Billing 3.0 (CII)", CII_SYNTAX),
 )
 
-_CII_GUIDELINE = f"{{{CII_RSM}}}ExchangedDocumentContext/{{{CII_RAM}}}GuidelineSpecifiedDocumentContextParameter/{{{CII_RAM}}}ID"
+_CII_GUIDELINE = (
+    f"{{{CII_RSM}}}ExchangedDocumentContext/{{{CII_RAM}}}GuidelineSpecifiedDocumentContextParameter/{{{CII_RAM}}}ID"
+)
 _UBL_CUSTOMIZATION = f"{{{UBL_CBC}}}CustomizationID"
 
 
 def detect_syntax(root: etree._Element) -> str | None:
-    """"ubl-invoice", "ubl-creditnote" or "cii" by the root element, else None."""
+    """ "ubl-invoice", "ubl-creditnote" or "cii" by the root element, else None."""
     return _ROOTS.get(root.tag) if isinstance(root.tag, str) else None
 
 

@@ -52,10 +52,16 @@ def _facturx_dir() -> Path | None:
 
 def schema_path(syntax: str) -> Path | None:
     """The XSD file used for ``syntax`` ("ubl-invoice", "ubl-creditnote", "cii"), or None."""
+    return _schema_path(syntax, os.environ.get("BELEGWERK_XSD_DIR") or "")
+
+
+@cache
+def _schema_path(syntax: str, configured: str) -> Path | None:
+    # Cached per (syntax, setting): the lookup stats files, which would otherwise cost more than
+    # validating a small invoice against the compiled schema.
     relative = SCHEMA_FILES.get(syntax)
     if relative is None:
         return None
-    configured = os.environ.get("BELEGWERK_XSD_DIR")
     if configured:
         candidate = Path(configured) / relative
         if candidate.is_file():

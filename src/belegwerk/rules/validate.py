@@ -61,7 +61,9 @@ def validate_bytes(
     return validate_tree(root, source, peppol=peppol, xsd=xsd)
 
 
-def validate_path(path: Path | str, *, peppol: bool = True, xsd: bool = True, max_bytes: int = MAX_XML_BYTES) -> ValidationReport:
+def validate_path(
+    path: Path | str, *, peppol: bool = True, xsd: bool = True, max_bytes: int = MAX_XML_BYTES
+) -> ValidationReport:
     """Validate a file; an oversized file is refused from its size alone, without reading it."""
     p = Path(path)
     source = str(p)
@@ -71,7 +73,8 @@ def validate_path(path: Path | str, *, peppol: bool = True, xsd: bool = True, ma
         return unreadable(f"the file cannot be opened ({exc.strerror or exc})", source)
     if size > max_bytes:
         return unreadable(
-            f"the file is {size / 1_048_576:.1f} MB, larger than the {max_bytes / 1_048_576:.0f} MB limit for XML", source
+            f"the file is {size / 1_048_576:.1f} MB, larger than the {max_bytes / 1_048_576:.0f} MB limit for XML",
+            source,
         )
     try:
         data = p.read_bytes()
@@ -80,7 +83,9 @@ def validate_path(path: Path | str, *, peppol: bool = True, xsd: bool = True, ma
     return validate_bytes(data, source, peppol=peppol, xsd=xsd, max_bytes=max_bytes)
 
 
-def validate_tree(root: etree._Element, source: str | None = None, *, peppol: bool = True, xsd: bool = True) -> ValidationReport:
+def validate_tree(
+    root: etree._Element, source: str | None = None, *, peppol: bool = True, xsd: bool = True
+) -> ValidationReport:
     """Validate an already (safely) parsed document."""
     report = ValidationReport(source=source)
     selection = select(root, peppol=peppol)
