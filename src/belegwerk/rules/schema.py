@@ -17,10 +17,13 @@ step was skipped, rather than silently passing.
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
+from typing import cast
 
 from lxml import etree
 
@@ -107,7 +110,8 @@ def validate_schema(root: etree._Element, syntax: str) -> list[Finding]:
     if schema.validate(root):
         return []
     findings: list[Finding] = []
-    for error in list(schema.error_log)[:MAX_ERRORS]:
+    entries = cast("Iterable[etree._LogEntry]", schema.error_log)
+    for error in itertools.islice(entries, MAX_ERRORS):
         findings.append(
             Finding(XSD_RULE, Severity.FATAL, f"line {error.line}: {error.message}", error.path or "/", RULESET_NAME)
         )
