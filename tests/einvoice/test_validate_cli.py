@@ -10,6 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from belegwerk.rules import cli
 from belegwerk.rules.cli import validate
 
 pytestmark = pytest.mark.einvoice
@@ -76,3 +77,33 @@ def test_unreadable_wins_exit_code_two(app: typer.Typer, corpus: Path, tmp_path:
     rows = [json.loads(x) for x in result.stdout.splitlines() if x.strip()]
     junk_row = next(r for r in rows if r["file"].endswith("junk.xml"))
     assert junk_row["readable"] is False and junk_row["fatal"] == ["XML-PARSE"]
+
+
+def test_pdfs_are_skipped_without_extractor(app: typer.Typer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "_pdf_extractor", lambda: None)
+    (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.7\n")
+    result = CliRunner().invoke(app, [str(tmp_path), "--json"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == ""
+    explicit = CliRunner().invoke(app, [str(tmp_path / "scan.pdf")])
+    assert explicit.exit_code == 0 and "skipped" in explicit.output
+
+
+def test_pdfs_go_through_the_extractor(
+    app: typer.Typer, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    xml = (corpus / VALID).read_bytes()
+    seen: list[bytes] = []
+
+    def extract(pdf: bytes) -> bytes | None:
+        seen.append(pdf)
+        return xml if pdf.startswith(b"%PDF-1.7 facturx") else None
+
+    monkeypatch.setattr(cli, "_pdf_extractor", lambda: extract)
+    (tmp_path / "a.pdf").write_bytes(b"%PDF-1.7 facturx")
+    (tmp_path / "b.pdf").write_bytes(b"%PDF-1.7 plain")
+    result = CliRunner().invoke(app, [str(tmp_path), "--json"])
+    rows = {Path(r["file"]).name: r for r in (json.loads(x) for x in result.stdout.splitlines() if x.strip())}
+    assert rows["a.pdf"]["valid"] is True
+    assert rows["b.pdf"]["readable"] is False and "no embedded" in rows["b.pdf"]["reason"]
+    assert result.exit_code == 2 and len(seen) == 2
