@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from belegwerk.rules.codelists import rule_codelist
-from belegwerk.rules.en16931_cii_index import any_boolean, clark, select, string_value
+from belegwerk.rules.en16931_cii_index import P, ancestors, any_boolean, clark, select, string_value, up
 from belegwerk.rules.engine import Context, Element, Pattern, Rule, Severity
 from belegwerk.rules.functions import normalize_space
 
@@ -52,16 +52,16 @@ def _has_attr(name: str) -> Callable[[Element], bool]:
 
 def _no_ancestor(*tags: str) -> Callable[[Element], bool]:
     clarks = {clark(t) for t in tags}
-    return lambda e: not any(a.tag in clarks for a in e.iterancestors())
+    return lambda e: not any(a.tag in clarks for a in ancestors(e))
 
 
-_INDICATOR = clark("ram:ChargeIndicator") + "/" + clark("udt:Indicator")
+_INDICATOR = P("ram:ChargeIndicator/udt:Indicator")
 
 
 def _charge_reason(charge: bool) -> Callable[[Element], bool]:
     def where(e: Element) -> bool:
-        parent = e.getparent()
-        return parent is not None and any_boolean((string_value(i) for i in parent.iterfind(_INDICATOR)), charge)
+        parent = up(e)
+        return parent is not None and any_boolean(_INDICATOR.values(parent), charge)
 
     return where
 

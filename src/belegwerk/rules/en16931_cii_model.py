@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from belegwerk.rules.codelists import rule_codelist
-from belegwerk.rules.en16931_cii_index import P, any_boolean, clark, doc, select, string_value
+from belegwerk.rules.en16931_cii_index import P, any_boolean, clark, doc, kid, kids, select, string_value, up
 from belegwerk.rules.en16931_cii_numbers import (
     add,
     decimal_of,
@@ -97,28 +97,28 @@ def _nodes(path: str) -> Callable[[Element], list[Element]]:
 
 
 def _codes(el: Element) -> list[str]:
-    return [string_value(c) for c in el.iterfind(_CATEGORY_CODE)]
+    return [string_value(c) for c in kids(el, _CATEGORY_CODE)]
 
 
 def _is_vat(el: Element) -> bool:
     """``upper-case(ram:TypeCode) = 'VAT'`` (first type code, not normalised)."""
-    tc = el.find(_TYPE_CODE)
+    tc = kid(el, _TYPE_CODE)
     return tc is not None and string_value(tc).upper() == "VAT"
 
 
 _CATEGORY_CODE = clark("ram:CategoryCode")
 _TYPE_CODE = clark("ram:TypeCode")
-_INDICATOR = clark("ram:ChargeIndicator") + "/" + clark("udt:Indicator")
+_INDICATOR = P("ram:ChargeIndicator/udt:Indicator")
 
 
 def _indicator_is(el: Element, charge: bool) -> bool:
     """``ram:ChargeIndicator/udt:Indicator = true()/false()`` (boolean cast, any of them)."""
-    return any_boolean((string_value(i) for i in el.iterfind(_INDICATOR)), charge)
+    return any_boolean(_INDICATOR.values(el), charge)
 
 
 def _indicator_text(el: Element, text: str) -> bool:
     """``ram:ChargeIndicator[udt:Indicator = 'false']`` (string comparison) for the node itself."""
-    return any(string_value(i) == text for i in el.iterfind(clark("udt:Indicator")))
+    return any(string_value(i) == text for i in kids(el, clark("udt:Indicator")))
 
 
 # --------------------------------------------------------------------------------------------
@@ -171,22 +171,22 @@ _header_charges = _nodes(f"{_SETTLEMENT}/ram:SpecifiedTradeAllowanceCharge")
 _ATT = clark("ram:ApplicableTradeTax")
 _CTT = clark("ram:CategoryTradeTax")
 _RATE = clark("ram:RateApplicablePercent")
-_LINE_TOTAL = clark("ram:SpecifiedTradeSettlementLineMonetarySummation") + "/" + clark("ram:LineTotalAmount")
+_LINE_TOTAL = P("ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount")
 _ACTUAL = clark("ram:ActualAmount")
 
 
 def _rates(el: Element, child: str) -> list[Decimal | None]:
     """``child/xs:decimal(ram:RateApplicablePercent)`` for every ``child`` of ``el``."""
     out: list[Decimal | None] = []
-    for tax in el.iterfind(child):
-        r = tax.find(_RATE)
+    for tax in kids(el, child):
+        r = kid(tax, _RATE)
         if r is not None:
             out.append(decimal_of(string_value(r)))
     return out
 
 
 def _has_code(el: Element, child: str, code: str) -> bool:
-    return any(code in _codes(t) for t in el.iterfind(child))
+    return any(code in _codes(t) for t in kids(el, child))
 
 
 def _category_base(n: Element, code: str, rate: Decimal | None = None) -> Decimal | None:
@@ -198,7 +198,7 @@ def _category_base(n: Element, code: str, rate: Decimal | None = None) -> Decima
             continue
         if rate is not None and rate not in _rates(s, _ATT):
             continue
-        for amount in s.iterfind(_LINE_TOTAL):
+        for amount in _LINE_TOTAL.all(s):
             value = decimal_of(string_value(amount))
             if value is None:
                 return None
@@ -211,7 +211,7 @@ def _category_base(n: Element, code: str, rate: Decimal | None = None) -> Decima
                 continue
             if rate is not None and rate not in _rates(ac, _CTT):
                 continue
-            actual = ac.find(_ACTUAL)
+            actual = kid(ac, _ACTUAL)
             if actual is not None:
                 value = decimal_of(string_value(actual))
                 if value is None:
@@ -224,7 +224,7 @@ def _category_base(n: Element, code: str, rate: Decimal | None = None) -> Decima
 def _first_double(el: Element | None, child: str) -> float | None:
     if el is None:
         return None
-    c = el.find(clark(child))
+    c = kid(el, clark(child))
     return None if c is None else to_double(string_value(c))
 
 
@@ -233,7 +233,7 @@ def _base_within_one(code: str) -> Test:
     (``../ram:BasisAmount ± 1`` is double arithmetic, the base a decimal promoted to double)."""
 
     def test(n: Element) -> bool:
-        basis = _first_double(n.getparent(), "ram:BasisAmount")
+        basis = _first_double(up(n), "ram:BasisAmount")
         expected = _category_base(n, code)
         if basis is None or expected is None:
             return False
@@ -246,11 +246,11 @@ def _base_per_rate(code: str) -> Test:
     """BR-S-08: for every rate of the breakdown, taxable amount = computed base for that rate."""
 
     def test(n: Element) -> bool:
-        tax = n.getparent()
+        tax = up(n)
         if tax is None:
             return True
-        basis_values = [string_value(b) for b in tax.iterfind(clark("ram:BasisAmount"))]
-        for r in tax.iterfind(_RATE):
+        basis_values = [string_value(b) for b in kids(tax, clark("ram:BasisAmount"))]
+        for r in kids(tax, _RATE):
             rate = decimal_of(string_value(r))
             if rate is None:
                 return False
@@ -264,20 +264,20 @@ def _base_per_rate(code: str) -> Test:
 
 def _parent_calculated_zero(n: Element) -> bool:
     """``../ram:CalculatedAmount = 0`` (double comparison, any)."""
-    parent = n.getparent()
+    parent = up(n)
     if parent is None:
         return False
-    return any(eq_double(string_value(c), 0.0) for c in parent.iterfind(clark("ram:CalculatedAmount")))
+    return any(eq_double(string_value(c), 0.0) for c in kids(parent, clark("ram:CalculatedAmount")))
 
 
 def _exemption(on_parent: bool, present: bool) -> Test:
     reason, code = clark("ram:ExemptionReason"), clark("ram:ExemptionReasonCode")
 
     def test(n: Element) -> bool:
-        el = n.getparent() if on_parent else n
+        el = up(n) if on_parent else n
         if el is None:
             return not present
-        has = el.find(reason) is not None or el.find(code) is not None
+        has = kid(el, reason) is not None or kid(el, code) is not None
         return has if present else not has
 
     return test
@@ -287,7 +287,7 @@ def _rate_compare(op: str) -> Test:
     """``ram:RateApplicablePercent > 0`` / ``>= 0`` / ``= 0`` (double, any) or ``not(...)``."""
 
     def test(n: Element) -> bool:
-        rates = [to_double(string_value(r)) for r in n.iterfind(_RATE)]
+        rates = [to_double(string_value(r)) for r in kids(n, _RATE)]
         if op == "absent":
             return not rates
         values = [r for r in rates if r is not None]
@@ -302,7 +302,7 @@ def _rate_compare(op: str) -> Test:
 
 def _s_09(n: Element) -> bool:
     """BR-S-09: VAT amount within ±1 of basis × rate / 100 (decimal abs values, double product)."""
-    tax = n.getparent()
+    tax = up(n)
     if tax is None:
         return False
     calc = decimal_of(P("ram:CalculatedAmount").value(tax))
@@ -342,7 +342,7 @@ def _header_code_ctx(code: str, with_vat: bool, anchored: bool) -> Callable[[Ele
     def where(e: Element) -> bool:
         if string_value(e) != code:
             return False
-        parent = e.getparent()
+        parent = up(e)
         return not with_vat or (parent is not None and _is_vat(parent))
 
     return select(path, where=where)
@@ -354,7 +354,7 @@ def _tax_ctx(path: str, code: str, charge: bool | None = None) -> Callable[[Elem
             return False
         if charge is None:
             return True
-        parent = e.getparent()
+        parent = up(e)
         return parent is not None and _indicator_is(parent, charge)
 
     return select(path, where=where)
@@ -543,7 +543,7 @@ _period_end = P("ram:BillingSpecifiedPeriod/ram:EndDateTime")
 
 
 def _ic_11(n: Element) -> bool:
-    settlement = n.getparent().getparent() if n.getparent() is not None else None  # type: ignore[union-attr]
+    settlement = up(up(n))
     if _delivery_date(n):
         return True
     return settlement is not None and (_period_start_end.exists(settlement) or _period_end.exists(settlement))
@@ -581,18 +581,20 @@ def _br_53(n: Element) -> bool:
     return any(c in tcc for c in currencies) and not any(t in icc for t in tcc)
 
 
+_LINE_AMOUNTS = P(
+    "ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedLineTradeSettlement/"
+    "ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount"
+)
+
+
 def _co_10(n: Element) -> bool:
     """Sum of line net amounts: the line amounts are summed as doubles (untyped ``sum``), then
     cast to decimal and rounded to cents."""
     total = _first_decimal(n, "ram:LineTotalAmount")
-    tx = n.getparent().getparent() if n.getparent() is not None else None  # type: ignore[union-attr]
+    tx = up(up(n))
     values: list[str] = []
     if tx is not None:
-        path = clark(
-            "ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedLineTradeSettlement/"
-            "ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount"
-        )
-        values = [string_value(e) for e in tx.iterfind(path)]
+        values = [string_value(e) for e in _LINE_AMOUNTS.all(tx)]
     lines = sum_doubles(values)
     if total is None or lines is None:
         return False
@@ -608,7 +610,7 @@ def _charges_total(charge: bool, child: str) -> Test:
         totals = P(child).values(n)
         if not acs and not totals:
             return True
-        amounts = [string_value(first) for ac in acs if (first := ac.find(_ACTUAL)) is not None]
+        amounts = [string_value(first) for ac in acs if (first := kid(ac, _ACTUAL)) is not None]
         s = sum_doubles(amounts)
         if s is None:
             return False
@@ -661,7 +663,7 @@ def _tax_total_cents(currencies: Callable[[Element], list[Element]], need_curren
     official rule does (``. = round(. * 100) div 100`` in doubles)."""
 
     def test(n: Element) -> bool:
-        totals = list(n.iterfind(clark("ram:TaxTotalAmount")))
+        totals = list(kids(n, clark("ram:TaxTotalAmount")))
         if not totals:
             return True
         codes = _texts(currencies(n))
@@ -682,7 +684,7 @@ def _tax_total_cents(currencies: Callable[[Element], list[Element]], need_curren
 
 def _co_14(n: Element) -> bool:
     """The VAT total equals the rounded sum of the breakdown VAT amounts (doubles)."""
-    amounts = [string_value(c) for t in _header_taxes(n) for c in t.iterfind(clark("ram:CalculatedAmount"))]
+    amounts = [string_value(c) for t in _header_taxes(n) for c in kids(t, clark("ram:CalculatedAmount"))]
     s = sum_doubles(amounts)
     return s is not None and to_double(string_value(n)) == round2_double(s)
 
@@ -699,7 +701,7 @@ def _co_15(n: Element) -> bool:
     grand = decimal_of(_first_value(sums, "ram:GrandTotalAmount"))
     basis = decimal_of(_first_value(sums, "ram:TaxBasisTotalAmount"))
     for currency in _texts(_icc(n)):
-        totals = [t for s in sums for t in s.iterfind(clark("ram:TaxTotalAmount")) if t.get("currencyID") == currency]
+        totals = [t for s in sums for t in kids(s, clark("ram:TaxTotalAmount")) if t.get("currencyID") == currency]
         ok = False
         if len(totals) == 1 and grand is not None and basis is not None:
             tax = decimal_of(string_value(totals[0]))
@@ -712,7 +714,7 @@ def _co_15(n: Element) -> bool:
 def _first_value(nodes: list[Element], child: str) -> str | None:
     tag = clark(child)
     for n in nodes:
-        for c in n.iterfind(tag):
+        for c in kids(n, tag):
             return string_value(c)
     return None
 
@@ -720,7 +722,7 @@ def _first_value(nodes: list[Element], child: str) -> str | None:
 def _co_17(n: Element) -> bool:
     """VAT amount = taxable amount × rate / 100, rounded to cents, with a tolerance of 1 (decimals)."""
     vat = normalize_upper(P("ram:TypeCode").value(n)) == "VAT"
-    rate_nodes = list(n.iterfind(_RATE)) if vat else []
+    rate_nodes = list(kids(n, _RATE)) if vat else []
     rate = decimal_of(string_value(rate_nodes[0])) if rate_nodes else None
     calc = _first_decimal(n, "ram:CalculatedAmount")
     basis = _first_decimal(n, "ram:BasisAmount")
@@ -758,11 +760,11 @@ def _category_counts(n: Element, code: str) -> tuple[int, int, int]:
     )
 
 
-_ISSUE_DATE = clark("rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString")
+_ISSUE_DATE = P("rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString")
 
 
 def _br_03(n: Element) -> bool:
-    for e in n.iterfind(_ISSUE_DATE):
+    for e in _ISSUE_DATE.all(n):
         if e.get("format") == "102":
             return normalize_space(string_value(e)) != ""
     return False
@@ -822,7 +824,7 @@ def _uri_scheme(party: str) -> Test:
         first = comm.first(n)
         if first is None:
             return True
-        u = first.find(uri)
+        u = kid(first, uri)
         return u is not None and normalize_space(u.get("schemeID")) != ""
 
     return test
@@ -900,10 +902,10 @@ def _allowance_charge_rules(level: str, charge: bool) -> list[Rule]:
 
 
 def _vat_code_of_parent(n: Element) -> bool:
-    parent = n.getparent()
+    parent = up(n)
     if parent is None:
         return False
-    return any(_is_vat(t) and t.find(_CATEGORY_CODE) is not None for t in parent.iterfind(_CTT))
+    return any(_is_vat(t) and kid(t, _CATEGORY_CODE) is not None for t in kids(parent, _CTT))
 
 
 def _indicator_ctx(path: str, text: str) -> Callable[[Element], list[Element]]:
@@ -923,10 +925,15 @@ def _ge_zero(path: str, optional: bool) -> Test:
 
 
 def _line_vat_code(n: Element) -> bool:
-    settlement = n.find(clark("ram:SpecifiedLineTradeSettlement"))
+    settlement = kid(n, clark("ram:SpecifiedLineTradeSettlement"))
     if settlement is None:
         return False
-    return any(_is_vat(t) and t.find(_CATEGORY_CODE) is not None for t in settlement.iterfind(_ATT))
+    return any(_is_vat(t) and kid(t, _CATEGORY_CODE) is not None for t in kids(settlement, _ATT))
+
+
+_END_DTS = P("ram:EndDateTime/udt:DateTimeString")
+_START_DTS = P("ram:StartDateTime/udt:DateTimeString")
+_SELLER_OF_TX = P("ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty")
 
 
 def _period_order(n: Element) -> bool:
@@ -935,8 +942,8 @@ def _period_order(n: Element) -> bool:
     start = P("ram:StartDateTime")
     if not end.exists(n) or not start.exists(n):
         return True
-    ends = [string_value(e) for e in n.iterfind(clark("ram:EndDateTime/udt:DateTimeString")) if e.get("format") == "102"]
-    starts = [string_value(e) for e in n.iterfind(clark("ram:StartDateTime/udt:DateTimeString"))
+    ends = [string_value(e) for e in _END_DTS.all(n) if e.get("format") == "102"]
+    starts = [string_value(e) for e in _START_DTS.all(n)
               if e.get("format") == "102"]
     return any(a >= b for a in ends for b in starts)
 
@@ -945,9 +952,9 @@ def _br_17(n: Element) -> bool:
     """The payee (BG-10) must be named and differ from the seller."""
     if not P("ram:Name").exists(n):
         return False
-    tx = n.getparent()
-    tx = tx.getparent() if tx is not None else None
-    seller = None if tx is None else tx.find(clark("ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty"))
+    tx = up(n)
+    tx = up(tx) if tx is not None else None
+    seller = None if tx is None else _SELLER_OF_TX.first(tx)
     if seller is None:
         return True
     for path in ("ram:Name", "ram:ID", "ram:SpecifiedLegalOrganization/ram:ID"):
@@ -1096,7 +1103,7 @@ def _general_contexts_before_categories() -> list[Context]:
             _fatal("BR-CO-26", "The seller needs an identifier, a legal registration identifier or a VAT identifier.",
                    lambda n: P("ram:ID").exists(n) or P("ram:GlobalID").exists(n)
                    or P("ram:SpecifiedLegalOrganization/ram:ID").exists(n)
-                   or any(e.get("schemeID") == "VA" for e in n.iterfind(_TAX_REG_ID))),
+                   or any(e.get("schemeID") == "VA" for e in _TAX_REG_ID.all(n))),
         ]),
         Context(select=select("//ram:SellerTaxRepresentativeTradeParty"), rules=[
             _fatal("BR-18", "The seller's tax representative (BG-11) must be named (BT-62).", _filled("ram:Name")),
@@ -1120,20 +1127,20 @@ def _general_contexts_before_categories() -> list[Context]:
     ]
 
 
-_TAX_REG_ID = clark("ram:SpecifiedTaxRegistration/ram:ID")
+_TAX_REG_ID = P("ram:SpecifiedTaxRegistration/ram:ID")
 
 
 def _rep_va_filled(n: Element) -> bool:
     """``normalize-space(ram:SpecifiedTaxRegistration/ram:ID[@schemeID='VA']) != ''`` (first VA id)."""
-    for e in n.iterfind(_TAX_REG_ID):
+    for e in _TAX_REG_ID.all(n):
         if e.get("schemeID") == "VA":
             return normalize_space(string_value(e)) != ""
     return False
 
 
 def _credit_transfer_account(e: Element) -> bool:
-    parent = e.getparent()
-    return parent is not None and any(string_value(t) in ("30", "58") for t in parent.iterfind(_TYPE_CODE))
+    parent = up(e)
+    return parent is not None and any(string_value(t) in ("30", "58") for t in kids(parent, _TYPE_CODE))
 
 
 _header_taxes_any_tx = _nodes("//rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax")
@@ -1144,9 +1151,9 @@ def _vat_breakdown_context() -> Context:
         _fatal("BR-45", "Every VAT breakdown (BG-23) needs the taxable amount (BT-116).", _exists("ram:BasisAmount")),
         _fatal("BR-46", "Every VAT breakdown needs the VAT amount (BT-117).", _exists("ram:CalculatedAmount")),
         _fatal("BR-47", "Every VAT breakdown needs a VAT category code (BT-118).",
-               lambda n: _is_vat(n) and n.find(_CATEGORY_CODE) is not None),
+               lambda n: _is_vat(n) and kid(n, _CATEGORY_CODE) is not None),
         _fatal("BR-48", "Every VAT breakdown needs a VAT rate (BT-119), unless the category is O.",
-               lambda n: _is_vat(n) and (n.find(_RATE) is not None or "O" in _codes(n))),
+               lambda n: _is_vat(n) and (kid(n, _RATE) is not None or "O" in _codes(n))),
         _fatal("BR-CO-03", "VAT point date (BT-7) and VAT point date code (BT-8) are mutually exclusive.",
                lambda n: not (doc(n).tagged("ram:TaxPointDate") and doc(n).tagged("ram:DueDateTypeCode"))),
         _fatal("BR-CO-17", "The VAT amount (BT-117) must equal taxable amount × rate, rounded to two decimals.",

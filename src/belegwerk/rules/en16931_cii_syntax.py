@@ -17,6 +17,10 @@ import re
 from collections.abc import Callable
 
 from belegwerk.rules.en16931_cii_index import (
+    ancestors,
+    kid,
+    kids,
+    up,
     P,
     TableContext,
     absent_test,
@@ -707,7 +711,7 @@ def _count_docs(type_code: str, normalized: bool, below: str = "") -> Callable[[
 
     def test(n: Element) -> bool:
         count = 0
-        for d in n.iterfind(ard):
+        for d in kids(n, ard):
             if normalized:
                 hit = tc.ns(d) == type_code
             else:
@@ -735,7 +739,7 @@ def _sr_119(n: Element) -> bool:
 
 def _sr_462(n: Element) -> bool:
     """All VAT breakdowns share one VAT point date code."""
-    values = {string_value(e) for t in doc(n).tagged("ram:ApplicableTradeTax") for e in t.iterfind(_DUE_DATE_CODE)}
+    values = {string_value(e) for t in doc(n).tagged("ram:ApplicableTradeTax") for e in kids(t, _DUE_DATE_CODE)}
     return len(values) <= 1
 
 
@@ -747,7 +751,7 @@ _pm_proprietary = P("ram:PayeePartyCreditorFinancialAccount/ram:ProprietaryID")
 
 def _sr_470(n: Element) -> bool:
     """Credit transfers (30, 58) name the account to pay to."""
-    for pm in n.iterfind(clark("ram:SpecifiedTradeSettlementPaymentMeans")):
+    for pm in kids(n, clark("ram:SpecifiedTradeSettlementPaymentMeans")):
         if _pm_type.ns(pm) in ("30", "58") and not (_pm_account.exists(pm) or _pm_proprietary.exists(pm)):
             return False
     return True
@@ -761,7 +765,7 @@ def _all_equal(child: str) -> Callable[[Element], bool]:
         values = [
             normalize_space(string_value(e))
             for pm in doc(n).tagged("ram:SpecifiedTradeSettlementPaymentMeans")
-            for e in pm.iterfind(tag)
+            for e in kids(pm, tag)
         ]
         return all(v == values[0] for v in values)
 
@@ -770,7 +774,7 @@ def _all_equal(child: str) -> Callable[[Element], bool]:
 
 def _sr_469(n: Element) -> bool:
     ref = clark("ram:PaymentReference")
-    return sum(1 for s in doc(n).tagged("ram:ApplicableHeaderTradeSettlement") for _ in s.iterfind(ref)) <= 1
+    return sum(1 for s in doc(n).tagged("ram:ApplicableHeaderTradeSettlement") for _ in kids(s, ref)) <= 1
 
 
 _ARD = clark("ram:AdditionalReferencedDocument")
@@ -804,7 +808,7 @@ _HEADER_SETTLEMENT = clark("ram:ApplicableHeaderTradeSettlement")
 
 
 def _in_header_settlement(n: Element) -> bool:
-    return any(a.tag == _HEADER_SETTLEMENT for a in n.iterancestors())
+    return any(a.tag == _HEADER_SETTLEMENT for a in ancestors(n))
 
 
 def _only_in_header(child: str) -> Callable[[Element], bool]:
