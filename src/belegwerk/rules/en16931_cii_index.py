@@ -63,37 +63,42 @@ class DocIndex:
     and the official pack needs thousands of navigations per invoice.
     """
 
-    __slots__ = ("_memo", "by_tag", "elements", "kids", "parents", "root", "texts")
+    __slots__ = ("_kids", "_memo", "by_tag", "elements", "root", "texts")
 
     def __init__(self, root: Element) -> None:
         self.root = root
         self.by_tag: dict[str, list[Element]] = {}
         self.elements: list[Element] = []
-        self.kids: dict[tuple[Element, str], list[Element]] = {}
-        self.parents: dict[Element, Element] = {}
         self.texts: dict[Element, str] = {}
+        self._kids: dict[Element, dict[str, list[Element]]] = {}
         self._memo: dict[Any, Any] = {}
-        by_tag, kids, parents, elements = self.by_tag, self.kids, self.parents, self.elements
-        stack: list[tuple[Element, str]] = [(root, root.tag)]
-        while stack:
-            el, tag = stack.pop()
-            elements.append(el)
+        by_tag = self.by_tag
+        for el in root.iter():
+            tag = el.tag
+            if tag.__class__ is not str:
+                continue  # comments and processing instructions are not elements
+            self.elements.append(el)
             bucket = by_tag.get(tag)
             if bucket is None:
                 by_tag[tag] = [el]
             else:
                 bucket.append(el)
-            children = [(c, t) for c in el if (t := c.tag).__class__ is str]  # skip comments and PIs
-            for c, t in children:
-                parents[c] = el
-                key = (el, t)
-                group = kids.get(key)
-                if group is None:
-                    kids[key] = [c]
-                else:
-                    group.append(c)
-            children.reverse()
-            stack.extend(children)
+
+    def children(self, node: Element) -> dict[str, list[Element]]:
+        """The element children of ``node`` grouped by tag (computed on first use)."""
+        found = self._kids.get(node)
+        if found is None:
+            found = {}
+            for c in node:
+                t = c.tag
+                if t.__class__ is str:
+                    group = found.get(t)  # type: ignore[call-overload]
+                    if group is None:
+                        found[t] = [c]  # type: ignore[index]
+                    else:
+                        group.append(c)
+            self._kids[node] = found
+        return found
 
     def attributed(self) -> set[Element]:
         """The elements that carry at least one attribute (one XPath call, then memoised)."""
@@ -136,7 +141,7 @@ def kids(node: Element, tag: str) -> list[Element]:
     d = _CURRENT.get(None)
     if d is None:
         return list(node.iterchildren(tag))
-    return d.kids.get((node, tag), _NONE)
+    return d.children(node).get(tag, _NONE)
 
 
 def kid(node: Element, tag: str) -> Element | None:
@@ -147,12 +152,7 @@ def kid(node: Element, tag: str) -> Element | None:
 
 def up(node: Element | None) -> Element | None:
     """The parent element (None for the root or for None)."""
-    if node is None:
-        return None
-    d = _CURRENT.get(None)
-    if d is None:
-        return node.getparent()
-    return d.parents.get(node)
+    return None if node is None else node.getparent()
 
 
 def ancestors(node: Element) -> Iterable[Element]:
@@ -200,16 +200,28 @@ class P:
     def all(self, node: Element) -> list[Element]:
         """The selected elements (for ``…/@x`` paths: the elements that would carry ``x``);
         do not modify the returned list."""
+        d = _CURRENT.get(None)
+        if d is None:
+            return self._all_lxml(node)
         nodes = [node]
         for step in self.steps:
             if step == "..":
-                nodes = [p for n in nodes if (p := up(n)) is not None]
+                nodes = [p for n in nodes if (p := n.getparent()) is not None]
             elif len(nodes) == 1:
-                nodes = kids(nodes[0], step)
+                nodes = d.children(nodes[0]).get(step, _NONE)
             else:
-                nodes = [c for n in nodes for c in kids(n, step)]
+                nodes = [c for n in nodes for c in d.children(n).get(step, _NONE)]
             if not nodes:
                 break
+        return nodes
+
+    def _all_lxml(self, node: Element) -> list[Element]:
+        nodes = [node]
+        for step in self.steps:
+            if step == "..":
+                nodes = [p for n in nodes if (p := n.getparent()) is not None]
+            else:
+                nodes = [c for n in nodes for c in n.iterchildren(step)]
         return nodes
 
     def first(self, node: Element) -> Element | None:
@@ -258,24 +270,30 @@ class P:
 # context selection
 
 
-@dataclass(frozen=True)
 class Step:
-    """One step of a context path: a namespace URI (None = any) and a local name or ``*suffix``."""
+    """One step of a context path: a namespace URI (None = any) and a local name or ``*suffix``.
 
-    uri: str | None
-    local: str
+    ``exact`` is the Clark name when the step names one element, so the common case is a plain
+    string comparison; wildcard answers are cached per tag (bounded: tags come from untrusted
+    documents).
+    """
 
-    def matches(self, el: Element) -> bool:
-        tag = el.tag
-        return isinstance(tag, str) and self.matches_tag(tag)
+    __slots__ = ("_cache", "exact", "local", "uri")
+
+    def __init__(self, uri: str | None, local: str) -> None:
+        self.uri = uri
+        self.local = local
+        self.exact = f"{{{uri}}}{local}" if uri is not None and not local.startswith("*") else None
+        self._cache: dict[str, bool] = {}
 
     def matches_tag(self, tag: str) -> bool:
-        key = (self, tag)
-        hit = _STEP_CACHE.get(key)
+        if self.exact is not None:
+            return tag == self.exact
+        hit = self._cache.get(tag)
         if hit is None:
             hit = self._matches_tag(tag)
-            if len(_STEP_CACHE) < _STEP_CACHE_LIMIT:  # tags come from untrusted documents: stay bounded
-                _STEP_CACHE[key] = hit
+            if len(self._cache) < _STEP_CACHE_LIMIT:
+                self._cache[tag] = hit
         return hit
 
     def _matches_tag(self, tag: str) -> bool:
@@ -287,8 +305,7 @@ class Step:
         return local == self.local
 
 
-_STEP_CACHE: dict[tuple[Step, str], bool] = {}
-_STEP_CACHE_LIMIT = 20_000
+_STEP_CACHE_LIMIT = 5_000
 
 
 def _parse_step(step: str) -> Step:
@@ -296,35 +313,37 @@ def _parse_step(step: str) -> Step:
     return Step(None if prefix == "*" else NSMAP[prefix], local)
 
 
-@dataclass(frozen=True)
 class Path:
     """A context path: ``//a/b/c`` (anywhere) or ``/a/b/c`` (from the root); the last step may be
     ``ram:*Suffix`` (any ram element whose name ends so) and ``*:*Suffix`` (any namespace)."""
 
-    text: str
-    anchored: bool = field(init=False)
-    steps: tuple[Step, ...] = field(init=False)
+    __slots__ = ("above", "anchored", "last", "text")
 
-    def __post_init__(self) -> None:
-        anchored = not self.text.startswith("//")
-        steps = tuple(_parse_step(s) for s in self.text.lstrip("/").split("/"))
-        object.__setattr__(self, "anchored", anchored)
-        object.__setattr__(self, "steps", steps)
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.anchored = not text.startswith("//")
+        steps = [_parse_step(s) for s in text.lstrip("/").split("/")]
+        self.last = steps[-1]
+        #: the steps above the last one, nearest first, as Clark names (contexts never use
+        #: wildcards above the last step)
+        self.above: tuple[str, ...] = tuple(st.exact or "" for st in reversed(steps[:-1]))
+        if any(not t for t in self.above):
+            raise ValueError(f"wildcards are only supported in the last step: {text}")
 
-    def candidates(self, d: DocIndex) -> Iterable[Element]:
-        last = self.steps[-1]
-        if last.uri is not None and not last.local.startswith("*"):
-            return d.by_tag.get(f"{{{last.uri}}}{last.local}", ())
+    def candidates(self, d: DocIndex) -> list[Element]:
+        last = self.last
+        if last.exact is not None:
+            return d.by_tag.get(last.exact, _NONE)
         return [e for tag, els in d.by_tag.items() if last.matches_tag(tag) for e in els]
 
     def fits(self, el: Element) -> bool:
         """Whether the ancestors of ``el`` (a candidate for the last step) fit the other steps."""
         cur: Element | None = el
-        for step in reversed(self.steps[:-1]):
-            cur = up(cur)
-            if cur is None or not step.matches(cur):
+        for tag in self.above:
+            cur = cur.getparent()  # type: ignore[union-attr]
+            if cur is None or cur.tag != tag:
                 return False
-        return not self.anchored or up(cur) is None
+        return not self.anchored or cur.getparent() is None  # type: ignore[union-attr]
 
 
 def select(*paths: str, where: Callable[[Element], bool] | None = None) -> Callable[[Element], list[Element]]:
@@ -334,7 +353,7 @@ def select(*paths: str, where: Callable[[Element], bool] | None = None) -> Calla
     on the order, only the order of findings in a report does.
     """
     compiled = [Path(p) for p in paths]
-    simple = len(compiled) == 1 and len(compiled[0].steps) == 1 and not compiled[0].anchored
+    simple = len(compiled) == 1 and not compiled[0].above and not compiled[0].anchored
 
     def nodes(root: Element) -> list[Element]:
         d = doc(root)
@@ -410,17 +429,16 @@ class TableContext(Context):
             if not candidates:
                 continue
             above = steps[-2::-1]
-            parents = d.parents
             for c in candidates:
                 if attr is not None and c.get(attr) is None:
                     continue
                 a: Element | None = c
                 for step in above:
-                    a = parents.get(a)  # type: ignore[arg-type]
+                    a = a.getparent()  # type: ignore[union-attr]
                     if a is None or a.tag != step:
                         break
                 else:
-                    owner = parents.get(a)  # type: ignore[arg-type]
+                    owner = a.getparent()  # type: ignore[union-attr]
                     if owner is not None and owner in selected:
                         key = (owner, path)
                         counts[key] = counts.get(key, 0) + 1
