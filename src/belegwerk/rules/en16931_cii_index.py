@@ -100,10 +100,6 @@ class DocIndex:
             self._kids[node] = found
         return found
 
-    def attributed(self) -> set[Element]:
-        """The elements that carry at least one attribute (one XPath call, then memoised)."""
-        return self.memo("attributed", lambda: set(self.root.xpath("//*[@*]")))  # type: ignore[arg-type]
-
     def tagged(self, path: str) -> list[Element]:
         """All elements named ``ram:X`` (one prefixed name, no path)."""
         return self.by_tag.get(clark(path), [])
@@ -178,7 +174,7 @@ def string_value(el: Element) -> str:
     return value
 
 
-class P:
+class RelPath:
     """A relative path (``ram:A/udt:B``, ``../ram:C``, ``ram:A/@x``) compiled once.
 
     Steps are walked with ``iterchildren(tag)``, which lxml filters in C; multi-step ElementPath
@@ -266,6 +262,17 @@ class P:
         return self.ns(node) != ""
 
 
+_PATHS: dict[str, RelPath] = {}
+
+
+def P(path: str) -> RelPath:  # noqa: N802 - reads like a path literal at the call sites
+    """The compiled :class:`RelPath` for ``path`` (compiled once; paths are literals of the code)."""
+    found = _PATHS.get(path)
+    if found is None:
+        found = _PATHS[path] = RelPath(path)
+    return found
+
+
 # --------------------------------------------------------------------------------------------
 # context selection
 
@@ -334,7 +341,15 @@ class Path:
         last = self.last
         if last.exact is not None:
             return d.by_tag.get(last.exact, _NONE)
-        return [e for tag, els in d.by_tag.items() if last.matches_tag(tag) for e in els]
+        cache = last._cache
+        out: list[Element] = []
+        for tag, els in d.by_tag.items():
+            hit = cache.get(tag)
+            if hit is None:
+                hit = last.matches_tag(tag)
+            if hit:
+                out.extend(els)
+        return out
 
     def fits(self, el: Element) -> bool:
         """Whether the ancestors of ``el`` (a candidate for the last step) fit the other steps."""
@@ -390,6 +405,9 @@ class TableContext(Context):
     bounded: list[tuple[str, int, int, Rule]]
     extra: tuple[Rule, ...]
     paths: dict[str, tuple[tuple[str, ...], str | None]]
+    own_attrs: dict[str, str]
+    by_last_tag: dict[str, list[tuple[str, tuple[str, ...], str | None]]]
+    last_tags: frozenset[str]
 
     def __init__(
         self,
@@ -414,34 +432,44 @@ class TableContext(Context):
         object.__setattr__(self, "absent", absent)
         object.__setattr__(self, "bounded", bounded)
         object.__setattr__(self, "paths", paths)
+        own_attrs = {attr: path for path, (steps, attr) in paths.items() if not steps and attr is not None}
+        by_last_tag: dict[str, list[tuple[str, tuple[str, ...], str | None]]] = {}
+        for path, (steps, attr) in paths.items():
+            if steps:
+                by_last_tag.setdefault(steps[-1], []).append((path, steps[-2::-1], attr))
+        object.__setattr__(self, "own_attrs", own_attrs)
+        object.__setattr__(self, "by_last_tag", by_last_tag)
+        object.__setattr__(self, "last_tags", frozenset(by_last_tag))
 
     def _counts(self, nodes: Sequence[Element], d: DocIndex) -> dict[tuple[Element, str], int]:
         """How often each table path occurs below each of ``nodes`` (only non-zero counts)."""
         selected = set(nodes)
         counts: dict[tuple[Element, str], int] = {}
-        for path, (steps, attr) in self.paths.items():
-            if not steps:  # an attribute of the context node itself
-                for n in d.attributed() & selected:
-                    if n.get(attr) is not None:  # type: ignore[arg-type]
-                        counts[(n, path)] = 1
-                continue
-            candidates = d.by_tag.get(steps[-1])
-            if not candidates:
-                continue
-            above = steps[-2::-1]
-            for c in candidates:
-                if attr is not None and c.get(attr) is None:
-                    continue
-                a: Element | None = c
-                for step in above:
-                    a = a.getparent()  # type: ignore[union-attr]
-                    if a is None or a.tag != step:
-                        break
-                else:
-                    owner = a.getparent()  # type: ignore[union-attr]
-                    if owner is not None and owner in selected:
-                        key = (owner, path)
-                        counts[key] = counts.get(key, 0) + 1
+        if self.own_attrs:
+            for n in nodes:
+                keys = n.keys()
+                if keys:
+                    for a in keys:
+                        path = self.own_attrs.get(a)
+                        if path is not None:
+                            counts[(n, path)] = 1
+        by_tag = d.by_tag
+        for tag in self.last_tags & by_tag.keys():
+            candidates = by_tag[tag]
+            for path, above, attr in self.by_last_tag[tag]:
+                for c in candidates:
+                    if attr is not None and c.get(attr) is None:
+                        continue
+                    a: Element | None = c
+                    for step in above:
+                        a = a.getparent()  # type: ignore[union-attr]
+                        if a is None or a.tag != step:
+                            break
+                    else:
+                        owner = a.getparent()  # type: ignore[union-attr]
+                        if owner is not None and owner in selected:
+                            key = (owner, path)
+                            counts[key] = counts.get(key, 0) + 1
         return counts
 
     def failing_all(self, nodes: Sequence[Element], d: DocIndex) -> list[tuple[Element, Rule]]:
