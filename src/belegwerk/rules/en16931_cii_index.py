@@ -129,7 +129,7 @@ def doc(node: Element | None = None) -> DocIndex:
 # --------------------------------------------------------------------------------------------
 # navigation and XPath-like helpers (string values, existence, counts)
 
-_NONE: list[Element] = []
+EMPTY: list[Element] = []
 
 
 def kids(node: Element, tag: str) -> list[Element]:
@@ -137,7 +137,7 @@ def kids(node: Element, tag: str) -> list[Element]:
     d = _CURRENT.get(None)
     if d is None:
         return list(node.iterchildren(tag))
-    return d.children(node).get(tag, _NONE)
+    return d.children(node).get(tag, EMPTY)
 
 
 def kid(node: Element, tag: str) -> Element | None:
@@ -204,9 +204,9 @@ class RelPath:
             if step == "..":
                 nodes = [p for n in nodes if (p := n.getparent()) is not None]
             elif len(nodes) == 1:
-                nodes = d.children(nodes[0]).get(step, _NONE)
+                nodes = d.children(nodes[0]).get(step, EMPTY)
             else:
-                nodes = [c for n in nodes for c in d.children(n).get(step, _NONE)]
+                nodes = [c for n in nodes for c in d.children(n).get(step, EMPTY)]
             if not nodes:
                 break
         return nodes
@@ -340,7 +340,7 @@ class Path:
     def candidates(self, d: DocIndex) -> list[Element]:
         last = self.last
         if last.exact is not None:
-            return d.by_tag.get(last.exact, _NONE)
+            return d.by_tag.get(last.exact, EMPTY)
         cache = last._cache
         out: list[Element] = []
         for tag, els in d.by_tag.items():

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from belegwerk.rules.codelists import rule_codelist
-from belegwerk.rules.en16931_cii_index import P, any_boolean, clark, doc, kid, kids, select, string_value, up
+from belegwerk.rules.en16931_cii_index import EMPTY, P, any_boolean, clark, doc, kid, kids, select, string_value, up
 from belegwerk.rules.en16931_cii_numbers import (
     add,
     decimal_of,
@@ -190,6 +190,11 @@ def _has_code(el: Element, child: str, code: str) -> bool:
 
 
 def _category_base(n: Element, code: str, rate: Decimal | None = None) -> Decimal | None:
+    """Memoised per document: see :func:`_compute_category_base`."""
+    return doc(n).memo(("base", code, rate), lambda: _compute_category_base(n, code, rate))
+
+
+def _compute_category_base(n: Element, code: str, rate: Decimal | None) -> Decimal | None:
     """Sum of line net amounts plus document charges minus allowances for one VAT category
     (and rate), each part rounded to cents as the official rule does; None on a cast error."""
     line_amounts: list[Decimal] = []
@@ -332,32 +337,66 @@ def _no_other_category(tag: str) -> Test:
 # category contexts
 
 
+_GROUPINGS: dict[tuple[str, bool | None], Callable[[Element], dict[str, list[Element]]]] = {}
+
+
+def _grouping(path: str, flag: bool | None, keys: Callable[[Element], Iterable[str]]) -> Callable[[Element], dict[str, list[Element]]]:
+    """Nodes of ``path`` grouped by category code, computed once per document and shared by the
+    contexts of all categories (instead of every category context scanning the same nodes)."""
+    found = _GROUPINGS.get((path, flag))
+    if found is not None:
+        return found
+    sel = select(path)
+
+    def groups(root: Element) -> dict[str, list[Element]]:
+        d = doc(root)
+
+        def compute() -> dict[str, list[Element]]:
+            out: dict[str, list[Element]] = {}
+            for e in sel(d.root):
+                for k in dict.fromkeys(keys(e)):
+                    out.setdefault(k, []).append(e)
+            return out
+
+        return d.memo(("grouping", path, flag), compute)
+
+    _GROUPINGS[(path, flag)] = groups
+    return groups
+
+
 def _header_code_ctx(code: str, with_vat: bool, anchored: bool) -> Callable[[Element], list[Element]]:
+    """Header VAT breakdown ``ram:CategoryCode[. = code]`` nodes (with the VAT type check if asked)."""
     path = (
-        f"//rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax/ram:CategoryCode"
+        "//rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax/ram:CategoryCode"
         if anchored
         else "//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax/ram:CategoryCode"
     )
 
-    def where(e: Element) -> bool:
-        if string_value(e) != code:
-            return False
+    def keys(e: Element) -> list[str]:
         parent = up(e)
-        return not with_vat or (parent is not None and _is_vat(parent))
+        if with_vat and (parent is None or not _is_vat(parent)):
+            return []
+        return [string_value(e)]
 
-    return select(path, where=where)
+    groups = _grouping(path, with_vat, keys)
+    return lambda root: groups(root).get(code, EMPTY)
 
 
 def _tax_ctx(path: str, code: str, charge: bool | None = None) -> Callable[[Element], list[Element]]:
-    def where(e: Element) -> bool:
-        if code not in _codes(e) or not _is_vat(e):
-            return False
-        if charge is None:
-            return True
-        parent = up(e)
-        return parent is not None and _indicator_is(parent, charge)
+    """VAT entries of ``path`` with category ``code`` and type VAT (and, for allowance/charge
+    entries, the given charge indicator)."""
 
-    return select(path, where=where)
+    def keys(e: Element) -> list[str]:
+        if not _is_vat(e):
+            return []
+        if charge is not None:
+            parent = up(e)
+            if parent is None or not _indicator_is(parent, charge):
+                return []
+        return _codes(e)
+
+    groups = _grouping(path, charge, keys)
+    return lambda root: groups(root).get(code, EMPTY)
 
 
 _LINE_TAX = "//rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax"
