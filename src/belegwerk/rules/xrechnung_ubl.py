@@ -1,0 +1,583 @@
+"""XRechnung 3.0 CIUS rules for UBL Invoice and CreditNote (KoSIT pack, incl. merged Peppol rules).
+
+The rule set mirrors the pack's patterns one to one, because schematron's *first match wins*
+only applies inside a pattern:
+
+* ``peppol-ubl-pattern-1`` / ``-2`` — the Peppol BIS rules KoSIT merges into XRechnung;
+* ``ubl-pattern`` — the CIUS rules ``BR-DE-*`` and ``BR-TMP-*``;
+* ``ubl-extension-pattern`` — ``BR-DEX-*``, active only for the Extension identifier;
+* ``ubl-cvd-pattern`` — ``BR-DE-CVD-*``, active only for the CVD identifier.
+
+Which scenario a document falls into and the KoSIT severity overrides are the pipeline's job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from lxml import etree
+
+from belegwerk.rules.engine import Context, Element, Pattern, Rule, RuleSet, Severity
+from belegwerk.rules.functions import normalize_space, xpath_round
+from belegwerk.rules.peppol_common import (
+    date_key,
+    decimal_of,
+    first_text,
+    per_document,
+    slack,
+    texts,
+    to_decimal,
+    xb,
+    xs,
+)
+from belegwerk.rules.xrechnung_common import (
+    CEF_EAS_EXT_CODES,
+    CVA_CODES,
+    CVD_VEHICLE_CATEGORIES,
+    EXTENSION_MIME_CODES,
+    ISO_6523_ICD_EXT_CODES,
+    SUPPORTED_TYPE_CODES,
+    UNTDID_7143_CVD_CODES,
+    VAT_CODES_NEEDING_SELLER_TAX_ID,
+    XR_CVD_ID,
+    XR_EXTENSION_ID,
+    XR_IDS,
+    email_ok,
+    iban_ok,
+    scheme_in,
+    skonto_note_ok,
+    telephone_ok,
+    url_ok,
+)
+from belegwerk.xml.ns import NSMAP
+
+F, W, I = Severity.FATAL, Severity.WARNING, Severity.INFORMATION
+ROOTS = "/ubl:Invoice | /cn:CreditNote"
+_INVOICE_TAG = f"{{{NSMAP['ubl']}}}Invoice"
+
+
+def _rule(rid: str, sev: Severity, msg: str, test: Callable[[Element], bool]) -> Rule:
+    return Rule(rid, sev, msg, test)
+
+
+def _both(path: str) -> str:
+    """``/ubl:Invoice/<path> | /cn:CreditNote/<path>`` (the pack's usual context form)."""
+    return f"/ubl:Invoice/{path} | /cn:CreditNote/{path}"
+
+
+# --------------------------------------------------------------------------------------------
+# Document-level variables
+# --------------------------------------------------------------------------------------------
+
+
+@per_document
+def _slack_value(root: Element) -> Decimal:
+    """Rounding tolerance of the Peppol line checks: 0.5 for HUF, else 0.02."""
+    return Decimal("0.5") if "HUF" in texts(root, "cbc:DocumentCurrencyCode") else Decimal("0.02")
+
+
+_ext_id = etree.XPath(
+    "boolean(/ubl:Invoice/cbc:CustomizationID[text() = $id] | /cn:CreditNote/cbc:CustomizationID[text() = $id])",
+    namespaces=NSMAP,
+)
+_cvd_id = etree.XPath("boolean((/ubl:Invoice | /cn:CreditNote)/cbc:CustomizationID[text() = $id])", namespaces=NSMAP)
+
+
+@per_document
+def is_extension(root: Element) -> bool:
+    """The document declares the XRechnung Extension identifier."""
+    return bool(_ext_id(root, id=XR_EXTENSION_ID))
+
+
+@per_document
+def is_cvd(root: Element) -> bool:
+    """The document declares the XRechnung CVD identifier."""
+    return bool(_cvd_id(root, id=XR_CVD_ID))
+
+
+def _when(flag: Callable[[Element], bool], expr: str) -> Callable[[Element], list[Element]]:
+    """Context selector that applies only when a document-level flag holds."""
+    select = xs(expr)
+
+    def nodes(root: Element) -> list[Element]:
+        return select(root) if flag(root) else []
+
+    return nodes
+
+
+# --------------------------------------------------------------------------------------------
+# Merged Peppol rules
+# --------------------------------------------------------------------------------------------
+
+
+def _tax_amounts(node: Element, currency_of: str) -> list[Decimal]:
+    cur = normalize_space(first_text(node, currency_of))
+    out = []
+    for e in node.iterfind("cac:TaxTotal/cbc:TaxAmount", NSMAP):
+        if e.get("currencyID") == cur:
+            d = to_decimal(e.text)
+            if d is not None:
+                out.append(d)
+    return out
+
+
+def r055(node: Element) -> bool:
+    """Tax total in document and accounting currency must have the same sign."""
+    if node.find("cbc:TaxCurrencyCode", NSMAP) is None:
+        return True
+    tax = _tax_amounts(node, "cbc:TaxCurrencyCode")
+    doc = _tax_amounts(node, "cbc:DocumentCurrencyCode")
+    neg = any(v <= 0 for v in tax) and any(v <= 0 for v in doc)
+    pos = any(v >= 0 for v in tax) and any(v >= 0 for v in doc)
+    return neg or pos
+
+
+def r054(node: Element) -> bool:
+    want = 1 if node.find("cbc:TaxCurrencyCode", NSMAP) is not None else 0
+    return len(xs("cac:TaxTotal[not(cac:TaxSubtotal)]")(node)) == want
+
+
+def make_r040(tolerance: Callable[[Element], Decimal]) -> Callable[[Element], bool]:
+    """Allowance/charge amount = base amount x percentage / 100 (within the tolerance)."""
+
+    def test(node: Element) -> bool:
+        if node.find("cbc:MultiplierFactorNumeric", NSMAP) is None or node.find("cbc:BaseAmount", NSMAP) is None:
+            return True
+        amount = decimal_of(node, "cbc:Amount") if node.find("cbc:Amount", NSMAP) is not None else Decimal(0)
+        base = decimal_of(node, "cbc:BaseAmount")
+        factor = decimal_of(node, "cbc:MultiplierFactorNumeric")
+        if amount is None or base is None or factor is None:
+            return False
+        return slack(amount, base * factor / 100, tolerance(node))
+
+    return test
+
+
+def _line_sum(line: Element, indicator: str) -> Decimal:
+    acs = [ac for ac in line.iterfind("cac:AllowanceCharge", NSMAP) if normalize_space(first_text(ac, "cbc:ChargeIndicator")) == indicator]
+    if not acs:
+        return Decimal(0)
+    total = sum((to_decimal(t) or Decimal(0) for ac in acs for t in texts(ac, "cbc:Amount")), Decimal(0))
+    return xpath_round(total, 2)
+
+
+def make_r120(tolerance: Callable[[Element], Decimal]) -> Callable[[Element], bool]:
+    """Line net amount = quantity x (price / base quantity) + charges - allowances (within tolerance)."""
+
+    def test(line: Element) -> bool:
+        root = line.getroottree().getroot()
+        ext = decimal_of(line, "cbc:LineExtensionAmount") if line.find("cbc:LineExtensionAmount", NSMAP) is not None else Decimal(0)
+        qpath = "cbc:InvoicedQuantity" if root.tag == _INVOICE_TAG else "cbc:CreditedQuantity"
+        qty = decimal_of(line, qpath) if line.find(qpath, NSMAP) is not None else Decimal(1)
+        price = decimal_of(line, "cac:Price/cbc:PriceAmount") if line.find("cac:Price/cbc:PriceAmount", NSMAP) is not None else Decimal(0)
+        bq = decimal_of(line, "cac:Price/cbc:BaseQuantity")
+        base = bq if line.find("cac:Price/cbc:BaseQuantity", NSMAP) is not None and bq is not None and bq != 0 else Decimal(1)
+        if ext is None or qty is None or price is None:
+            return False
+        calc = qty * (price / base) + _line_sum(line, "true") - _line_sum(line, "false")
+        return slack(ext, calc, tolerance(line))
+
+    return test
+
+
+def r121(line: Element) -> bool:
+    if line.find("cac:Price/cbc:BaseQuantity", NSMAP) is None:
+        return True
+    bq = decimal_of(line, "cac:Price/cbc:BaseQuantity")
+    return bq is not None and bq > 0
+
+
+def r046(ac: Element) -> bool:
+    if ac.find("cbc:BaseAmount", NSMAP) is None:
+        return True
+    parent = ac.getparent()
+    price = decimal_of(parent, "cbc:PriceAmount") if parent is not None else None
+    base = decimal_of(ac, "cbc:BaseAmount")
+    amount = decimal_of(ac, "cbc:Amount")
+    return price is not None and base is not None and amount is not None and price == base - amount
+
+
+def r130(bq: Element) -> bool:
+    line = bq.getparent()
+    line = line.getparent() if line is not None else None
+    if line is None:
+        return True
+    inv = line.findall("cbc:InvoicedQuantity", NSMAP)
+    cred = line.findall("cbc:CreditedQuantity", NSMAP)
+    if not inv and not cred:
+        return True
+    root = bq.getroottree().getroot()
+    qty = inv if root.tag == _INVOICE_TAG else cred
+    return any(bq.get("unitCode") == q.get("unitCode") for q in qty if q.get("unitCode") is not None)
+
+
+def make_period_check(which: str) -> Callable[[Element], bool]:
+    """Line period start/end must lie within the invoice period (R110/R111)."""
+
+    def test(node: Element) -> bool:
+        line = node.getparent().getparent()  # type: ignore[union-attr]
+        root = line.getparent()  # type: ignore[union-attr]
+        mine = date_key(node.text)
+        doc = date_key(first_text(root, f"cac:InvoicePeriod/cbc:{which}"))  # type: ignore[arg-type]
+        if mine is None or doc is None:
+            return False
+        return mine >= doc if which == "StartDate" else mine <= doc
+
+    return test
+
+
+_AC_R041 = "[cbc:MultiplierFactorNumeric and not(cbc:BaseAmount)]"
+_AC_R042 = "[not(cbc:MultiplierFactorNumeric) and cbc:BaseAmount]"
+
+
+def _ac_paths(pred: str) -> str:
+    return " | ".join(
+        f"{p}/cac:AllowanceCharge{pred}"
+        for p in ("/ubl:Invoice", "/ubl:Invoice/cac:InvoiceLine", "/cn:CreditNote", "/cn:CreditNote/cac:CreditNoteLine")
+    )
+
+
+def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Severity) -> list[Pattern]:
+    """The Peppol rules KoSIT merged into the XRechnung UBL pack."""
+    empty = Pattern(
+        [Context("//*[not(*) and not(normalize-space())]", [_rule("PEPPOL-EN16931-R008", F, "The document contains an empty element; empty elements are not allowed.", lambda n: False)])],
+        "peppol-ubl-pattern-1",
+    )
+    main = Pattern(
+        [
+            Context(
+                ROOTS,
+                [
+                    _rule("PEPPOL-EN16931-R001", F, "The business process (ProfileID) is missing.", xb("cbc:ProfileID")),
+                    _rule("PEPPOL-EN16931-R053", F, "There must be exactly one tax total that carries tax subtotals.", xb("count(cac:TaxTotal[cac:TaxSubtotal]) = 1")),
+                    _rule("PEPPOL-EN16931-R054", F, "A tax total without subtotals is required when, and only when, a tax currency code is given.", r054),
+                    _rule("PEPPOL-EN16931-R055", F, "The total VAT in invoice currency and in accounting currency must have the same sign.", r055),
+                ],
+            ),
+            Context(
+                "/*/cbc:TaxCurrencyCode",
+                [_rule("PEPPOL-EN16931-R005", F, "The VAT accounting currency must differ from the invoice currency.", xb("not(normalize-space(text()) = normalize-space(../cbc:DocumentCurrencyCode/text()))"))],
+            ),
+            Context("/*/cac:AccountingCustomerParty/cac:Party", [_rule("PEPPOL-EN16931-R010", F, "The buyer's electronic address (EndpointID) is missing.", xb("cbc:EndpointID"))]),
+            Context("/*/cac:AccountingSupplierParty/cac:Party", [_rule("PEPPOL-EN16931-R020", F, "The seller's electronic address (EndpointID) is missing.", xb("cbc:EndpointID"))]),
+            Context(_ac_paths(_AC_R041), [_rule("PEPPOL-EN16931-R041", F, "An allowance/charge with a percentage must also give the base amount.", lambda n: False)]),
+            Context(_ac_paths(_AC_R042), [_rule("PEPPOL-EN16931-R042", F, "An allowance/charge with a base amount must also give the percentage.", lambda n: False)]),
+            Context(
+                _ac_paths(""),
+                [
+                    _rule("PEPPOL-EN16931-R040", F, "Allowance/charge amount does not equal base amount x percentage / 100.", make_r040(tolerance)),
+                    _rule("PEPPOL-EN16931-R043", F, "The allowance/charge indicator must be 'true' or 'false'.", xb("normalize-space(cbc:ChargeIndicator/text()) = 'true' or normalize-space(cbc:ChargeIndicator/text()) = 'false'")),
+                ],
+            ),
+            Context(
+                "/*/cac:PaymentMeans[normalize-space(cbc:PaymentMeansCode) = '49' or normalize-space(cbc:PaymentMeansCode) = '59']",
+                [_rule("PEPPOL-EN16931-R061", F, "Direct debit requires the mandate reference (PaymentMandate/ID).", xb("cac:PaymentMandate/cbc:ID"))],
+            ),
+            Context(
+                "/ubl:Invoice[cac:InvoicePeriod/cbc:StartDate]/cac:InvoiceLine/cac:InvoicePeriod/cbc:StartDate | /cn:CreditNote[cac:InvoicePeriod/cbc:StartDate]/cac:CreditNoteLine/cac:InvoicePeriod/cbc:StartDate",
+                [_rule("PEPPOL-EN16931-R110", F, "The line period starts before the invoice period.", make_period_check("StartDate"))],
+            ),
+            Context(
+                "/ubl:Invoice[cac:InvoicePeriod/cbc:EndDate]/cac:InvoiceLine/cac:InvoicePeriod/cbc:EndDate | /cn:CreditNote[cac:InvoicePeriod/cbc:EndDate]/cac:CreditNoteLine/cac:InvoicePeriod/cbc:EndDate",
+                [_rule("PEPPOL-EN16931-R111", F, "The line period ends after the invoice period.", make_period_check("EndDate"))],
+            ),
+            Context(
+                "//cac:InvoiceLine | //cac:CreditNoteLine",
+                [
+                    _rule("PEPPOL-EN16931-R120", r120_severity, "Line net amount does not equal quantity x (price / base quantity) + line charges - line allowances.", make_r120(tolerance)),
+                    _rule("PEPPOL-EN16931-R121", F, "The price base quantity must be greater than zero.", r121),
+                    _rule("PEPPOL-EN16931-R101", F, "A line document reference may only be an invoiced object (type code 130).", xb("not(cac:DocumentReference) or cac:DocumentReference/cbc:DocumentTypeCode = '130'")),
+                ],
+            ),
+            Context(
+                "//cac:Price/cac:AllowanceCharge",
+                [
+                    _rule("PEPPOL-EN16931-R044", F, "Charges are not allowed on price level; the indicator must be 'false'.", xb("normalize-space(cbc:ChargeIndicator) = 'false'")),
+                    _rule("PEPPOL-EN16931-R046", F, "Net price does not equal gross price minus the price allowance.", r046),
+                ],
+            ),
+            Context("//cac:Price/cbc:BaseQuantity[@unitCode]", [_rule("PEPPOL-EN16931-R130", F, "The unit of the price base quantity differs from the invoiced quantity's unit.", r130)]),
+        ],
+        "peppol-ubl-pattern-2",
+    )
+    return [empty, main]
+
+
+# --------------------------------------------------------------------------------------------
+# CIUS rules (BR-DE-*)
+# --------------------------------------------------------------------------------------------
+
+_SELLER_TAX_ID = "cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme/cbc:CompanyID[normalize-space(.)]"
+
+
+def br_de_16(root: Element) -> bool:
+    """VAT categories S, Z, E, AE, K, G, L, M need a seller VAT/tax id or a tax representative."""
+    ids: list[str] = []
+    for ac in root.iterfind("cac:AllowanceCharge", NSMAP):
+        if {t.text or "" for t in ac.iterfind("cbc:ChargeIndicator", NSMAP)} & {"true", "false"}:
+            ids.extend(texts(ac, "cac:TaxCategory/cbc:ID"))
+    ids.extend(xs_str_line_ids(root))
+    if not any(i in VAT_CODES_NEEDING_SELLER_TAX_ID for i in ids):
+        return True
+    return root.find("cac:TaxRepresentativeParty", NSMAP) is not None or bool(xs(_SELLER_TAX_ID)(root))
+
+
+def xs_str_line_ids(root: Element) -> list[str]:
+    return texts(root, "cac:InvoiceLine/cac:Item/cac:ClassifiedTaxCategory/cbc:ID") + texts(
+        root, "cac:CreditNoteLine/cac:Item/cac:ClassifiedTaxCategory/cbc:ID"
+    )
+
+
+def br_de_18(root: Element) -> bool:
+    """Skonto lines in the first note of each payment terms must follow the XRechnung grammar."""
+    return all(skonto_note_ok(n) for n in texts(root, "cac:PaymentTerms/cbc:Note[1]"))
+
+
+def br_de_22(root: Element) -> bool:
+    """File names of embedded attachments must be unique."""
+    seen: set[str] = set()
+    for adr in root.iterfind("cac:AdditionalDocumentReference", NSMAP):
+        names = {
+            e.get("filename", "")
+            for e in adr.iterfind("cac:Attachment/cbc:EmbeddedDocumentBinaryObject", NSMAP)
+            if e.get("filename") is not None
+        }
+        if names & seen:
+            return False
+        seen |= names
+    return True
+
+
+def _iban_rule(path: str) -> Callable[[Element], bool]:
+    def test(pm: Element) -> bool:
+        return iban_ok(first_text(pm, path))
+
+    return test
+
+
+def cius_pattern() -> Pattern:
+    pm = "cac:PaymentMeans[normalize-space(cbc:PaymentMeansCode) = '{}']"
+    pm_or = lambda *codes: "cac:PaymentMeans[" + " or ".join(f"normalize-space(cbc:PaymentMeansCode) = '{c}'" for c in codes) + "]"  # noqa: E731
+    return Pattern(
+        [
+            Context(
+                ROOTS,
+                [
+                    _rule("BR-DE-1", F, "Payment instructions (BG-16) are missing.", xb("cac:PaymentMeans")),
+                    _rule("BR-DE-15", F, "The buyer reference (BT-10) is missing.", xb("cbc:BuyerReference[normalize-space(.)]")),
+                    _rule("BR-DE-16", F, "VAT category S, Z, E, AE, K, G, L or M is used, but neither a seller VAT/tax registration id (BT-31/BT-32) nor a tax representative (BG-11) is given.", br_de_16),
+                    _rule("BR-DE-17", W, "The invoice type code (BT-3) should be one of 326, 380, 381, 384, 389, 875, 876, 877.", lambda n: normalize_space(first_text(n, "cbc:InvoiceTypeCode")) in SUPPORTED_TYPE_CODES or normalize_space(first_text(n, "cbc:CreditNoteTypeCode")) in SUPPORTED_TYPE_CODES),
+                    _rule("BR-DE-18", F, "A Skonto line in the payment terms (BT-20) does not follow the format #SKONTO#TAGE=n#PROZENT=n.nn#[BASISBETRAG=n.nn#] followed by a line break.", br_de_18),
+                    _rule("BR-DE-21", W, "The specification identifier (BT-24) should be an XRechnung identifier.", lambda n: any(t in XR_IDS for t in texts(n, "cbc:CustomizationID"))),
+                    _rule("BR-DE-22", F, "The file names of embedded attachments must be unique.", br_de_22),
+                    _rule("BR-DE-26", W, "A corrected invoice (type code 384) should reference the preceding invoice (BG-3).", xb("not(normalize-space(cbc:InvoiceTypeCode) = '384' or normalize-space(cbc:CreditNoteTypeCode) = '384') or cac:BillingReference/cac:InvoiceDocumentReference")),
+                    _rule("BR-DE-30", F, "Direct debit (BG-19) requires the bank assigned creditor identifier (BT-90).", xb("not(cac:PaymentMeans/cac:PaymentMandate) or cac:AccountingSupplierParty/cac:Party/cac:PartyIdentification/cbc:ID[@schemeID = 'SEPA'] or cac:PayeeParty/cac:PartyIdentification/cbc:ID[@schemeID = 'SEPA']")),
+                    _rule("BR-DE-31", F, "Direct debit (BG-19) requires the debited account identifier (BT-91).", xb("not(cac:PaymentMeans/cac:PaymentMandate) or cac:PaymentMeans/cac:PaymentMandate/cac:PayerFinancialAccount/cbc:ID")),
+                    _rule("BR-DE-TMP-32", I, "A delivery date (BT-72), an invoicing period (BG-14) or a period on every line (BG-26) should be given.", xb("cac:Delivery/cbc:ActualDeliveryDate or cac:InvoicePeriod or not((cac:InvoiceLine | cac:CreditNoteLine)[not(cac:InvoicePeriod)])")),
+                ],
+            ),
+            Context(
+                _both("cac:AdditionalDocumentReference/cac:Attachment/cac:ExternalReference"),
+                [_rule("BR-TMP-2", W, "The external document location (BT-124) must be an absolute URL with a valid scheme.", lambda n: url_ok(_single_text(n, "cbc:URI")))],
+            ),
+            Context(_both("cac:AccountingSupplierParty"), [_rule("BR-DE-2", F, "The seller contact (BG-6) is missing.", xb("cac:Party/cac:Contact"))]),
+            Context(
+                _both("cac:AccountingSupplierParty/cac:Party/cac:PostalAddress"),
+                [
+                    _rule("BR-DE-3", F, "The seller city (BT-37) is missing.", xb("cbc:CityName[normalize-space(.)]")),
+                    _rule("BR-DE-4", F, "The seller post code (BT-38) is missing.", xb("cbc:PostalZone[normalize-space(.)]")),
+                ],
+            ),
+            Context(
+                _both("cac:AccountingSupplierParty/cac:Party/cac:Contact"),
+                [
+                    _rule("BR-DE-5", F, "The seller contact point (BT-41) is missing.", xb("cbc:Name[normalize-space(.)]")),
+                    _rule("BR-DE-6", F, "The seller contact telephone number (BT-42) is missing.", xb("cbc:Telephone[normalize-space(.)]")),
+                    _rule("BR-DE-7", F, "The seller contact email address (BT-43) is missing.", xb("cbc:ElectronicMail[normalize-space(.)]")),
+                    _rule("BR-DE-27", W, "The seller telephone number (BT-42) should contain at least three digits.", lambda n: telephone_ok(_single_text(n, "cbc:Telephone"))),
+                    _rule("BR-DE-28", W, "The seller email address (BT-43) does not look like a valid address.", lambda n: email_ok(_single_text(n, "cbc:ElectronicMail"))),
+                ],
+            ),
+            Context(
+                _both("cac:AccountingCustomerParty/cac:Party/cac:PostalAddress"),
+                [
+                    _rule("BR-DE-8", F, "The buyer city (BT-52) is missing.", xb("cbc:CityName[normalize-space(.)]")),
+                    _rule("BR-DE-9", F, "The buyer post code (BT-53) is missing.", xb("cbc:PostalZone[normalize-space(.)]")),
+                ],
+            ),
+            Context(
+                _both("cac:Delivery/cac:DeliveryLocation/cac:Address"),
+                [
+                    _rule("BR-DE-10", F, "The deliver-to city (BT-77) is missing.", xb("cbc:CityName[normalize-space(.)]")),
+                    _rule("BR-DE-11", F, "The deliver-to post code (BT-78) is missing.", xb("cbc:PostalZone[normalize-space(.)]")),
+                ],
+            ),
+            Context(
+                _both(pm_or("30", "58")),
+                [
+                    _rule("BR-DE-19", W, "For SEPA credit transfer (code 58) the payment account (BT-84) should be a valid IBAN.", lambda n: normalize_space(first_text(n, "cbc:PaymentMeansCode")) != "58" or iban_ok(first_text(n, "cac:PayeeFinancialAccount/cbc:ID"))),
+                    _rule("BR-DE-23-a", F, "Credit transfer (code 30/58) requires the credit transfer group (BG-17).", xb("cac:PayeeFinancialAccount")),
+                    _rule("BR-DE-23-b", F, "Credit transfer (code 30/58) must not carry card (BG-18) or direct debit (BG-19) information.", xb("not(cac:CardAccount) and not(cac:PaymentMandate)")),
+                ],
+            ),
+            Context(
+                _both(pm_or("48", "54", "55")),
+                [
+                    _rule("BR-DE-24-a", F, "Card payment (code 48/54/55) requires the payment card group (BG-18).", xb("cac:CardAccount")),
+                    _rule("BR-DE-24-b", F, "Card payment (code 48/54/55) must not carry credit transfer (BG-17) or direct debit (BG-19) information.", xb("not(cac:PayeeFinancialAccount) and not(cac:PaymentMandate)")),
+                ],
+            ),
+            Context(
+                _both(pm.format("59")),
+                [
+                    _rule("BR-DE-20", W, "For SEPA direct debit (code 59) the debited account (BT-91) should be a valid IBAN.", _iban_rule("cac:PaymentMandate/cac:PayerFinancialAccount/cbc:ID")),
+                    _rule("BR-DE-25-a", F, "Direct debit (code 59) requires the direct debit group (BG-19).", xb("cac:PaymentMandate")),
+                    _rule("BR-DE-25-b", F, "Direct debit (code 59) must not carry credit transfer (BG-17) or card (BG-18) information.", xb("not(cac:PayeeFinancialAccount) and not(cac:CardAccount)")),
+                ],
+            ),
+            Context(_both("cac:TaxTotal/cac:TaxSubtotal"), [_rule("BR-DE-14", F, "The VAT category rate (BT-119) is missing.", xb("cac:TaxCategory/cbc:Percent[normalize-space(.)]"))]),
+        ],
+        "ubl-pattern",
+    )
+
+
+def _single_text(node: Element, path: str) -> str | None:
+    return first_text(node, path)
+
+
+# --------------------------------------------------------------------------------------------
+# Extension rules (BR-DEX-*)
+# --------------------------------------------------------------------------------------------
+
+
+def br_dex_02(root: Element) -> bool:
+    """A line's net amount equals the sum of its direct sub invoice lines' net amounts."""
+
+    def ok(line: Element) -> bool:
+        own = decimal_of(line, "cbc:LineExtensionAmount")
+        subs = [decimal_of(s, "cbc:LineExtensionAmount") for s in line.iterfind("cac:SubInvoiceLine", NSMAP)]
+        total = sum((s for s in subs if s is not None), Decimal(0))
+        return own is not None and own == total
+
+    lines = [ln for ln in root.iterfind("cac:InvoiceLine", NSMAP) if ln.find("cac:SubInvoiceLine", NSMAP) is not None]
+    subs = [s for s in root.iterfind(".//cac:SubInvoiceLine", NSMAP) if s.find("cac:SubInvoiceLine", NSMAP) is not None]
+    return all(ok(ln) for ln in lines) and all(ok(s) for s in subs)
+
+
+def br_dex_09(lmt: Element) -> bool:
+    """Amount due = total with VAT - paid amount + rounding + sum of third-party payments."""
+    prepaid = decimal_of(lmt, "cbc:PrepaidAmount") if lmt.find("cbc:PrepaidAmount", NSMAP) is not None else Decimal(0)
+    rounding = decimal_of(lmt, "cbc:PayableRoundingAmount") if lmt.find("cbc:PayableRoundingAmount", NSMAP) is not None else Decimal(0)
+    parent = lmt.getparent()
+    third = Decimal(0)
+    if parent is not None:
+        paid = texts(parent, "cac:PrepaidPayment/cbc:PaidAmount")
+        if any(normalize_space(p) for p in paid):
+            values = [to_decimal(p) for p in paid]
+            if any(v is None for v in values):
+                return False
+            third = sum((v for v in values if v is not None), Decimal(0))
+    payable = decimal_of(lmt, "cbc:PayableAmount")
+    inclusive = decimal_of(lmt, "cbc:TaxInclusiveAmount")
+    if payable is None or inclusive is None or prepaid is None or rounding is None:
+        return False
+    return xpath_round(payable - rounding, 2) == xpath_round(inclusive - prepaid + third, 2)
+
+
+def _scheme_rule(rid: str, codes: frozenset[str], what: str, sepa_for_seller: bool = False) -> Rule:
+    def test(node: Element) -> bool:
+        scheme = node.get("schemeID")
+        if scheme_in(scheme, codes):
+            return True
+        if sepa_for_seller and normalize_space(scheme) == "SEPA":
+            return any(
+                etree.QName(a).localname in ("AccountingSupplierParty", "PayeeParty") and etree.QName(a).namespace == NSMAP["cac"]
+                for a in node.iterancestors()
+            )
+        return False
+
+    return _rule(rid, F, f"The scheme identifier of {what} is not in the allowed code list.", test)
+
+
+def extension_pattern() -> Pattern:
+    ext = is_extension
+    return Pattern(
+        [
+            Context(
+                _when(ext, "//cbc:EmbeddedDocumentBinaryObject"),
+                [_rule("BR-DEX-01", F, "The attachment (BT-125) uses a MIME code that is not allowed (Extension also allows application/xml).", lambda n: n.get("mimeCode") in EXTENSION_MIME_CODES)],
+            ),
+            Context(
+                _when(ext, "/ubl:Invoice"),
+                [
+                    _rule("BR-DEX-02", W, "A line's net amount (BT-131) should equal the sum of the net amounts of its direct sub invoice lines.", br_dex_02),
+                    _rule("BR-DEX-03", F, "Every sub invoice line needs exactly one VAT information group (BG-DEX-06).", xb("not(//cac:SubInvoiceLine/cac:Item[count(cac:ClassifiedTaxCategory) != 1])")),
+                ],
+            ),
+            Context(_when(ext, "//cac:LegalMonetaryTotal"), [_rule("BR-DEX-09", F, "Amount due (BT-115) must equal total with VAT (BT-112) - paid amount (BT-113) + rounding (BT-114) + third-party payments (BT-DEX-002).", br_dex_09)]),
+            Context(_when(ext, "//cac:PartyIdentification/cbc:ID[@schemeID]"), [_scheme_rule("BR-DEX-04", ISO_6523_ICD_EXT_CODES, "a party identifier", sepa_for_seller=True)]),
+            Context(_when(ext, "//cac:PartyLegalEntity/cbc:CompanyID[@schemeID]"), [_scheme_rule("BR-DEX-05", ISO_6523_ICD_EXT_CODES, "a legal registration identifier")]),
+            Context(_when(ext, "//cac:StandardItemIdentification/cbc:ID[@schemeID]"), [_scheme_rule("BR-DEX-06", ISO_6523_ICD_EXT_CODES, "an item standard identifier")]),
+            Context(_when(ext, "//cbc:EndpointID[@schemeID]"), [_scheme_rule("BR-DEX-07", CEF_EAS_EXT_CODES, "an electronic address")]),
+            Context(_when(ext, "//cac:DeliveryLocation/cbc:ID[@schemeID]"), [_scheme_rule("BR-DEX-08", ISO_6523_ICD_EXT_CODES, "a delivery location identifier")]),
+            Context(
+                _when(ext, "/ubl:Invoice/cac:PrepaidPayment"),
+                [
+                    _rule("BR-DEX-10", F, "A third-party payment (BG-DEX-09) needs its type (BT-DEX-001).", xb("cbc:ID[normalize-space(string(.))]")),
+                    _rule("BR-DEX-11", F, "A third-party payment (BG-DEX-09) needs its amount (BT-DEX-002).", xb("cbc:PaidAmount[normalize-space(string(.))]")),
+                    _rule("BR-DEX-12", F, "A third-party payment (BG-DEX-09) needs its description (BT-DEX-003).", xb("cbc:InstructionID[normalize-space(string(.))]")),
+                    _rule("BR-DEX-13", F, "The third-party payment amount (BT-DEX-002) may have at most two decimals.", lambda n: len((first_text(n, "cbc:PaidAmount") or "").partition(".")[2]) <= 2),
+                    _rule("BR-DEX-14", F, "The currency of the third-party payment amount must be the invoice currency (BT-5).", xb("cbc:PaidAmount/@currencyID = ../cbc:DocumentCurrencyCode")),
+                ],
+            ),
+        ],
+        "ubl-extension-pattern",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Clean Vehicles Directive rules (BR-DE-CVD-*)
+# --------------------------------------------------------------------------------------------
+
+_ITEMS = "/ubl:Invoice/cac:InvoiceLine/cac:Item | /cn:CreditNote/cac:CreditNoteLine/cac:Item"
+
+
+def cvd_pattern() -> Pattern:
+    cvd = is_cvd
+    codes = "/ubl:Invoice/cac:InvoiceLine/cac:Item/cac:CommodityClassification/cbc:ItemClassificationCode | /cn:CreditNote/cac:CreditNoteLine/cac:Item/cac:CommodityClassification/cbc:ItemClassificationCode"
+    props = "/ubl:Invoice/cac:InvoiceLine/cac:Item/cac:AdditionalItemProperty[cbc:Name = 'cva'] | /cn:CreditNote/cac:CreditNoteLine/cac:Item/cac:AdditionalItemProperty[cbc:Name = 'cva']"
+    return Pattern(
+        [
+            Context(
+                _when(cvd, ROOTS),
+                [
+                    _rule("BR-DE-CVD-02", F, "The tender or lot reference (BT-17) is missing.", xb("cac:OriginatorDocumentReference/cbc:ID[normalize-space(.)]")),
+                    _rule("BR-DE-CVD-01", F, "The contract reference (BT-12) is missing.", xb("cac:ContractDocumentReference/cbc:ID[normalize-space(.)]")),
+                    _rule("BR-DE-CVD-03", F, "At least one line must classify the item with scheme 'CVD' and carry the item attribute 'cva'.", xb("(cac:InvoiceLine/cac:Item | cac:CreditNoteLine/cac:Item)[cac:CommodityClassification/cbc:ItemClassificationCode/@listID = 'CVD' and cac:AdditionalItemProperty/cbc:Name = 'cva']")),
+                ],
+            ),
+            Context(
+                _when(cvd, _ITEMS),
+                [
+                    _rule("BR-DE-CVD-06-a", F, "A line with a 'CVD' classification needs exactly one item attribute 'cva'.", xb("not(cac:CommodityClassification/cbc:ItemClassificationCode[@listID = 'CVD']) or count(cac:AdditionalItemProperty[cbc:Name = 'cva']) = 1")),
+                    _rule("BR-DE-CVD-06-b", F, "A line with the item attribute 'cva' needs exactly one 'CVD' classification.", xb("not(cac:AdditionalItemProperty[cbc:Name = 'cva']) or count(cac:CommodityClassification/cbc:ItemClassificationCode[@listID = 'CVD']) = 1")),
+                ],
+            ),
+            Context(
+                _when(cvd, codes),
+                [
+                    _rule("BR-TMP-CVD-01", F, "The item classification scheme (BT-158) must be a UNTDID 7143 code or 'CVD'.", lambda n: scheme_in(n.get("listID"), UNTDID_7143_CVD_CODES)),
+                    _rule("BR-DE-CVD-04", F, "A 'CVD' item classification must be a vehicle category M1, M2, M3, N1, N2 or N3.", lambda n: normalize_space(n.get("listID")) != "CVD" or normalize_space("".join(n.itertext())) in CVD_VEHICLE_CATEGORIES),
+                ],
+            ),
+            Context(_when(cvd, props), [_rule("BR-DE-CVD-05", F, "The value of the 'cva' item attribute must be clean, zero-emission or other.", lambda n: any(normalize_space(v) in CVA_CODES for v in texts(n, "cbc:Value")))]),
+        ],
+        "ubl-cvd-pattern",
+    )
+
+
+RULESET = RuleSet(
+    "XRechnung UBL",
+    [*peppol_patterns(_slack_value, W), cius_pattern(), extension_pattern(), cvd_pattern()],
+)
