@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import date
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Generic, TypeVar
@@ -36,13 +37,84 @@ T = TypeVar("T")
 # --------------------------------------------------------------------------------------------
 
 
+#: Namespace of our XPath extension functions (``bw:re(value, regex)`` etc., see ``_EXTENSIONS``).
+BW_NS = "urn:belegwerk:xpath-functions"
+_NS = {**NSMAP, "bw": BW_NS}
+
+
+def _arg(value: object) -> str:
+    """An XPath argument as a string: first node's string value for node-sets, '' when empty."""
+    if isinstance(value, list):
+        if not value:
+            return ""
+        value = value[0]
+    if isinstance(value, etree._Element):
+        return "".join(value.itertext())
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+_REGEX_CACHE: dict[str, re.Pattern[str]] = {}
+
+
+def _re(_ctx: object, value: object, pattern: object) -> bool:
+    """``matches()`` with search semantics; patterns are written Python-ready (``\\Z`` for XPath ``$``)."""
+    pat = _arg(pattern)
+    rx = _REGEX_CACHE.get(pat)
+    if rx is None:
+        rx = _REGEX_CACHE[pat] = re.compile(pat)
+    return rx.search(_arg(value)) is not None
+
+
+def _unary(fn: Callable[[str], bool]) -> Callable[[object, object], bool]:
+    def call(_ctx: object, value: object) -> bool:
+        return fn(_arg(value))
+
+    return call
+
+
+def _upper(_ctx: object, value: object) -> str:
+    return _arg(value).upper()
+
+
+def _ends(_ctx: object, value: object, suffix: object) -> bool:
+    return _arg(value).endswith(_arg(suffix))
+
+
+def _isdate(_ctx: object, value: object) -> bool:
+    return castable_date(_arg(value))
+
+
+def _extensions() -> dict[tuple[str, str], Callable[..., object]]:
+    return {
+        (BW_NS, "re"): _re,
+        (BW_NS, "upper"): _upper,
+        (BW_NS, "ends"): _ends,
+        (BW_NS, "isdate"): _isdate,
+        (BW_NS, "gln"): _unary(gln),
+        (BW_NS, "mod11"): _unary(mod11),
+        (BW_NS, "mod97"): _unary(mod97_0208),
+        (BW_NS, "ipa"): _unary(codice_ipa),
+        (BW_NS, "cf"): _unary(codice_fiscale),
+        (BW_NS, "piva"): _unary(partita_iva),
+        (BW_NS, "seorg"): _unary(se_orgnr),
+        (BW_NS, "abn"): _unary(abn),
+        (BW_NS, "tin"): _unary(greek_tin),
+    }
+
+
 def xb(expr: str) -> Check:
     """A rule test written as an XPath 1.0 boolean expression, evaluated with the node as context.
 
     Most official assertions that need no XPath 2.0 feature are existence tests or string
-    comparisons; lxml evaluates those in C, which keeps the packs fast.
+    comparisons; lxml evaluates those in C, which keeps the packs fast. XPath 2.0 functions the
+    packs use (``matches``, ``upper-case``, ``ends-with``, ``castable as xs:date``) and the pack's
+    check-digit functions are available as ``bw:`` extension functions.
     """
-    xp = etree.XPath(f"boolean({expr})", namespaces=NSMAP)
+    xp = etree.XPath(f"boolean({expr})", namespaces=_NS, extensions=_extensions() if "bw:" in expr else None)
 
     def test(node: Element) -> bool:
         return bool(xp(node))
@@ -52,24 +124,11 @@ def xb(expr: str) -> Check:
 
 def xs(expr: str) -> Callable[[Element], list[Element]]:
     """Compile an XPath 1.0 node-set expression; returns only elements."""
-    xp = etree.XPath(expr, namespaces=NSMAP)
+    xp = etree.XPath(expr, namespaces=_NS, extensions=_extensions() if "bw:" in expr else None)
 
     def select(node: Element) -> list[Element]:
         res = xp(node)
         return [n for n in res if isinstance(n, etree._Element)] if isinstance(res, list) else []
-
-    return select
-
-
-def xstr(expr: str) -> Callable[[Element], list[str]]:
-    """Compile an XPath 1.0 expression that yields attribute values or text nodes as strings."""
-    xp = etree.XPath(expr, namespaces=NSMAP)
-
-    def select(node: Element) -> list[str]:
-        res = xp(node)
-        if isinstance(res, list):
-            return [r if isinstance(r, str) else string_value(r) for r in res]  # type: ignore[arg-type]
-        return [str(res)]
 
     return select
 
@@ -295,6 +354,18 @@ def date_key(value: str | None) -> tuple[int, int, int] | None:
     if not m:
         return None
     return int(m.group(1)), int(m.group(2)), int(m.group(3))
+
+
+def castable_date(value: str) -> bool:
+    """``value castable as xs:date`` (surrounding whitespace allowed, real calendar dates only)."""
+    m = XSD_DATE.match(value.strip(" \t\n\r"))
+    if not m:
+        return False
+    try:
+        date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return False
+    return True
 
 
 def upper_norm(value: str | None) -> str:

@@ -325,6 +325,12 @@ _LINE_TAX = "rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineIte
 _HEADER_AC_TAX = f"{_H_SETTLEMENT}/ram:SpecifiedTradeAllowanceCharge/ram:CategoryTradeTax"
 
 
+_SELLER_TAX_ID = xb(
+    "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty/ram:SpecifiedTaxRegistration"
+    "/ram:ID[normalize-space(@schemeID) = 'VA' or normalize-space(@schemeID) = 'FC'][normalize-space(.)]"
+)
+
+
 def br_de_16(root: Element) -> bool:
     """VAT categories S, Z, E, AE, K, G, L, M need a seller VAT/tax id (schemeID VA/FC) or a tax representative.
 
@@ -340,10 +346,7 @@ def br_de_16(root: Element) -> bool:
     )
     if not (lines or header):
         return True
-    seller_ids = xs(
-        "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID[normalize-space(@schemeID) = 'VA' or normalize-space(@schemeID) = 'FC'][normalize-space(.)]"
-    )
-    return bool(seller_ids(root)) or root.find(
+    return _SELLER_TAX_ID(root) or root.find(
         "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/ram:SellerTaxRepresentativeTradeParty", NSMAP
     ) is not None
 

@@ -93,15 +93,16 @@ def scheme_in(scheme: str | None, codes: frozenset[str]) -> bool:
 
 # XPath regexes have no "before a final newline" meaning for ``$`` and ``.`` excludes CR as well
 # as LF; the Python patterns below spell that out.
-_SKONTO_LINE = re.compile(
-    r"(^|\r?\n)#(SKONTO)#TAGE=([0-9]+#PROZENT=[0-9]+\.[0-9]{2})(#BASISBETRAG=-?[0-9]+\.[0-9]{2})?#\Z"
-)
+_SKONTO_BODY = r"#(SKONTO)#TAGE=([0-9]+#PROZENT=[0-9]+\.[0-9]{2})(#BASISBETRAG=-?[0-9]+\.[0-9]{2})?#\Z"
+_SKONTO_LINE = re.compile(r"(^|\r?\n)" + _SKONTO_BODY)
+#: The Peppol German rules (DE-R-018) use the same grammar without anchoring it at the line start.
+_SKONTO_LINE_UNANCHORED = re.compile(_SKONTO_BODY)
 _LINE_SPLIT = re.compile(r"\r?\n")
 _SEGMENT = re.compile(r"#[^\n\r]+#")
 _TRAILING_BREAK = re.compile(r"^[ \t\n\r]*\n")
 
 
-def skonto_note_ok(note: str) -> bool:
+def skonto_note_ok(note: str, *, anchored: bool = True) -> bool:
     """Whether the payment-terms text follows the XRechnung Skonto grammar.
 
     Every line that starts with ``#`` must be one complete Skonto entry
@@ -115,7 +116,8 @@ def skonto_note_ok(note: str) -> bool:
     tail = _SEGMENT.split(note)[-1]
     if not _TRAILING_BREAK.search(tail):
         return False
-    return all(_SKONTO_LINE.search(normalize_space(ln)) for ln in lines)
+    rx = _SKONTO_LINE if anchored else _SKONTO_LINE_UNANCHORED
+    return all(rx.search(normalize_space(ln)) for ln in lines)
 
 
 # --------------------------------------------------------------------------------------------

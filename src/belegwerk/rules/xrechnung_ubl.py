@@ -21,11 +21,9 @@ from lxml import etree
 from belegwerk.rules.engine import Context, Element, Pattern, Rule, RuleSet, Severity
 from belegwerk.rules.functions import normalize_space, xpath_round
 from belegwerk.rules.peppol_common import (
-    date_key,
     decimal_of,
     first_text,
     per_document,
-    slack,
     texts,
     to_decimal,
     xb,
@@ -39,7 +37,6 @@ from belegwerk.rules.xrechnung_common import (
     ISO_6523_ICD_EXT_CODES,
     SUPPORTED_TYPE_CODES,
     UNTDID_7143_CVD_CODES,
-    VAT_CODES_NEEDING_SELLER_TAX_ID,
     XR_CVD_ID,
     XR_EXTENSION_ID,
     XR_IDS,
@@ -49,6 +46,21 @@ from belegwerk.rules.xrechnung_common import (
     skonto_note_ok,
     telephone_ok,
     url_ok,
+)
+from belegwerk.rules.peppol_ubl import (
+    AC_R041,
+    AC_R042,
+    ac_paths,
+    br_de_16,
+    br_de_22,
+    make_period_check,
+    make_r040,
+    make_r120,
+    r046,
+    r054,
+    r055,
+    r121,
+    r130,
 )
 from belegwerk.xml.ns import NSMAP
 
@@ -111,133 +123,6 @@ def _when(flag: Callable[[Element], bool], expr: str) -> Callable[[Element], lis
 # --------------------------------------------------------------------------------------------
 
 
-def _tax_amounts(node: Element, currency_of: str) -> list[Decimal]:
-    cur = normalize_space(first_text(node, currency_of))
-    out = []
-    for e in node.iterfind("cac:TaxTotal/cbc:TaxAmount", NSMAP):
-        if e.get("currencyID") == cur:
-            d = to_decimal(e.text)
-            if d is not None:
-                out.append(d)
-    return out
-
-
-def r055(node: Element) -> bool:
-    """Tax total in document and accounting currency must have the same sign."""
-    if node.find("cbc:TaxCurrencyCode", NSMAP) is None:
-        return True
-    tax = _tax_amounts(node, "cbc:TaxCurrencyCode")
-    doc = _tax_amounts(node, "cbc:DocumentCurrencyCode")
-    neg = any(v <= 0 for v in tax) and any(v <= 0 for v in doc)
-    pos = any(v >= 0 for v in tax) and any(v >= 0 for v in doc)
-    return neg or pos
-
-
-def r054(node: Element) -> bool:
-    want = 1 if node.find("cbc:TaxCurrencyCode", NSMAP) is not None else 0
-    return len(xs("cac:TaxTotal[not(cac:TaxSubtotal)]")(node)) == want
-
-
-def make_r040(tolerance: Callable[[Element], Decimal]) -> Callable[[Element], bool]:
-    """Allowance/charge amount = base amount x percentage / 100 (within the tolerance)."""
-
-    def test(node: Element) -> bool:
-        if node.find("cbc:MultiplierFactorNumeric", NSMAP) is None or node.find("cbc:BaseAmount", NSMAP) is None:
-            return True
-        amount = decimal_of(node, "cbc:Amount") if node.find("cbc:Amount", NSMAP) is not None else Decimal(0)
-        base = decimal_of(node, "cbc:BaseAmount")
-        factor = decimal_of(node, "cbc:MultiplierFactorNumeric")
-        if amount is None or base is None or factor is None:
-            return False
-        return slack(amount, base * factor / 100, tolerance(node))
-
-    return test
-
-
-def _line_sum(line: Element, indicator: str) -> Decimal:
-    acs = [ac for ac in line.iterfind("cac:AllowanceCharge", NSMAP) if normalize_space(first_text(ac, "cbc:ChargeIndicator")) == indicator]
-    if not acs:
-        return Decimal(0)
-    total = sum((to_decimal(t) or Decimal(0) for ac in acs for t in texts(ac, "cbc:Amount")), Decimal(0))
-    return xpath_round(total, 2)
-
-
-def make_r120(tolerance: Callable[[Element], Decimal]) -> Callable[[Element], bool]:
-    """Line net amount = quantity x (price / base quantity) + charges - allowances (within tolerance)."""
-
-    def test(line: Element) -> bool:
-        root = line.getroottree().getroot()
-        ext = decimal_of(line, "cbc:LineExtensionAmount") if line.find("cbc:LineExtensionAmount", NSMAP) is not None else Decimal(0)
-        qpath = "cbc:InvoicedQuantity" if root.tag == _INVOICE_TAG else "cbc:CreditedQuantity"
-        qty = decimal_of(line, qpath) if line.find(qpath, NSMAP) is not None else Decimal(1)
-        price = decimal_of(line, "cac:Price/cbc:PriceAmount") if line.find("cac:Price/cbc:PriceAmount", NSMAP) is not None else Decimal(0)
-        bq = decimal_of(line, "cac:Price/cbc:BaseQuantity")
-        base = bq if line.find("cac:Price/cbc:BaseQuantity", NSMAP) is not None and bq is not None and bq != 0 else Decimal(1)
-        if ext is None or qty is None or price is None:
-            return False
-        calc = qty * (price / base) + _line_sum(line, "true") - _line_sum(line, "false")
-        return slack(ext, calc, tolerance(line))
-
-    return test
-
-
-def r121(line: Element) -> bool:
-    if line.find("cac:Price/cbc:BaseQuantity", NSMAP) is None:
-        return True
-    bq = decimal_of(line, "cac:Price/cbc:BaseQuantity")
-    return bq is not None and bq > 0
-
-
-def r046(ac: Element) -> bool:
-    if ac.find("cbc:BaseAmount", NSMAP) is None:
-        return True
-    parent = ac.getparent()
-    price = decimal_of(parent, "cbc:PriceAmount") if parent is not None else None
-    base = decimal_of(ac, "cbc:BaseAmount")
-    amount = decimal_of(ac, "cbc:Amount")
-    return price is not None and base is not None and amount is not None and price == base - amount
-
-
-def r130(bq: Element) -> bool:
-    line = bq.getparent()
-    line = line.getparent() if line is not None else None
-    if line is None:
-        return True
-    inv = line.findall("cbc:InvoicedQuantity", NSMAP)
-    cred = line.findall("cbc:CreditedQuantity", NSMAP)
-    if not inv and not cred:
-        return True
-    root = bq.getroottree().getroot()
-    qty = inv if root.tag == _INVOICE_TAG else cred
-    return any(bq.get("unitCode") == q.get("unitCode") for q in qty if q.get("unitCode") is not None)
-
-
-def make_period_check(which: str) -> Callable[[Element], bool]:
-    """Line period start/end must lie within the invoice period (R110/R111)."""
-
-    def test(node: Element) -> bool:
-        line = node.getparent().getparent()  # type: ignore[union-attr]
-        root = line.getparent()  # type: ignore[union-attr]
-        mine = date_key(node.text)
-        doc = date_key(first_text(root, f"cac:InvoicePeriod/cbc:{which}"))  # type: ignore[arg-type]
-        if mine is None or doc is None:
-            return False
-        return mine >= doc if which == "StartDate" else mine <= doc
-
-    return test
-
-
-_AC_R041 = "[cbc:MultiplierFactorNumeric and not(cbc:BaseAmount)]"
-_AC_R042 = "[not(cbc:MultiplierFactorNumeric) and cbc:BaseAmount]"
-
-
-def _ac_paths(pred: str) -> str:
-    return " | ".join(
-        f"{p}/cac:AllowanceCharge{pred}"
-        for p in ("/ubl:Invoice", "/ubl:Invoice/cac:InvoiceLine", "/cn:CreditNote", "/cn:CreditNote/cac:CreditNoteLine")
-    )
-
-
 def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Severity) -> list[Pattern]:
     """The Peppol rules KoSIT merged into the XRechnung UBL pack."""
     empty = Pattern(
@@ -261,10 +146,10 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
             ),
             Context("/*/cac:AccountingCustomerParty/cac:Party", [_rule("PEPPOL-EN16931-R010", F, "The buyer's electronic address (EndpointID) is missing.", xb("cbc:EndpointID"))]),
             Context("/*/cac:AccountingSupplierParty/cac:Party", [_rule("PEPPOL-EN16931-R020", F, "The seller's electronic address (EndpointID) is missing.", xb("cbc:EndpointID"))]),
-            Context(_ac_paths(_AC_R041), [_rule("PEPPOL-EN16931-R041", F, "An allowance/charge with a percentage must also give the base amount.", lambda n: False)]),
-            Context(_ac_paths(_AC_R042), [_rule("PEPPOL-EN16931-R042", F, "An allowance/charge with a base amount must also give the percentage.", lambda n: False)]),
+            Context(ac_paths(AC_R041), [_rule("PEPPOL-EN16931-R041", F, "An allowance/charge with a percentage must also give the base amount.", lambda n: False)]),
+            Context(ac_paths(AC_R042), [_rule("PEPPOL-EN16931-R042", F, "An allowance/charge with a base amount must also give the percentage.", lambda n: False)]),
             Context(
-                _ac_paths(""),
+                ac_paths(""),
                 [
                     _rule("PEPPOL-EN16931-R040", F, "Allowance/charge amount does not equal base amount x percentage / 100.", make_r040(tolerance)),
                     _rule("PEPPOL-EN16931-R043", F, "The allowance/charge indicator must be 'true' or 'false'.", xb("normalize-space(cbc:ChargeIndicator/text()) = 'true' or normalize-space(cbc:ChargeIndicator/text()) = 'false'")),
@@ -308,45 +193,9 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
 # CIUS rules (BR-DE-*)
 # --------------------------------------------------------------------------------------------
 
-_SELLER_TAX_ID = "cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme/cbc:CompanyID[normalize-space(.)]"
-
-
-def br_de_16(root: Element) -> bool:
-    """VAT categories S, Z, E, AE, K, G, L, M need a seller VAT/tax id or a tax representative."""
-    ids: list[str] = []
-    for ac in root.iterfind("cac:AllowanceCharge", NSMAP):
-        if {t.text or "" for t in ac.iterfind("cbc:ChargeIndicator", NSMAP)} & {"true", "false"}:
-            ids.extend(texts(ac, "cac:TaxCategory/cbc:ID"))
-    ids.extend(xs_str_line_ids(root))
-    if not any(i in VAT_CODES_NEEDING_SELLER_TAX_ID for i in ids):
-        return True
-    return root.find("cac:TaxRepresentativeParty", NSMAP) is not None or bool(xs(_SELLER_TAX_ID)(root))
-
-
-def xs_str_line_ids(root: Element) -> list[str]:
-    return texts(root, "cac:InvoiceLine/cac:Item/cac:ClassifiedTaxCategory/cbc:ID") + texts(
-        root, "cac:CreditNoteLine/cac:Item/cac:ClassifiedTaxCategory/cbc:ID"
-    )
-
-
 def br_de_18(root: Element) -> bool:
     """Skonto lines in the first note of each payment terms must follow the XRechnung grammar."""
     return all(skonto_note_ok(n) for n in texts(root, "cac:PaymentTerms/cbc:Note[1]"))
-
-
-def br_de_22(root: Element) -> bool:
-    """File names of embedded attachments must be unique."""
-    seen: set[str] = set()
-    for adr in root.iterfind("cac:AdditionalDocumentReference", NSMAP):
-        names = {
-            e.get("filename", "")
-            for e in adr.iterfind("cac:Attachment/cbc:EmbeddedDocumentBinaryObject", NSMAP)
-            if e.get("filename") is not None
-        }
-        if names & seen:
-            return False
-        seen |= names
-    return True
 
 
 def _iban_rule(path: str) -> Callable[[Element], bool]:
