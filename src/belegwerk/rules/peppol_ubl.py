@@ -679,7 +679,7 @@ def sweden_pattern() -> Pattern:
                 ],
             ),
             Context(
-                f"{_SE_SELLER} and cac:PartyLegalEntity/cbc:CompanyID]/cac:PartyTaxScheme[normalize-space(bw:upper(cac:TaxScheme/cbc:ID)) != 'VAT']/cbc:CompanyID",
+                xs(f"{_SE_SELLER} and cac:PartyLegalEntity/cbc:CompanyID]/cac:PartyTaxScheme[normalize-space(bw:upper(cac:TaxScheme/cbc:ID)) != 'VAT']/cbc:CompanyID"),
                 [_rule("SE-R-005", F, "Swedish suppliers stating a tax registration must state 'Godkänd för F-skatt'.", lambda n: normalize_space("".join(n.itertext()).upper()) == "GODKÄND FÖR F-SKATT")],
             ),
             Context(

@@ -14,8 +14,8 @@ from decimal import Decimal
 from lxml import etree
 
 from belegwerk.rules.engine import Context, Element, Pattern, Rule, RuleSet, Severity
-from belegwerk.rules.functions import normalize_space, xpath_round
-from belegwerk.rules.peppol_common import decimal_of, first_text, per_document, slack, texts, to_decimal, xb, xs
+from belegwerk.rules.functions import normalize_space
+from belegwerk.rules.peppol_common import first_text, per_document, texts, xb, xs
 from belegwerk.rules.xrechnung_common import (
     CEF_EAS_EXT_CODES,
     CVA_CODES,
@@ -35,6 +35,17 @@ from belegwerk.rules.xrechnung_common import (
     telephone_ok,
     url_ok,
 )
+from belegwerk.rules.peppol_cii import (
+    document_currencies,
+    make_period_check,
+    make_r040,
+    make_r053,
+    make_r120,
+    r046,
+    r054,
+    r055,
+    r121,
+)
 from belegwerk.xml.ns import NSMAP
 
 F, W, I = Severity.FATAL, Severity.WARNING, Severity.INFORMATION
@@ -52,18 +63,6 @@ def _rule(rid: str, sev: Severity, msg: str, test: Callable[[Element], bool]) ->
 # --------------------------------------------------------------------------------------------
 # Document-level variables
 # --------------------------------------------------------------------------------------------
-
-
-@per_document
-def document_currencies(root: Element) -> list[str]:
-    """Invoice currency code(s) (BT-5) as strings."""
-    return texts(root, f"{_H_SETTLEMENT}/ram:InvoiceCurrencyCode")
-
-
-@per_document
-def tax_currencies(root: Element) -> list[str]:
-    """VAT accounting currency code(s) (BT-6) as strings."""
-    return texts(root, f"{_H_SETTLEMENT}/ram:TaxCurrencyCode")
 
 
 @per_document
@@ -102,135 +101,6 @@ def _when(flag: Callable[[Element], bool], expr: str) -> Callable[[Element], lis
 # Merged Peppol rules
 # --------------------------------------------------------------------------------------------
 
-_TTA = "ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:TaxTotalAmount"
-
-
-def _tta(node: Element) -> list[Element]:
-    return node.findall(_TTA, NSMAP)
-
-
-def r053(node: Element) -> bool:
-    docs = set(document_currencies(node))
-    return sum(1 for t in _tta(node) if t.get("currencyID") in docs) <= 1
-
-
-def r054(node: Element) -> bool:
-    docs = document_currencies(node)
-    n = sum(1 for t in _tta(node) if t.get("currencyID") is not None and any(t.get("currencyID") != d for d in docs))
-    return n == (1 if node.find("ram:TaxCurrencyCode", NSMAP) is not None else 0)
-
-
-def r055(node: Element) -> bool:
-    docs = set(document_currencies(node))
-    taxes = set(tax_currencies(node))
-
-    def values(codes: set[str]) -> list[Decimal]:
-        out = []
-        for t in _tta(node):
-            if t.get("currencyID") in codes:
-                d = to_decimal(t.text)
-                if d is not None:
-                    out.append(d)
-        return out
-
-    in_doc = [t for t in _tta(node) if t.get("currencyID") in docs]
-    if not (taxes and in_doc):
-        return True
-    tv, dv = values(taxes), values(docs)
-    return (any(v < 0 for v in tv) and any(v < 0 for v in dv)) or (any(v >= 0 for v in tv) and any(v >= 0 for v in dv))
-
-
-def make_r040(tolerance: Callable[[Element], Decimal]) -> Callable[[Element], bool]:
-    def test(ac: Element) -> bool:
-        if ac.find("ram:CalculationPercent", NSMAP) is None or ac.find("ram:BasisAmount", NSMAP) is None:
-            return True
-        amount = decimal_of(ac, "ram:ActualAmount") if ac.find("ram:ActualAmount", NSMAP) is not None else Decimal(0)
-        base = decimal_of(ac, "ram:BasisAmount")
-        pct = decimal_of(ac, "ram:CalculationPercent")
-        if amount is None or base is None or pct is None:
-            return False
-        return slack(amount, base * pct / 100, tolerance(ac))
-
-    return test
-
-
-def _indicator_sum(settlement: Element | None, indicator: str) -> Decimal:
-    if settlement is None:
-        return Decimal(0)
-    acs = [
-        ac
-        for ac in settlement.iterfind("ram:SpecifiedTradeAllowanceCharge", NSMAP)
-        if normalize_space(first_text(ac, "ram:ChargeIndicator/udt:Indicator")) == indicator
-    ]
-    if not acs:
-        return Decimal(0)
-    total = sum((to_decimal(t) or Decimal(0) for ac in acs for t in texts(ac, "ram:ActualAmount")), Decimal(0))
-    return xpath_round(total, 2)
-
-
-def _dec_or(node: Element, path: str, default: Decimal) -> Decimal | None:
-    return decimal_of(node, path) if node.find(path, NSMAP) is not None else default
-
-
-def make_r120(tolerance: Callable[[Element], Decimal]) -> Callable[[Element], bool]:
-    def test(line: Element) -> bool:
-        ext = _dec_or(line, "ram:SpecifiedLineTradeSettlement/ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount", Decimal(0))
-        qty = _dec_or(line, "ram:SpecifiedLineTradeDelivery/ram:BilledQuantity", Decimal(1))
-        price = _dec_or(line, "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:ChargeAmount", Decimal(0))
-        base = Decimal(1)
-        for p in ("ram:NetPriceProductTradePrice", "ram:GrossPriceProductTradePrice"):
-            path = f"ram:SpecifiedLineTradeAgreement/{p}/ram:BasisQuantity"
-            if line.find(path, NSMAP) is not None:
-                bq = decimal_of(line, path)
-                if bq is not None and bq != 0:
-                    base = bq
-                    break
-        if ext is None or qty is None or price is None:
-            return False
-        settlement = line.find("ram:SpecifiedLineTradeSettlement", NSMAP)
-        calc = qty * (price / base) + _indicator_sum(settlement, "true") - _indicator_sum(settlement, "false")
-        return slack(ext, calc, tolerance(line))
-
-    return test
-
-
-def r121(price: Element) -> bool:
-    if price.find("ram:BasisQuantity", NSMAP) is None:
-        return True
-    bq = decimal_of(price, "ram:BasisQuantity")
-    return bq is not None and bq > 0
-
-
-def r046(gross: Element) -> bool:
-    if gross.find("ram:ChargeAmount", NSMAP) is None:
-        return True
-    parent = gross.getparent()
-    net = decimal_of(parent, "ram:NetPriceProductTradePrice/ram:ChargeAmount") if parent is not None else None
-    amount = decimal_of(gross, "ram:ChargeAmount")
-    allowances = [
-        aa.find("ram:ActualAmount", NSMAP) for aa in gross.iterfind("ram:AppliedTradeAllowanceCharge", NSMAP)
-    ]
-    present = [a for a in allowances if a is not None]
-    allowance = to_decimal(present[0].text) if present else Decimal(0)
-    if net is None or amount is None or allowance is None:
-        return False
-    return net == amount - allowance
-
-
-def _period_check(which: str) -> Callable[[Element], bool]:
-    """Compare the line period's date string with the header period's (string comparison, as the pack)."""
-
-    def test(node: Element) -> bool:
-        sctt = node.getparent().getparent().getparent().getparent()  # type: ignore[union-attr]
-        mine = texts(node, "udt:DateTimeString")
-        doc = texts(sctt, f"ram:ApplicableHeaderTradeSettlement/ram:BillingSpecifiedPeriod/ram:{which}/udt:DateTimeString")  # type: ignore[arg-type]
-        if which == "StartDateTime":
-            return any(m >= d for m in mine for d in doc)
-        return any(m <= d for m in mine for d in doc)
-
-    return test
-
-
 def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Severity) -> list[Pattern]:
     line_period = "/rsm:CrossIndustryInvoice/rsm:SupplyChainTradeTransaction[ram:ApplicableHeaderTradeSettlement/ram:BillingSpecifiedPeriod/ram:{0}]/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedLineTradeSettlement/ram:BillingSpecifiedPeriod/ram:{0}"
     indicator_ok = xb("normalize-space(ram:ChargeIndicator/udt:Indicator/text()) = 'true' or normalize-space(ram:ChargeIndicator/udt:Indicator/text()) = 'false'")
@@ -241,7 +111,7 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
                 "//ram:ApplicableHeaderTradeSettlement",
                 [
                     _rule("PEPPOL-EN16931-R005", F, "The VAT accounting currency must differ from the invoice currency.", xb("not(ram:TaxCurrencyCode) or normalize-space(ram:TaxCurrencyCode/text()) != normalize-space(ram:InvoiceCurrencyCode/text())")),
-                    _rule("PEPPOL-EN16931-R053", F, "At most one tax total amount may be given in the invoice currency.", r053),
+                    _rule("PEPPOL-EN16931-R053", F, "At most one tax total amount may be given in the invoice currency.", make_r053(at_most=True)),
                     _rule("PEPPOL-EN16931-R054", F, "A tax total amount in the tax currency is required when, and only when, a tax currency code is given.", r054),
                     _rule("PEPPOL-EN16931-R055", F, "The total VAT in invoice currency and in accounting currency must have the same sign.", r055),
                 ],
@@ -262,12 +132,12 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
                 "//ram:SpecifiedTradeSettlementPaymentMeans[normalize-space(ram:TypeCode) = '49' or normalize-space(ram:TypeCode) = '59']",
                 [_rule("PEPPOL-EN16931-R061", F, "Direct debit requires the mandate reference (DirectDebitMandateID).", xb("../ram:SpecifiedTradePaymentTerms/ram:DirectDebitMandateID"))],
             ),
-            Context(line_period.format("StartDateTime"), [_rule("PEPPOL-EN16931-R110", F, "The line period starts before the invoice period.", _period_check("StartDateTime"))]),
-            Context(line_period.format("EndDateTime"), [_rule("PEPPOL-EN16931-R111", F, "The line period ends after the invoice period.", _period_check("EndDateTime"))]),
+            Context(line_period.format("StartDateTime"), [_rule("PEPPOL-EN16931-R110", F, "The line period starts before the invoice period.", make_period_check("StartDateTime"))]),
+            Context(line_period.format("EndDateTime"), [_rule("PEPPOL-EN16931-R111", F, "The line period ends after the invoice period.", make_period_check("EndDateTime"))]),
             Context(
                 "//ram:IncludedSupplyChainTradeLineItem",
                 [
-                    _rule("PEPPOL-EN16931-R120", r120_severity, "Line net amount does not equal quantity x (price / base quantity) + line charges - line allowances.", make_r120(tolerance)),
+                    _rule("PEPPOL-EN16931-R120", r120_severity, "Line net amount does not equal quantity x (price / base quantity) + line charges - line allowances.", make_r120(tolerance, gross_fallback=True)),
                     _rule("PEPPOL-EN16931-R101", F, "A line referenced document may only be an invoiced object (type code 130).", xb("not(ram:SpecifiedLineTradeSettlement/ram:AdditionalReferencedDocument) or ram:SpecifiedLineTradeSettlement/ram:AdditionalReferencedDocument/ram:TypeCode = '130'")),
                 ],
             ),
