@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import corpus_dir
-from vefa import VefaCase, check_case, load_testsets
 
 from belegwerk.rules import peppol_cii, peppol_ubl
+from conftest import corpus_dir
+from vefa import VefaCase, check_case, load_testsets
 
 pytestmark = pytest.mark.einvoice
 

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import corpus_dir
 
 from belegwerk.rules import xrechnung_cii, xrechnung_ubl
 from belegwerk.rules.engine import Severity
 from belegwerk.xml.safe import parse_xml
+from conftest import corpus_dir
 
 pytestmark = pytest.mark.einvoice
 

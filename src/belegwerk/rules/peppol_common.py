@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from typing import Generic, TypeVar
 
@@ -49,7 +49,7 @@ def _arg(value: object) -> str:
             return ""
         value = value[0]
     if isinstance(value, etree._Element):
-        return "".join(value.itertext())
+        return string_value(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
@@ -133,7 +133,7 @@ def xs(expr: str) -> Callable[[Element], list[Element]]:
     return select
 
 
-class per_document(Generic[T]):  # noqa: N801 - used like a function decorator
+class per_document(Generic[T]):
     """Compute a document-level value once per document (schematron's pack-level ``let``).
 
     Rules only receive their context node; the value is computed from the node's root and
@@ -158,18 +158,18 @@ class per_document(Generic[T]):  # noqa: N801 - used like a function decorator
 
 def string_value(node: Element) -> str:
     """XPath string value of an element (all descendant text)."""
-    return "".join(node.itertext())
+    return "".join(node.itertext())  # type: ignore[arg-type]  # lxml yields str for parsed text
 
 
 def texts(node: Element, path: str) -> list[str]:
     """String values of all elements an ElementPath selects."""
-    return ["".join(e.itertext()) for e in node.iterfind(path, NSMAP)]
+    return [string_value(e) for e in node.iterfind(path, NSMAP)]
 
 
 def first_text(node: Element, path: str) -> str | None:
     """String value of the first element an ElementPath selects (None when absent)."""
     e = node.find(path, NSMAP)
-    return None if e is None else "".join(e.itertext())
+    return None if e is None else string_value(e)
 
 
 def decimal_of(node: Element, path: str) -> Decimal | None:

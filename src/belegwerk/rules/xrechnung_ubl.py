@@ -11,6 +11,10 @@ only applies inside a pattern:
 Which scenario a document falls into and the KoSIT severity overrides are the pipeline's job.
 """
 
+# Rule tables carry the official element paths and our messages verbatim; wrapping them would hurt
+# reading them side by side with the pack, so long lines are accepted in this module.
+# ruff: noqa: E501
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -19,15 +23,30 @@ from decimal import Decimal
 from lxml import etree
 
 from belegwerk.rules.engine import Context, Element, Pattern, Rule, RuleSet, Severity
-from belegwerk.rules.functions import normalize_space, xpath_round
+from belegwerk.rules.functions import normalize_space, to_decimal, xpath_round
 from belegwerk.rules.peppol_common import (
     decimal_of,
     first_text,
     per_document,
+    string_value,
     texts,
-    to_decimal,
     xb,
     xs,
+)
+from belegwerk.rules.peppol_ubl import (
+    AC_R041,
+    AC_R042,
+    ac_paths,
+    br_de_16,
+    br_de_22,
+    make_period_check,
+    make_r040,
+    make_r120,
+    r046,
+    r054,
+    r055,
+    r121,
+    r130,
 )
 from belegwerk.rules.xrechnung_common import (
     CEF_EAS_EXT_CODES,
@@ -47,24 +66,9 @@ from belegwerk.rules.xrechnung_common import (
     telephone_ok,
     url_ok,
 )
-from belegwerk.rules.peppol_ubl import (
-    AC_R041,
-    AC_R042,
-    ac_paths,
-    br_de_16,
-    br_de_22,
-    make_period_check,
-    make_r040,
-    make_r120,
-    r046,
-    r054,
-    r055,
-    r121,
-    r130,
-)
 from belegwerk.xml.ns import NSMAP
 
-F, W, I = Severity.FATAL, Severity.WARNING, Severity.INFORMATION
+F, W, INFO = Severity.FATAL, Severity.WARNING, Severity.INFORMATION
 ROOTS = "/ubl:Invoice | /cn:CreditNote"
 _INVOICE_TAG = f"{{{NSMAP['ubl']}}}Invoice"
 
@@ -126,7 +130,19 @@ def _when(flag: Callable[[Element], bool], expr: str) -> Callable[[Element], lis
 def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Severity) -> list[Pattern]:
     """The Peppol rules KoSIT merged into the XRechnung UBL pack."""
     empty = Pattern(
-        [Context("//*[not(*) and not(normalize-space())]", [_rule("PEPPOL-EN16931-R008", F, "The document contains an empty element; empty elements are not allowed.", lambda n: False)])],
+        [
+            Context(
+                "//*[not(*) and not(normalize-space())]",
+                [
+                    _rule(
+                        "PEPPOL-EN16931-R008",
+                        F,
+                        "The document contains an empty element; empty elements are not allowed.",
+                        lambda n: False,
+                    )
+                ],
+            )
+        ],
         "peppol-ubl-pattern-1",
     )
     main = Pattern(
@@ -134,55 +150,182 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
             Context(
                 ROOTS,
                 [
-                    _rule("PEPPOL-EN16931-R001", F, "The business process (ProfileID) is missing.", xb("cbc:ProfileID")),
-                    _rule("PEPPOL-EN16931-R053", F, "There must be exactly one tax total that carries tax subtotals.", xb("count(cac:TaxTotal[cac:TaxSubtotal]) = 1")),
-                    _rule("PEPPOL-EN16931-R054", F, "A tax total without subtotals is required when, and only when, a tax currency code is given.", r054),
-                    _rule("PEPPOL-EN16931-R055", F, "The total VAT in invoice currency and in accounting currency must have the same sign.", r055),
+                    _rule(
+                        "PEPPOL-EN16931-R001", F, "The business process (ProfileID) is missing.", xb("cbc:ProfileID")
+                    ),
+                    _rule(
+                        "PEPPOL-EN16931-R053",
+                        F,
+                        "There must be exactly one tax total that carries tax subtotals.",
+                        xb("count(cac:TaxTotal[cac:TaxSubtotal]) = 1"),
+                    ),
+                    _rule(
+                        "PEPPOL-EN16931-R054",
+                        F,
+                        "A tax total without subtotals is required when, and only when, a tax currency code is given.",
+                        r054,
+                    ),
+                    _rule(
+                        "PEPPOL-EN16931-R055",
+                        F,
+                        "The total VAT in invoice currency and in accounting currency must have the same sign.",
+                        r055,
+                    ),
                 ],
             ),
             Context(
                 "/*/cbc:TaxCurrencyCode",
-                [_rule("PEPPOL-EN16931-R005", F, "The VAT accounting currency must differ from the invoice currency.", xb("not(normalize-space(text()) = normalize-space(../cbc:DocumentCurrencyCode/text()))"))],
+                [
+                    _rule(
+                        "PEPPOL-EN16931-R005",
+                        F,
+                        "The VAT accounting currency must differ from the invoice currency.",
+                        xb("not(normalize-space(text()) = normalize-space(../cbc:DocumentCurrencyCode/text()))"),
+                    )
+                ],
             ),
-            Context("/*/cac:AccountingCustomerParty/cac:Party", [_rule("PEPPOL-EN16931-R010", F, "The buyer's electronic address (EndpointID) is missing.", xb("cbc:EndpointID"))]),
-            Context("/*/cac:AccountingSupplierParty/cac:Party", [_rule("PEPPOL-EN16931-R020", F, "The seller's electronic address (EndpointID) is missing.", xb("cbc:EndpointID"))]),
-            Context(ac_paths(AC_R041), [_rule("PEPPOL-EN16931-R041", F, "An allowance/charge with a percentage must also give the base amount.", lambda n: False)]),
-            Context(ac_paths(AC_R042), [_rule("PEPPOL-EN16931-R042", F, "An allowance/charge with a base amount must also give the percentage.", lambda n: False)]),
+            Context(
+                "/*/cac:AccountingCustomerParty/cac:Party",
+                [
+                    _rule(
+                        "PEPPOL-EN16931-R010",
+                        F,
+                        "The buyer's electronic address (EndpointID) is missing.",
+                        xb("cbc:EndpointID"),
+                    )
+                ],
+            ),
+            Context(
+                "/*/cac:AccountingSupplierParty/cac:Party",
+                [
+                    _rule(
+                        "PEPPOL-EN16931-R020",
+                        F,
+                        "The seller's electronic address (EndpointID) is missing.",
+                        xb("cbc:EndpointID"),
+                    )
+                ],
+            ),
+            Context(
+                ac_paths(AC_R041),
+                [
+                    _rule(
+                        "PEPPOL-EN16931-R041",
+                        F,
+                        "An allowance/charge with a percentage must also give the base amount.",
+                        lambda n: False,
+                    )
+                ],
+            ),
+            Context(
+                ac_paths(AC_R042),
+                [
+                    _rule(
+                        "PEPPOL-EN16931-R042",
+                        F,
+                        "An allowance/charge with a base amount must also give the percentage.",
+                        lambda n: False,
+                    )
+                ],
+            ),
             Context(
                 ac_paths(""),
                 [
-                    _rule("PEPPOL-EN16931-R040", F, "Allowance/charge amount does not equal base amount x percentage / 100.", make_r040(tolerance)),
-                    _rule("PEPPOL-EN16931-R043", F, "The allowance/charge indicator must be 'true' or 'false'.", xb("normalize-space(cbc:ChargeIndicator/text()) = 'true' or normalize-space(cbc:ChargeIndicator/text()) = 'false'")),
+                    _rule(
+                        "PEPPOL-EN16931-R040",
+                        F,
+                        "Allowance/charge amount does not equal base amount x percentage / 100.",
+                        make_r040(tolerance),
+                    ),
+                    _rule(
+                        "PEPPOL-EN16931-R043",
+                        F,
+                        "The allowance/charge indicator must be 'true' or 'false'.",
+                        xb(
+                            "normalize-space(cbc:ChargeIndicator/text()) = 'true' or normalize-space(cbc:ChargeIndicator/text()) = 'false'"
+                        ),
+                    ),
                 ],
             ),
             Context(
                 "/*/cac:PaymentMeans[normalize-space(cbc:PaymentMeansCode) = '49' or normalize-space(cbc:PaymentMeansCode) = '59']",
-                [_rule("PEPPOL-EN16931-R061", F, "Direct debit requires the mandate reference (PaymentMandate/ID).", xb("cac:PaymentMandate/cbc:ID"))],
+                [
+                    _rule(
+                        "PEPPOL-EN16931-R061",
+                        F,
+                        "Direct debit requires the mandate reference (PaymentMandate/ID).",
+                        xb("cac:PaymentMandate/cbc:ID"),
+                    )
+                ],
             ),
             Context(
                 "/ubl:Invoice[cac:InvoicePeriod/cbc:StartDate]/cac:InvoiceLine/cac:InvoicePeriod/cbc:StartDate | /cn:CreditNote[cac:InvoicePeriod/cbc:StartDate]/cac:CreditNoteLine/cac:InvoicePeriod/cbc:StartDate",
-                [_rule("PEPPOL-EN16931-R110", F, "The line period starts before the invoice period.", make_period_check("StartDate"))],
+                [
+                    _rule(
+                        "PEPPOL-EN16931-R110",
+                        F,
+                        "The line period starts before the invoice period.",
+                        make_period_check("StartDate"),
+                    )
+                ],
             ),
             Context(
                 "/ubl:Invoice[cac:InvoicePeriod/cbc:EndDate]/cac:InvoiceLine/cac:InvoicePeriod/cbc:EndDate | /cn:CreditNote[cac:InvoicePeriod/cbc:EndDate]/cac:CreditNoteLine/cac:InvoicePeriod/cbc:EndDate",
-                [_rule("PEPPOL-EN16931-R111", F, "The line period ends after the invoice period.", make_period_check("EndDate"))],
+                [
+                    _rule(
+                        "PEPPOL-EN16931-R111",
+                        F,
+                        "The line period ends after the invoice period.",
+                        make_period_check("EndDate"),
+                    )
+                ],
             ),
             Context(
                 "//cac:InvoiceLine | //cac:CreditNoteLine",
                 [
-                    _rule("PEPPOL-EN16931-R120", r120_severity, "Line net amount does not equal quantity x (price / base quantity) + line charges - line allowances.", make_r120(tolerance)),
+                    _rule(
+                        "PEPPOL-EN16931-R120",
+                        r120_severity,
+                        "Line net amount does not equal quantity x (price / base quantity) + line charges - line allowances.",
+                        make_r120(tolerance),
+                    ),
                     _rule("PEPPOL-EN16931-R121", F, "The price base quantity must be greater than zero.", r121),
-                    _rule("PEPPOL-EN16931-R101", F, "A line document reference may only be an invoiced object (type code 130).", xb("not(cac:DocumentReference) or cac:DocumentReference/cbc:DocumentTypeCode = '130'")),
+                    _rule(
+                        "PEPPOL-EN16931-R101",
+                        F,
+                        "A line document reference may only be an invoiced object (type code 130).",
+                        xb("not(cac:DocumentReference) or cac:DocumentReference/cbc:DocumentTypeCode = '130'"),
+                    ),
                 ],
             ),
             Context(
                 "//cac:Price/cac:AllowanceCharge",
                 [
-                    _rule("PEPPOL-EN16931-R044", F, "Charges are not allowed on price level; the indicator must be 'false'.", xb("normalize-space(cbc:ChargeIndicator) = 'false'")),
-                    _rule("PEPPOL-EN16931-R046", F, "Net price does not equal gross price minus the price allowance.", r046),
+                    _rule(
+                        "PEPPOL-EN16931-R044",
+                        F,
+                        "Charges are not allowed on price level; the indicator must be 'false'.",
+                        xb("normalize-space(cbc:ChargeIndicator) = 'false'"),
+                    ),
+                    _rule(
+                        "PEPPOL-EN16931-R046",
+                        F,
+                        "Net price does not equal gross price minus the price allowance.",
+                        r046,
+                    ),
                 ],
             ),
-            Context("//cac:Price/cbc:BaseQuantity[@unitCode]", [_rule("PEPPOL-EN16931-R130", F, "The unit of the price base quantity differs from the invoiced quantity's unit.", r130)]),
+            Context(
+                "//cac:Price/cbc:BaseQuantity[@unitCode]",
+                [
+                    _rule(
+                        "PEPPOL-EN16931-R130",
+                        F,
+                        "The unit of the price base quantity differs from the invoiced quantity's unit.",
+                        r130,
+                    )
+                ],
+            ),
         ],
         "peppol-ubl-pattern-2",
     )
@@ -192,6 +335,7 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
 # --------------------------------------------------------------------------------------------
 # CIUS rules (BR-DE-*)
 # --------------------------------------------------------------------------------------------
+
 
 def br_de_18(root: Element) -> bool:
     """Skonto lines in the first note of each payment terms must follow the XRechnung grammar."""
@@ -207,85 +351,246 @@ def _iban_rule(path: str) -> Callable[[Element], bool]:
 
 def cius_pattern() -> Pattern:
     pm = "cac:PaymentMeans[normalize-space(cbc:PaymentMeansCode) = '{}']"
-    pm_or = lambda *codes: "cac:PaymentMeans[" + " or ".join(f"normalize-space(cbc:PaymentMeansCode) = '{c}'" for c in codes) + "]"  # noqa: E731
+
+    def pm_or(*codes: str) -> str:
+        return "cac:PaymentMeans[" + " or ".join(f"normalize-space(cbc:PaymentMeansCode) = '{c}'" for c in codes) + "]"
+
     return Pattern(
         [
             Context(
                 ROOTS,
                 [
                     _rule("BR-DE-1", F, "Payment instructions (BG-16) are missing.", xb("cac:PaymentMeans")),
-                    _rule("BR-DE-15", F, "The buyer reference (BT-10) is missing.", xb("cbc:BuyerReference[normalize-space(.)]")),
-                    _rule("BR-DE-16", F, "VAT category S, Z, E, AE, K, G, L or M is used, but neither a seller VAT/tax registration id (BT-31/BT-32) nor a tax representative (BG-11) is given.", br_de_16),
-                    _rule("BR-DE-17", W, "The invoice type code (BT-3) should be one of 326, 380, 381, 384, 389, 875, 876, 877.", lambda n: normalize_space(first_text(n, "cbc:InvoiceTypeCode")) in SUPPORTED_TYPE_CODES or normalize_space(first_text(n, "cbc:CreditNoteTypeCode")) in SUPPORTED_TYPE_CODES),
-                    _rule("BR-DE-18", F, "A Skonto line in the payment terms (BT-20) does not follow the format #SKONTO#TAGE=n#PROZENT=n.nn#[BASISBETRAG=n.nn#] followed by a line break.", br_de_18),
-                    _rule("BR-DE-21", W, "The specification identifier (BT-24) should be an XRechnung identifier.", lambda n: any(t in XR_IDS for t in texts(n, "cbc:CustomizationID"))),
+                    _rule(
+                        "BR-DE-15",
+                        F,
+                        "The buyer reference (BT-10) is missing.",
+                        xb("cbc:BuyerReference[normalize-space(.)]"),
+                    ),
+                    _rule(
+                        "BR-DE-16",
+                        F,
+                        "VAT category S, Z, E, AE, K, G, L or M is used, but neither a seller VAT/tax registration id (BT-31/BT-32) nor a tax representative (BG-11) is given.",
+                        br_de_16,
+                    ),
+                    _rule(
+                        "BR-DE-17",
+                        W,
+                        "The invoice type code (BT-3) should be one of 326, 380, 381, 384, 389, 875, 876, 877.",
+                        lambda n: (
+                            normalize_space(first_text(n, "cbc:InvoiceTypeCode")) in SUPPORTED_TYPE_CODES
+                            or normalize_space(first_text(n, "cbc:CreditNoteTypeCode")) in SUPPORTED_TYPE_CODES
+                        ),
+                    ),
+                    _rule(
+                        "BR-DE-18",
+                        F,
+                        "A Skonto line in the payment terms (BT-20) does not follow the format #SKONTO#TAGE=n#PROZENT=n.nn#[BASISBETRAG=n.nn#] followed by a line break.",
+                        br_de_18,
+                    ),
+                    _rule(
+                        "BR-DE-21",
+                        W,
+                        "The specification identifier (BT-24) should be an XRechnung identifier.",
+                        lambda n: any(t in XR_IDS for t in texts(n, "cbc:CustomizationID")),
+                    ),
                     _rule("BR-DE-22", F, "The file names of embedded attachments must be unique.", br_de_22),
-                    _rule("BR-DE-26", W, "A corrected invoice (type code 384) should reference the preceding invoice (BG-3).", xb("not(normalize-space(cbc:InvoiceTypeCode) = '384' or normalize-space(cbc:CreditNoteTypeCode) = '384') or cac:BillingReference/cac:InvoiceDocumentReference")),
-                    _rule("BR-DE-30", F, "Direct debit (BG-19) requires the bank assigned creditor identifier (BT-90).", xb("not(cac:PaymentMeans/cac:PaymentMandate) or cac:AccountingSupplierParty/cac:Party/cac:PartyIdentification/cbc:ID[@schemeID = 'SEPA'] or cac:PayeeParty/cac:PartyIdentification/cbc:ID[@schemeID = 'SEPA']")),
-                    _rule("BR-DE-31", F, "Direct debit (BG-19) requires the debited account identifier (BT-91).", xb("not(cac:PaymentMeans/cac:PaymentMandate) or cac:PaymentMeans/cac:PaymentMandate/cac:PayerFinancialAccount/cbc:ID")),
-                    _rule("BR-DE-TMP-32", I, "A delivery date (BT-72), an invoicing period (BG-14) or a period on every line (BG-26) should be given.", xb("cac:Delivery/cbc:ActualDeliveryDate or cac:InvoicePeriod or not((cac:InvoiceLine | cac:CreditNoteLine)[not(cac:InvoicePeriod)])")),
+                    _rule(
+                        "BR-DE-26",
+                        W,
+                        "A corrected invoice (type code 384) should reference the preceding invoice (BG-3).",
+                        xb(
+                            "not(normalize-space(cbc:InvoiceTypeCode) = '384' or normalize-space(cbc:CreditNoteTypeCode) = '384') or cac:BillingReference/cac:InvoiceDocumentReference"
+                        ),
+                    ),
+                    _rule(
+                        "BR-DE-30",
+                        F,
+                        "Direct debit (BG-19) requires the bank assigned creditor identifier (BT-90).",
+                        xb(
+                            "not(cac:PaymentMeans/cac:PaymentMandate) or cac:AccountingSupplierParty/cac:Party/cac:PartyIdentification/cbc:ID[@schemeID = 'SEPA'] or cac:PayeeParty/cac:PartyIdentification/cbc:ID[@schemeID = 'SEPA']"
+                        ),
+                    ),
+                    _rule(
+                        "BR-DE-31",
+                        F,
+                        "Direct debit (BG-19) requires the debited account identifier (BT-91).",
+                        xb(
+                            "not(cac:PaymentMeans/cac:PaymentMandate) or cac:PaymentMeans/cac:PaymentMandate/cac:PayerFinancialAccount/cbc:ID"
+                        ),
+                    ),
+                    _rule(
+                        "BR-DE-TMP-32",
+                        INFO,
+                        "A delivery date (BT-72), an invoicing period (BG-14) or a period on every line (BG-26) should be given.",
+                        xb(
+                            "cac:Delivery/cbc:ActualDeliveryDate or cac:InvoicePeriod or not((cac:InvoiceLine | cac:CreditNoteLine)[not(cac:InvoicePeriod)])"
+                        ),
+                    ),
                 ],
             ),
             Context(
                 _both("cac:AdditionalDocumentReference/cac:Attachment/cac:ExternalReference"),
-                [_rule("BR-TMP-2", W, "The external document location (BT-124) must be an absolute URL with a valid scheme.", lambda n: url_ok(_single_text(n, "cbc:URI")))],
+                [
+                    _rule(
+                        "BR-TMP-2",
+                        W,
+                        "The external document location (BT-124) must be an absolute URL with a valid scheme.",
+                        lambda n: url_ok(_single_text(n, "cbc:URI")),
+                    )
+                ],
             ),
-            Context(_both("cac:AccountingSupplierParty"), [_rule("BR-DE-2", F, "The seller contact (BG-6) is missing.", xb("cac:Party/cac:Contact"))]),
+            Context(
+                _both("cac:AccountingSupplierParty"),
+                [_rule("BR-DE-2", F, "The seller contact (BG-6) is missing.", xb("cac:Party/cac:Contact"))],
+            ),
             Context(
                 _both("cac:AccountingSupplierParty/cac:Party/cac:PostalAddress"),
                 [
                     _rule("BR-DE-3", F, "The seller city (BT-37) is missing.", xb("cbc:CityName[normalize-space(.)]")),
-                    _rule("BR-DE-4", F, "The seller post code (BT-38) is missing.", xb("cbc:PostalZone[normalize-space(.)]")),
+                    _rule(
+                        "BR-DE-4",
+                        F,
+                        "The seller post code (BT-38) is missing.",
+                        xb("cbc:PostalZone[normalize-space(.)]"),
+                    ),
                 ],
             ),
             Context(
                 _both("cac:AccountingSupplierParty/cac:Party/cac:Contact"),
                 [
-                    _rule("BR-DE-5", F, "The seller contact point (BT-41) is missing.", xb("cbc:Name[normalize-space(.)]")),
-                    _rule("BR-DE-6", F, "The seller contact telephone number (BT-42) is missing.", xb("cbc:Telephone[normalize-space(.)]")),
-                    _rule("BR-DE-7", F, "The seller contact email address (BT-43) is missing.", xb("cbc:ElectronicMail[normalize-space(.)]")),
-                    _rule("BR-DE-27", W, "The seller telephone number (BT-42) should contain at least three digits.", lambda n: telephone_ok(_single_text(n, "cbc:Telephone"))),
-                    _rule("BR-DE-28", W, "The seller email address (BT-43) does not look like a valid address.", lambda n: email_ok(_single_text(n, "cbc:ElectronicMail"))),
+                    _rule(
+                        "BR-DE-5", F, "The seller contact point (BT-41) is missing.", xb("cbc:Name[normalize-space(.)]")
+                    ),
+                    _rule(
+                        "BR-DE-6",
+                        F,
+                        "The seller contact telephone number (BT-42) is missing.",
+                        xb("cbc:Telephone[normalize-space(.)]"),
+                    ),
+                    _rule(
+                        "BR-DE-7",
+                        F,
+                        "The seller contact email address (BT-43) is missing.",
+                        xb("cbc:ElectronicMail[normalize-space(.)]"),
+                    ),
+                    _rule(
+                        "BR-DE-27",
+                        W,
+                        "The seller telephone number (BT-42) should contain at least three digits.",
+                        lambda n: telephone_ok(_single_text(n, "cbc:Telephone")),
+                    ),
+                    _rule(
+                        "BR-DE-28",
+                        W,
+                        "The seller email address (BT-43) does not look like a valid address.",
+                        lambda n: email_ok(_single_text(n, "cbc:ElectronicMail")),
+                    ),
                 ],
             ),
             Context(
                 _both("cac:AccountingCustomerParty/cac:Party/cac:PostalAddress"),
                 [
                     _rule("BR-DE-8", F, "The buyer city (BT-52) is missing.", xb("cbc:CityName[normalize-space(.)]")),
-                    _rule("BR-DE-9", F, "The buyer post code (BT-53) is missing.", xb("cbc:PostalZone[normalize-space(.)]")),
+                    _rule(
+                        "BR-DE-9",
+                        F,
+                        "The buyer post code (BT-53) is missing.",
+                        xb("cbc:PostalZone[normalize-space(.)]"),
+                    ),
                 ],
             ),
             Context(
                 _both("cac:Delivery/cac:DeliveryLocation/cac:Address"),
                 [
-                    _rule("BR-DE-10", F, "The deliver-to city (BT-77) is missing.", xb("cbc:CityName[normalize-space(.)]")),
-                    _rule("BR-DE-11", F, "The deliver-to post code (BT-78) is missing.", xb("cbc:PostalZone[normalize-space(.)]")),
+                    _rule(
+                        "BR-DE-10", F, "The deliver-to city (BT-77) is missing.", xb("cbc:CityName[normalize-space(.)]")
+                    ),
+                    _rule(
+                        "BR-DE-11",
+                        F,
+                        "The deliver-to post code (BT-78) is missing.",
+                        xb("cbc:PostalZone[normalize-space(.)]"),
+                    ),
                 ],
             ),
             Context(
                 _both(pm_or("30", "58")),
                 [
-                    _rule("BR-DE-19", W, "For SEPA credit transfer (code 58) the payment account (BT-84) should be a valid IBAN.", lambda n: normalize_space(first_text(n, "cbc:PaymentMeansCode")) != "58" or iban_ok(first_text(n, "cac:PayeeFinancialAccount/cbc:ID"))),
-                    _rule("BR-DE-23-a", F, "Credit transfer (code 30/58) requires the credit transfer group (BG-17).", xb("cac:PayeeFinancialAccount")),
-                    _rule("BR-DE-23-b", F, "Credit transfer (code 30/58) must not carry card (BG-18) or direct debit (BG-19) information.", xb("not(cac:CardAccount) and not(cac:PaymentMandate)")),
+                    _rule(
+                        "BR-DE-19",
+                        W,
+                        "For SEPA credit transfer (code 58) the payment account (BT-84) should be a valid IBAN.",
+                        lambda n: (
+                            normalize_space(first_text(n, "cbc:PaymentMeansCode")) != "58"
+                            or iban_ok(first_text(n, "cac:PayeeFinancialAccount/cbc:ID"))
+                        ),
+                    ),
+                    _rule(
+                        "BR-DE-23-a",
+                        F,
+                        "Credit transfer (code 30/58) requires the credit transfer group (BG-17).",
+                        xb("cac:PayeeFinancialAccount"),
+                    ),
+                    _rule(
+                        "BR-DE-23-b",
+                        F,
+                        "Credit transfer (code 30/58) must not carry card (BG-18) or direct debit (BG-19) information.",
+                        xb("not(cac:CardAccount) and not(cac:PaymentMandate)"),
+                    ),
                 ],
             ),
             Context(
                 _both(pm_or("48", "54", "55")),
                 [
-                    _rule("BR-DE-24-a", F, "Card payment (code 48/54/55) requires the payment card group (BG-18).", xb("cac:CardAccount")),
-                    _rule("BR-DE-24-b", F, "Card payment (code 48/54/55) must not carry credit transfer (BG-17) or direct debit (BG-19) information.", xb("not(cac:PayeeFinancialAccount) and not(cac:PaymentMandate)")),
+                    _rule(
+                        "BR-DE-24-a",
+                        F,
+                        "Card payment (code 48/54/55) requires the payment card group (BG-18).",
+                        xb("cac:CardAccount"),
+                    ),
+                    _rule(
+                        "BR-DE-24-b",
+                        F,
+                        "Card payment (code 48/54/55) must not carry credit transfer (BG-17) or direct debit (BG-19) information.",
+                        xb("not(cac:PayeeFinancialAccount) and not(cac:PaymentMandate)"),
+                    ),
                 ],
             ),
             Context(
                 _both(pm.format("59")),
                 [
-                    _rule("BR-DE-20", W, "For SEPA direct debit (code 59) the debited account (BT-91) should be a valid IBAN.", _iban_rule("cac:PaymentMandate/cac:PayerFinancialAccount/cbc:ID")),
-                    _rule("BR-DE-25-a", F, "Direct debit (code 59) requires the direct debit group (BG-19).", xb("cac:PaymentMandate")),
-                    _rule("BR-DE-25-b", F, "Direct debit (code 59) must not carry credit transfer (BG-17) or card (BG-18) information.", xb("not(cac:PayeeFinancialAccount) and not(cac:CardAccount)")),
+                    _rule(
+                        "BR-DE-20",
+                        W,
+                        "For SEPA direct debit (code 59) the debited account (BT-91) should be a valid IBAN.",
+                        _iban_rule("cac:PaymentMandate/cac:PayerFinancialAccount/cbc:ID"),
+                    ),
+                    _rule(
+                        "BR-DE-25-a",
+                        F,
+                        "Direct debit (code 59) requires the direct debit group (BG-19).",
+                        xb("cac:PaymentMandate"),
+                    ),
+                    _rule(
+                        "BR-DE-25-b",
+                        F,
+                        "Direct debit (code 59) must not carry credit transfer (BG-17) or card (BG-18) information.",
+                        xb("not(cac:PayeeFinancialAccount) and not(cac:CardAccount)"),
+                    ),
                 ],
             ),
-            Context(_both("cac:TaxTotal/cac:TaxSubtotal"), [_rule("BR-DE-14", F, "The VAT category rate (BT-119) is missing.", xb("cac:TaxCategory/cbc:Percent[normalize-space(.)]"))]),
+            Context(
+                _both("cac:TaxTotal/cac:TaxSubtotal"),
+                [
+                    _rule(
+                        "BR-DE-14",
+                        F,
+                        "The VAT category rate (BT-119) is missing.",
+                        xb("cac:TaxCategory/cbc:Percent[normalize-space(.)]"),
+                    )
+                ],
+            ),
         ],
         "ubl-pattern",
     )
@@ -317,7 +622,11 @@ def br_dex_02(root: Element) -> bool:
 def br_dex_09(lmt: Element) -> bool:
     """Amount due = total with VAT - paid amount + rounding + sum of third-party payments."""
     prepaid = decimal_of(lmt, "cbc:PrepaidAmount") if lmt.find("cbc:PrepaidAmount", NSMAP) is not None else Decimal(0)
-    rounding = decimal_of(lmt, "cbc:PayableRoundingAmount") if lmt.find("cbc:PayableRoundingAmount", NSMAP) is not None else Decimal(0)
+    rounding = (
+        decimal_of(lmt, "cbc:PayableRoundingAmount")
+        if lmt.find("cbc:PayableRoundingAmount", NSMAP) is not None
+        else Decimal(0)
+    )
     parent = lmt.getparent()
     third = Decimal(0)
     if parent is not None:
@@ -341,7 +650,8 @@ def _scheme_rule(rid: str, codes: frozenset[str], what: str, sepa_for_seller: bo
             return True
         if sepa_for_seller and normalize_space(scheme) == "SEPA":
             return any(
-                etree.QName(a).localname in ("AccountingSupplierParty", "PayeeParty") and etree.QName(a).namespace == NSMAP["cac"]
+                etree.QName(a).localname in ("AccountingSupplierParty", "PayeeParty")
+                and etree.QName(a).namespace == NSMAP["cac"]
                 for a in node.iterancestors()
             )
         return False
@@ -355,29 +665,96 @@ def extension_pattern() -> Pattern:
         [
             Context(
                 _when(ext, "//cbc:EmbeddedDocumentBinaryObject"),
-                [_rule("BR-DEX-01", F, "The attachment (BT-125) uses a MIME code that is not allowed (Extension also allows application/xml).", lambda n: n.get("mimeCode") in EXTENSION_MIME_CODES)],
+                [
+                    _rule(
+                        "BR-DEX-01",
+                        F,
+                        "The attachment (BT-125) uses a MIME code that is not allowed (Extension also allows application/xml).",
+                        lambda n: n.get("mimeCode") in EXTENSION_MIME_CODES,
+                    )
+                ],
             ),
             Context(
                 _when(ext, "/ubl:Invoice"),
                 [
-                    _rule("BR-DEX-02", W, "A line's net amount (BT-131) should equal the sum of the net amounts of its direct sub invoice lines.", br_dex_02),
-                    _rule("BR-DEX-03", F, "Every sub invoice line needs exactly one VAT information group (BG-DEX-06).", xb("not(//cac:SubInvoiceLine/cac:Item[count(cac:ClassifiedTaxCategory) != 1])")),
+                    _rule(
+                        "BR-DEX-02",
+                        W,
+                        "A line's net amount (BT-131) should equal the sum of the net amounts of its direct sub invoice lines.",
+                        br_dex_02,
+                    ),
+                    _rule(
+                        "BR-DEX-03",
+                        F,
+                        "Every sub invoice line needs exactly one VAT information group (BG-DEX-06).",
+                        xb("not(//cac:SubInvoiceLine/cac:Item[count(cac:ClassifiedTaxCategory) != 1])"),
+                    ),
                 ],
             ),
-            Context(_when(ext, "//cac:LegalMonetaryTotal"), [_rule("BR-DEX-09", F, "Amount due (BT-115) must equal total with VAT (BT-112) - paid amount (BT-113) + rounding (BT-114) + third-party payments (BT-DEX-002).", br_dex_09)]),
-            Context(_when(ext, "//cac:PartyIdentification/cbc:ID[@schemeID]"), [_scheme_rule("BR-DEX-04", ISO_6523_ICD_EXT_CODES, "a party identifier", sepa_for_seller=True)]),
-            Context(_when(ext, "//cac:PartyLegalEntity/cbc:CompanyID[@schemeID]"), [_scheme_rule("BR-DEX-05", ISO_6523_ICD_EXT_CODES, "a legal registration identifier")]),
-            Context(_when(ext, "//cac:StandardItemIdentification/cbc:ID[@schemeID]"), [_scheme_rule("BR-DEX-06", ISO_6523_ICD_EXT_CODES, "an item standard identifier")]),
-            Context(_when(ext, "//cbc:EndpointID[@schemeID]"), [_scheme_rule("BR-DEX-07", CEF_EAS_EXT_CODES, "an electronic address")]),
-            Context(_when(ext, "//cac:DeliveryLocation/cbc:ID[@schemeID]"), [_scheme_rule("BR-DEX-08", ISO_6523_ICD_EXT_CODES, "a delivery location identifier")]),
+            Context(
+                _when(ext, "//cac:LegalMonetaryTotal"),
+                [
+                    _rule(
+                        "BR-DEX-09",
+                        F,
+                        "Amount due (BT-115) must equal total with VAT (BT-112) - paid amount (BT-113) + rounding (BT-114) + third-party payments (BT-DEX-002).",
+                        br_dex_09,
+                    )
+                ],
+            ),
+            Context(
+                _when(ext, "//cac:PartyIdentification/cbc:ID[@schemeID]"),
+                [_scheme_rule("BR-DEX-04", ISO_6523_ICD_EXT_CODES, "a party identifier", sepa_for_seller=True)],
+            ),
+            Context(
+                _when(ext, "//cac:PartyLegalEntity/cbc:CompanyID[@schemeID]"),
+                [_scheme_rule("BR-DEX-05", ISO_6523_ICD_EXT_CODES, "a legal registration identifier")],
+            ),
+            Context(
+                _when(ext, "//cac:StandardItemIdentification/cbc:ID[@schemeID]"),
+                [_scheme_rule("BR-DEX-06", ISO_6523_ICD_EXT_CODES, "an item standard identifier")],
+            ),
+            Context(
+                _when(ext, "//cbc:EndpointID[@schemeID]"),
+                [_scheme_rule("BR-DEX-07", CEF_EAS_EXT_CODES, "an electronic address")],
+            ),
+            Context(
+                _when(ext, "//cac:DeliveryLocation/cbc:ID[@schemeID]"),
+                [_scheme_rule("BR-DEX-08", ISO_6523_ICD_EXT_CODES, "a delivery location identifier")],
+            ),
             Context(
                 _when(ext, "/ubl:Invoice/cac:PrepaidPayment"),
                 [
-                    _rule("BR-DEX-10", F, "A third-party payment (BG-DEX-09) needs its type (BT-DEX-001).", xb("cbc:ID[normalize-space(string(.))]")),
-                    _rule("BR-DEX-11", F, "A third-party payment (BG-DEX-09) needs its amount (BT-DEX-002).", xb("cbc:PaidAmount[normalize-space(string(.))]")),
-                    _rule("BR-DEX-12", F, "A third-party payment (BG-DEX-09) needs its description (BT-DEX-003).", xb("cbc:InstructionID[normalize-space(string(.))]")),
-                    _rule("BR-DEX-13", F, "The third-party payment amount (BT-DEX-002) may have at most two decimals.", lambda n: len((first_text(n, "cbc:PaidAmount") or "").partition(".")[2]) <= 2),
-                    _rule("BR-DEX-14", F, "The currency of the third-party payment amount must be the invoice currency (BT-5).", xb("cbc:PaidAmount/@currencyID = ../cbc:DocumentCurrencyCode")),
+                    _rule(
+                        "BR-DEX-10",
+                        F,
+                        "A third-party payment (BG-DEX-09) needs its type (BT-DEX-001).",
+                        xb("cbc:ID[normalize-space(string(.))]"),
+                    ),
+                    _rule(
+                        "BR-DEX-11",
+                        F,
+                        "A third-party payment (BG-DEX-09) needs its amount (BT-DEX-002).",
+                        xb("cbc:PaidAmount[normalize-space(string(.))]"),
+                    ),
+                    _rule(
+                        "BR-DEX-12",
+                        F,
+                        "A third-party payment (BG-DEX-09) needs its description (BT-DEX-003).",
+                        xb("cbc:InstructionID[normalize-space(string(.))]"),
+                    ),
+                    _rule(
+                        "BR-DEX-13",
+                        F,
+                        "The third-party payment amount (BT-DEX-002) may have at most two decimals.",
+                        lambda n: len((first_text(n, "cbc:PaidAmount") or "").partition(".")[2]) <= 2,
+                    ),
+                    _rule(
+                        "BR-DEX-14",
+                        F,
+                        "The currency of the third-party payment amount must be the invoice currency (BT-5).",
+                        xb("cbc:PaidAmount/@currencyID = ../cbc:DocumentCurrencyCode"),
+                    ),
                 ],
             ),
         ],
@@ -401,26 +778,80 @@ def cvd_pattern() -> Pattern:
             Context(
                 _when(cvd, ROOTS),
                 [
-                    _rule("BR-DE-CVD-02", F, "The tender or lot reference (BT-17) is missing.", xb("cac:OriginatorDocumentReference/cbc:ID[normalize-space(.)]")),
-                    _rule("BR-DE-CVD-01", F, "The contract reference (BT-12) is missing.", xb("cac:ContractDocumentReference/cbc:ID[normalize-space(.)]")),
-                    _rule("BR-DE-CVD-03", F, "At least one line must classify the item with scheme 'CVD' and carry the item attribute 'cva'.", xb("(cac:InvoiceLine/cac:Item | cac:CreditNoteLine/cac:Item)[cac:CommodityClassification/cbc:ItemClassificationCode/@listID = 'CVD' and cac:AdditionalItemProperty/cbc:Name = 'cva']")),
+                    _rule(
+                        "BR-DE-CVD-02",
+                        F,
+                        "The tender or lot reference (BT-17) is missing.",
+                        xb("cac:OriginatorDocumentReference/cbc:ID[normalize-space(.)]"),
+                    ),
+                    _rule(
+                        "BR-DE-CVD-01",
+                        F,
+                        "The contract reference (BT-12) is missing.",
+                        xb("cac:ContractDocumentReference/cbc:ID[normalize-space(.)]"),
+                    ),
+                    _rule(
+                        "BR-DE-CVD-03",
+                        F,
+                        "At least one line must classify the item with scheme 'CVD' and carry the item attribute 'cva'.",
+                        xb(
+                            "(cac:InvoiceLine/cac:Item | cac:CreditNoteLine/cac:Item)[cac:CommodityClassification/cbc:ItemClassificationCode/@listID = 'CVD' and cac:AdditionalItemProperty/cbc:Name = 'cva']"
+                        ),
+                    ),
                 ],
             ),
             Context(
                 _when(cvd, _ITEMS),
                 [
-                    _rule("BR-DE-CVD-06-a", F, "A line with a 'CVD' classification needs exactly one item attribute 'cva'.", xb("not(cac:CommodityClassification/cbc:ItemClassificationCode[@listID = 'CVD']) or count(cac:AdditionalItemProperty[cbc:Name = 'cva']) = 1")),
-                    _rule("BR-DE-CVD-06-b", F, "A line with the item attribute 'cva' needs exactly one 'CVD' classification.", xb("not(cac:AdditionalItemProperty[cbc:Name = 'cva']) or count(cac:CommodityClassification/cbc:ItemClassificationCode[@listID = 'CVD']) = 1")),
+                    _rule(
+                        "BR-DE-CVD-06-a",
+                        F,
+                        "A line with a 'CVD' classification needs exactly one item attribute 'cva'.",
+                        xb(
+                            "not(cac:CommodityClassification/cbc:ItemClassificationCode[@listID = 'CVD']) or count(cac:AdditionalItemProperty[cbc:Name = 'cva']) = 1"
+                        ),
+                    ),
+                    _rule(
+                        "BR-DE-CVD-06-b",
+                        F,
+                        "A line with the item attribute 'cva' needs exactly one 'CVD' classification.",
+                        xb(
+                            "not(cac:AdditionalItemProperty[cbc:Name = 'cva']) or count(cac:CommodityClassification/cbc:ItemClassificationCode[@listID = 'CVD']) = 1"
+                        ),
+                    ),
                 ],
             ),
             Context(
                 _when(cvd, codes),
                 [
-                    _rule("BR-TMP-CVD-01", F, "The item classification scheme (BT-158) must be a UNTDID 7143 code or 'CVD'.", lambda n: scheme_in(n.get("listID"), UNTDID_7143_CVD_CODES)),
-                    _rule("BR-DE-CVD-04", F, "A 'CVD' item classification must be a vehicle category M1, M2, M3, N1, N2 or N3.", lambda n: normalize_space(n.get("listID")) != "CVD" or normalize_space("".join(n.itertext())) in CVD_VEHICLE_CATEGORIES),
+                    _rule(
+                        "BR-TMP-CVD-01",
+                        F,
+                        "The item classification scheme (BT-158) must be a UNTDID 7143 code or 'CVD'.",
+                        lambda n: scheme_in(n.get("listID"), UNTDID_7143_CVD_CODES),
+                    ),
+                    _rule(
+                        "BR-DE-CVD-04",
+                        F,
+                        "A 'CVD' item classification must be a vehicle category M1, M2, M3, N1, N2 or N3.",
+                        lambda n: (
+                            normalize_space(n.get("listID")) != "CVD"
+                            or normalize_space(string_value(n)) in CVD_VEHICLE_CATEGORIES
+                        ),
+                    ),
                 ],
             ),
-            Context(_when(cvd, props), [_rule("BR-DE-CVD-05", F, "The value of the 'cva' item attribute must be clean, zero-emission or other.", lambda n: any(normalize_space(v) in CVA_CODES for v in texts(n, "cbc:Value")))]),
+            Context(
+                _when(cvd, props),
+                [
+                    _rule(
+                        "BR-DE-CVD-05",
+                        F,
+                        "The value of the 'cva' item attribute must be clean, zero-emission or other.",
+                        lambda n: any(normalize_space(v) in CVA_CODES for v in texts(n, "cbc:Value")),
+                    )
+                ],
+            ),
         ],
         "ubl-cvd-pattern",
     )
