@@ -20,18 +20,23 @@ from decimal import Decimal
 from lxml import etree
 
 from belegwerk.rules.codelists import named_codelist
-from belegwerk.rules.engine import Context, Element, Pattern, Rule, RuleSet, Severity
+from belegwerk.rules.engine import Element, Pattern, Rule, RuleSet, Severity
 from belegwerk.rules.functions import normalize_space, to_decimal, xpath_round
 from belegwerk.rules.peppol_common import (
     abn,
     codice_fiscale,
     codice_ipa,
+    ctx,
     decimal_of,
     first_text,
     gln,
+    has,
+    indexed,
     is_nan_number,
     mod11,
     mod97_0208,
+    node_at,
+    nodes_at,
     partita_iva,
     per_document,
     se_orgnr,
@@ -41,7 +46,6 @@ from belegwerk.rules.peppol_common import (
     upper_norm,
     xb,
     xpath_number,
-    xs,
 )
 from belegwerk.xml.ns import NSMAP
 
@@ -82,7 +86,7 @@ _TTA = "ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:TaxTotalAmount"
 
 
 def _tta(node: Element) -> list[Element]:
-    return node.findall(_TTA, NSMAP)
+    return nodes_at(node, _TTA)
 
 
 def make_r053(*, at_most: bool) -> Callable[[Element], bool]:
@@ -99,7 +103,7 @@ def make_r053(*, at_most: bool) -> Callable[[Element], bool]:
 def r054(node: Element) -> bool:
     docs = document_currencies(node)
     n = sum(1 for t in _tta(node) if t.get("currencyID") is not None and any(t.get("currencyID") != d for d in docs))
-    return n == (1 if node.find("ram:TaxCurrencyCode", NSMAP) is not None else 0)
+    return n == (1 if has(node, "ram:TaxCurrencyCode") else 0)
 
 
 def r055(node: Element) -> bool:
@@ -124,9 +128,9 @@ def r055(node: Element) -> bool:
 
 def make_r040(tolerance: Callable[[Element], Decimal]) -> Callable[[Element], bool]:
     def test(ac: Element) -> bool:
-        if ac.find("ram:CalculationPercent", NSMAP) is None or ac.find("ram:BasisAmount", NSMAP) is None:
+        if not has(ac, "ram:CalculationPercent") or not has(ac, "ram:BasisAmount"):
             return True
-        amount = decimal_of(ac, "ram:ActualAmount") if ac.find("ram:ActualAmount", NSMAP) is not None else Decimal(0)
+        amount = decimal_of(ac, "ram:ActualAmount") if has(ac, "ram:ActualAmount") else Decimal(0)
         base = decimal_of(ac, "ram:BasisAmount")
         pct = decimal_of(ac, "ram:CalculationPercent")
         if amount is None or base is None or pct is None:
@@ -141,7 +145,7 @@ def _indicator_sum(settlement: Element | None, indicator: str) -> Decimal:
         return Decimal(0)
     acs = [
         ac
-        for ac in settlement.iterfind("ram:SpecifiedTradeAllowanceCharge", NSMAP)
+        for ac in nodes_at(settlement, "ram:SpecifiedTradeAllowanceCharge")
         if normalize_space(first_text(ac, "ram:ChargeIndicator/udt:Indicator")) == indicator
     ]
     if not acs:
@@ -151,7 +155,7 @@ def _indicator_sum(settlement: Element | None, indicator: str) -> Decimal:
 
 
 def _dec_or(node: Element, path: str, default: Decimal) -> Decimal | None:
-    return decimal_of(node, path) if node.find(path, NSMAP) is not None else default
+    return decimal_of(node, path) if has(node, path) else default
 
 
 def make_r120(tolerance: Callable[[Element], Decimal], *, gross_fallback: bool) -> Callable[[Element], bool]:
@@ -175,14 +179,14 @@ def make_r120(tolerance: Callable[[Element], Decimal], *, gross_fallback: bool) 
         base = Decimal(1)
         for p in prices:
             path = f"ram:SpecifiedLineTradeAgreement/{p}/ram:BasisQuantity"
-            if line.find(path, NSMAP) is not None:
+            if has(line, path):
                 bq = decimal_of(line, path)
                 if bq is not None and bq != 0:
                     base = bq
                     break
         if ext is None or qty is None or price is None:
             return False
-        settlement = line.find("ram:SpecifiedLineTradeSettlement", NSMAP)
+        settlement = node_at(line, "ram:SpecifiedLineTradeSettlement")
         calc = qty * (price / base) + _indicator_sum(settlement, "true") - _indicator_sum(settlement, "false")
         return slack(ext, calc, tolerance(line))
 
@@ -190,19 +194,19 @@ def make_r120(tolerance: Callable[[Element], Decimal], *, gross_fallback: bool) 
 
 
 def r121(price: Element) -> bool:
-    if price.find("ram:BasisQuantity", NSMAP) is None:
+    if not has(price, "ram:BasisQuantity"):
         return True
     bq = decimal_of(price, "ram:BasisQuantity")
     return bq is not None and bq > 0
 
 
 def r046(gross: Element) -> bool:
-    if gross.find("ram:ChargeAmount", NSMAP) is None:
+    if not has(gross, "ram:ChargeAmount"):
         return True
     parent = gross.getparent()
     net = decimal_of(parent, "ram:NetPriceProductTradePrice/ram:ChargeAmount") if parent is not None else None
     amount = decimal_of(gross, "ram:ChargeAmount")
-    allowances = [aa.find("ram:ActualAmount", NSMAP) for aa in gross.iterfind("ram:AppliedTradeAllowanceCharge", NSMAP)]
+    allowances = [node_at(aa, "ram:ActualAmount") for aa in nodes_at(gross, "ram:AppliedTradeAllowanceCharge")]
     present = [a for a in allowances if a is not None]
     allowance = to_decimal(present[0].text) if present else Decimal(0)
     if net is None or amount is None or allowance is None:
@@ -235,7 +239,7 @@ _PROFILE = re.compile(r"urn:fdc:peppol\.eu:2017:poacc:billing:([0-9]{2}):1\.0")
 def profile(root: Element) -> str:
     """The process number from the business process id (``01`` …), or ``Unknown``."""
     path = "rsm:ExchangedDocumentContext/ram:BusinessProcessSpecifiedDocumentContextParameter"
-    if root.find(path, NSMAP) is None:
+    if not has(root, path):
         return "Unknown"
     value = normalize_space(first_text(root, f"{path}/ram:ID"))
     if not _PROFILE.search(value):
@@ -247,8 +251,8 @@ def profile(root: Element) -> str:
 def _vat_prefix(party: Element | None) -> str:
     if party is None:
         return ""
-    for reg in party.iterfind("ram:SpecifiedTaxRegistration", NSMAP):
-        if any(i.get("schemeID") == "VAT" for i in reg.iterfind("ram:ID", NSMAP)):
+    for reg in nodes_at(party, "ram:SpecifiedTaxRegistration"):
+        if any(i.get("schemeID") == "VAT" for i in nodes_at(reg, "ram:ID")):
             return (first_text(reg, "ram:ID") or "")[:2]
     return ""
 
@@ -257,13 +261,13 @@ def _vat_prefix(party: Element | None) -> str:
 def supplier_country(root: Element) -> str:
     """Seller country: VAT id prefix, else tax representative's VAT prefix, else address, else XX."""
     for party in (
-        root.find(f"{_H_AGREEMENT}/ram:SellerTradeParty", NSMAP),
-        root.find(f"{_H_AGREEMENT}/ram:SellerTaxRepresentativeTradeParty", NSMAP),
+        node_at(root, f"{_H_AGREEMENT}/ram:SellerTradeParty"),
+        node_at(root, f"{_H_AGREEMENT}/ram:SellerTaxRepresentativeTradeParty"),
     ):
         prefix = _vat_prefix(party)
         if prefix:
             return upper_norm(prefix)
-    country = root.find(f"{_H_AGREEMENT}/ram:SellerTradeParty/ram:PostalTradeAddress/ram:CountryID", NSMAP)
+    country = node_at(root, f"{_H_AGREEMENT}/ram:SellerTradeParty/ram:PostalTradeAddress/ram:CountryID")
     return "XX" if country is None else upper_norm(string_value(country))
 
 
@@ -285,7 +289,7 @@ def nl_parties(root: Element) -> tuple[bool, bool, bool]:
 
 
 def _when(flag: Callable[[Element], bool], expr: str) -> Callable[[Element], list[Element]]:
-    select = xs(expr)
+    select = indexed(expr)
 
     def nodes(root: Element) -> list[Element]:
         return select(root) if flag(root) else []
@@ -434,7 +438,7 @@ def transaction_pattern() -> Pattern:
         ),
     ]
     contexts = [
-        Context(
+        ctx(
             "//rsm:ExchangedDocumentContext",
             [
                 _rule(
@@ -455,13 +459,13 @@ def transaction_pattern() -> Pattern:
                     "The specification identifier must start with the Peppol BIS Billing 3.0 identifier.",
                     lambda n: normalize_space(
                         (lambda e: e.text if e is not None else "")(
-                            n.find("ram:GuidelineSpecifiedDocumentContextParameter/ram:ID", NSMAP)
+                            node_at(n, "ram:GuidelineSpecifiedDocumentContextParameter/ram:ID")
                         )
                     ).startswith("urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"),
                 ),
             ],
         ),
-        Context(
+        ctx(
             "//ram:ApplicableHeaderTradeAgreement",
             [
                 _rule(
@@ -484,7 +488,7 @@ def transaction_pattern() -> Pattern:
                 ),
             ],
         ),
-        Context(
+        ctx(
             "//ram:ApplicableHeaderTradeSettlement",
             [
                 _rule(
@@ -515,7 +519,7 @@ def transaction_pattern() -> Pattern:
                 ),
             ],
         ),
-        Context(
+        ctx(
             "//rsm:ExchangedDocument",
             [
                 _rule(
@@ -526,7 +530,7 @@ def transaction_pattern() -> Pattern:
                 )
             ],
         ),
-        Context(
+        ctx(
             "//ram:BuyerTradeParty",
             [
                 _rule(
@@ -537,7 +541,7 @@ def transaction_pattern() -> Pattern:
                 )
             ],
         ),
-        Context(
+        ctx(
             "//ram:SellerTradeParty",
             [
                 _rule(
@@ -548,7 +552,7 @@ def transaction_pattern() -> Pattern:
                 )
             ],
         ),
-        Context(
+        ctx(
             "//ram:SpecifiedTradeAllowanceCharge[ram:CalculationPercent and not(ram:BasisAmount)]",
             [
                 _rule(
@@ -559,7 +563,7 @@ def transaction_pattern() -> Pattern:
                 )
             ],
         ),
-        Context(
+        ctx(
             "//ram:SpecifiedTradeAllowanceCharge[not(ram:CalculationPercent) and ram:BasisAmount]",
             [
                 _rule(
@@ -570,7 +574,7 @@ def transaction_pattern() -> Pattern:
                 )
             ],
         ),
-        Context(
+        ctx(
             "//ram:SpecifiedTradeAllowanceCharge",
             [
                 _rule(
@@ -584,7 +588,7 @@ def transaction_pattern() -> Pattern:
                 ),
             ],
         ),
-        Context(
+        ctx(
             "//ram:AppliedTradeAllowanceCharge",
             [
                 _rule(
@@ -592,7 +596,7 @@ def transaction_pattern() -> Pattern:
                 )
             ],
         ),
-        Context(
+        ctx(
             "//ram:SpecifiedTradeSettlementPaymentMeans[normalize-space(ram:TypeCode) = '49' or normalize-space(ram:TypeCode) = '59']",
             [
                 _rule(
@@ -603,7 +607,7 @@ def transaction_pattern() -> Pattern:
                 )
             ],
         ),
-        Context(
+        ctx(
             line_period.format("StartDateTime"),
             [
                 _rule(
@@ -614,7 +618,7 @@ def transaction_pattern() -> Pattern:
                 )
             ],
         ),
-        Context(
+        ctx(
             line_period.format("EndDateTime"),
             [
                 _rule(
@@ -625,7 +629,7 @@ def transaction_pattern() -> Pattern:
                 )
             ],
         ),
-        Context(
+        ctx(
             "//ram:IncludedSupplyChainTradeLineItem",
             [
                 _rule(
@@ -652,11 +656,11 @@ def transaction_pattern() -> Pattern:
                 ),
             ],
         ),
-        Context(
+        ctx(
             "//ram:NetPriceProductTradePrice | //ram:GrossPriceProductTradePrice",
             [_rule("PEPPOL-EN16931-R121", F, "The price base quantity must be greater than zero.", r121)],
         ),
-        Context(
+        ctx(
             "//ram:NetPriceProductTradePrice/ram:BasisQuantity[@unitCode] | //ram:GrossPriceProductTradePrice/ram:BasisQuantity[@unitCode]",
             [
                 _rule(
@@ -669,7 +673,7 @@ def transaction_pattern() -> Pattern:
         ),
     ]
     contexts += [
-        Context(_icd(scheme, uri_only), [_rule(rid, sev, msg, test)]) for scheme, rid, sev, msg, test, uri_only in icd
+        ctx(_icd(scheme, uri_only), [_rule(rid, sev, msg, test)]) for scheme, rid, sev, msg, test, uri_only in icd
     ]
     return Pattern(contexts, "transaction")
 
@@ -682,8 +686,8 @@ def transaction_pattern() -> Pattern:
 def _vat_ids(party: Element) -> list[str]:
     """String values of the first ID of each tax registration that has a VAT-scheme ID."""
     out = []
-    for reg in party.iterfind("ram:SpecifiedTaxRegistration", NSMAP):
-        if any(i.get("schemeID") == "VAT" for i in reg.iterfind("ram:ID", NSMAP)):
+    for reg in nodes_at(party, "ram:SpecifiedTaxRegistration"):
+        if any(i.get("schemeID") == "VAT" for i in nodes_at(reg, "ram:ID")):
             out.append(first_text(reg, "ram:ID") or "")
     return out
 
@@ -699,7 +703,7 @@ def no_r001(party: Element) -> bool:
 def norway_pattern() -> Pattern:
     return Pattern(
         [
-            Context(
+            ctx(
                 _when(lambda r: supplier_country(r) == "NO", "//ram:SellerTradeParty"),
                 [
                     _rule(
@@ -726,10 +730,10 @@ def norway_pattern() -> Pattern:
 def dk_r004(root: Element) -> bool:
     if not dk_parties(root)[1]:
         return True
-    acs = root.findall(f"{_H_SETTLEMENT}/ram:SpecifiedTradeAllowanceCharge", NSMAP)
+    acs = nodes_at(root, f"{_H_SETTLEMENT}/ram:SpecifiedTradeAllowanceCharge")
     if "ZZZ" not in [t for ac in acs for t in texts(ac, "ram:ReasonCode")]:
         return True
-    reasons = [r for ac in acs for r in ac.iterfind("ram:Reason", NSMAP)]
+    reasons = [r for ac in acs for r in nodes_at(ac, "ram:Reason")]
     if not reasons:
         return False
     first = reasons[0]
@@ -744,7 +748,7 @@ def dk_r004(root: Element) -> bool:
 def dk_r016(root: Element) -> bool:
     if not (dk_parties(root)[1] and normalize_space(first_text(root, "rsm:ExchangedDocument/ram:TypeCode")) == "381"):
         return True
-    e = root.find(f"{_H_SETTLEMENT}/ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:DuePayableAmount", NSMAP)
+    e = node_at(root, f"{_H_SETTLEMENT}/ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:DuePayableAmount")
     return not (e is not None and xpath_number(e.text) < 0)
 
 
@@ -755,7 +759,7 @@ def denmark_pattern() -> Pattern:
     seller, buyer = f"{_H_AGREEMENT}/ram:SellerTradeParty", f"{_H_AGREEMENT}/ram:BuyerTradeParty"
     return Pattern(
         [
-            Context(
+            ctx(
                 _when(dk, ROOT),
                 [
                     _rule(
@@ -799,7 +803,7 @@ def denmark_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 _when(both, f"{SETTLEMENT}/ram:SpecifiedTradeSettlementPaymentMeans"),
                 [
                     _rule(
@@ -858,7 +862,7 @@ def denmark_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 _when(both, f"{ROOT}/rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem"),
                 [
                     _rule(
@@ -880,7 +884,7 @@ def italy_pattern() -> Pattern:
     it = lambda r: supplier_country(r) == "IT"  # noqa: E731
     return Pattern(
         [
-            Context(
+            ctx(
                 _when(it, "//ram:SellerTradeParty/ram:SpecifiedTaxRegistration"),
                 [
                     _rule(
@@ -893,7 +897,7 @@ def italy_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 _when(it, "//ram:SellerTradeParty"),
                 [
                     _rule(
@@ -922,7 +926,7 @@ def italy_pattern() -> Pattern:
 
 
 def _se_vat(party: Element) -> str:
-    for i in party.iterfind("ram:SpecifiedTaxRegistration/ram:ID", NSMAP):
+    for i in nodes_at(party, "ram:SpecifiedTaxRegistration/ram:ID"):
         if i.get("schemeID") == "VAT":
             return string_value(i)
     return ""
@@ -940,7 +944,7 @@ def sweden_pattern() -> Pattern:
 
     return Pattern(
         [
-            Context(
+            ctx(
                 f"{seller}[ram:PostalTradeAddress/ram:CountryID = 'SE' and {se_vat}]",
                 [
                     _rule(
@@ -957,7 +961,7 @@ def sweden_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 f"{seller}/ram:SpecifiedLegalOrganization[../ram:PostalTradeAddress/ram:CountryID = 'SE' and ram:ID]",
                 [
                     _rule(
@@ -980,7 +984,7 @@ def sweden_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 f"{seller}[ram:PostalTradeAddress/ram:CountryID = 'SE' and ram:SpecifiedLegalOrganization/ram:ID]/ram:SpecifiedTaxRegistration/ram:ID[@schemeID = 'FC']",
                 [
                     _rule(
@@ -991,7 +995,7 @@ def sweden_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 f"//ram:ApplicableTradeTax{tax_cond} | //ram:CategoryTradeTax{tax_cond}",
                 [
                     _rule(
@@ -1004,7 +1008,7 @@ def sweden_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 f"{sctt_se}]/{pm}[normalize-space(ram:TypeCode) = '30' and normalize-space(ram:PayeeSpecifiedCreditorFinancialInstitution/ram:BICID) = 'SE:PLUSGIRO']/ram:PayeePartyCreditorFinancialAccount/ram:ProprietaryID",
                 [
                     _rule(
@@ -1018,7 +1022,7 @@ def sweden_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 f"{sctt_se}]/{pm}[normalize-space(ram:TypeCode) = '30' and normalize-space(ram:PayeeSpecifiedCreditorFinancialInstitution/ram:BICID) = 'SE:BANKGIRO']/ram:PayeePartyCreditorFinancialAccount/ram:ProprietaryID",
                 [
                     _rule(
@@ -1032,7 +1036,7 @@ def sweden_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 f"{sctt_se}]/{pm}[normalize-space(ram:TypeCode) = '50' or normalize-space(ram:TypeCode) = '56']",
                 [
                     _rule(
@@ -1043,7 +1047,7 @@ def sweden_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 f"{sctt_se} and ram:ApplicableHeaderTradeAgreement/ram:BuyerTradeParty[ram:PostalTradeAddress/ram:CountryID = 'SE']]/{pm}[normalize-space(ram:TypeCode) = '31']",
                 [
                     _rule(
@@ -1068,7 +1072,7 @@ def nl_r007(summation: Element) -> bool:
     due = decimal_of(summation, "ram:DuePayableAmount")
     if due is not None and ((not credit and due <= 0) or (credit and due >= 0)):
         return True
-    return root.find(f"{_H_SETTLEMENT}/ram:SpecifiedTradeSettlementPaymentMeans", NSMAP) is not None
+    return has(root, f"{_H_SETTLEMENT}/ram:SpecifiedTradeSettlementPaymentMeans")
 
 
 def netherlands_pattern() -> Pattern:
@@ -1079,7 +1083,7 @@ def netherlands_pattern() -> Pattern:
     credit_types = " or ".join(f"normalize-space(ram:TypeCode) = '{c}'" for c in ("81", "83", "381", "396", "532"))
     return Pattern(
         [
-            Context(
+            ctx(
                 _when(s, f"{ROOT}/rsm:ExchangedDocument[{credit_types}]"),
                 [
                     _rule(
@@ -1090,11 +1094,11 @@ def netherlands_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 _when(s, f"{AGREEMENT}/ram:SellerTradeParty/ram:PostalTradeAddress"),
                 [_rule("NL-R-002", F, "[NL-R-002] Dutch suppliers must give street, city and post code.", xb(address))],
             ),
-            Context(
+            ctx(
                 _when(s, f"{AGREEMENT}/ram:SellerTradeParty/ram:SpecifiedLegalOrganization/ram:ID"),
                 [
                     _rule(
@@ -1105,7 +1109,7 @@ def netherlands_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 _when(sc, f"{AGREEMENT}/ram:BuyerTradeParty/ram:PostalTradeAddress"),
                 [
                     _rule(
@@ -1116,7 +1120,7 @@ def netherlands_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 _when(sc, f"{AGREEMENT}/ram:BuyerTradeParty/ram:SpecifiedLegalOrganization/ram:ID"),
                 [
                     _rule(
@@ -1127,7 +1131,7 @@ def netherlands_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 _when(st, f"{AGREEMENT}/ram:SellerTaxRepresentativeTradeParty/ram:PostalTradeAddress"),
                 [
                     _rule(
@@ -1138,7 +1142,7 @@ def netherlands_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 _when(s, f"{SETTLEMENT}/ram:SpecifiedTradeSettlementHeaderMonetarySummation"),
                 [
                     _rule(
@@ -1149,7 +1153,7 @@ def netherlands_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 _when(sc, f"{SETTLEMENT}/ram:SpecifiedTradeSettlementPaymentMeans"),
                 [
                     _rule(
@@ -1162,7 +1166,7 @@ def netherlands_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 _when(
                     s,
                     f"{ROOT}/rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedLineTradeAgreement/ram:BuyerOrderReferencedDocument/ram:LineID",
@@ -1207,7 +1211,7 @@ def codelist_pattern() -> Pattern:
 
     return Pattern(
         [
-            Context(
+            ctx(
                 "//ram:AttachmentBinaryObject[@mimeCode]",
                 [
                     _rule(
@@ -1218,7 +1222,7 @@ def codelist_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 "//ram:SpecifiedTradeAllowanceCharge[normalize-space(ram:ChargeIndicator/udt:Indicator) = 'false']/ram:ReasonCode",
                 [
                     _rule(
@@ -1229,7 +1233,7 @@ def codelist_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 "//ram:SpecifiedTradeAllowanceCharge[normalize-space(ram:ChargeIndicator/udt:Indicator) = 'true']/ram:ReasonCode",
                 [
                     _rule(
@@ -1240,7 +1244,7 @@ def codelist_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 "//ram:TaxTotalAmount[@currencyID]",
                 [
                     _rule(
@@ -1251,7 +1255,7 @@ def codelist_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 "//ram:ExchangedDocument/ram:TypeCode",
                 [
                     _rule(
@@ -1262,7 +1266,7 @@ def codelist_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 "//udt:DateTimeString",
                 [
                     _rule(
@@ -1277,7 +1281,7 @@ def codelist_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 "//ram:BuyerTradeParty/ram:URIUniversalCommunication/ram:URIID | //ram:SellerTradeParty/ram:URIUniversalCommunication/ram:URIID",
                 [
                     _rule(

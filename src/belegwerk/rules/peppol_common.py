@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Generic, TypeVar
 
 from lxml import etree
 
-from belegwerk.rules.engine import Check, Element
+from belegwerk.rules.engine import Check, Context, Element, Rule
 from belegwerk.rules.functions import normalize_space, to_decimal
 from belegwerk.xml.ns import NSMAP
 
@@ -106,6 +106,16 @@ def _extensions() -> dict[tuple[str, str], Callable[..., object]]:
     }
 
 
+_XPATH_CACHE: dict[str, etree.XPath] = {}
+
+
+def _xpath(path: str) -> etree.XPath:
+    xp = _XPATH_CACHE.get(path)
+    if xp is None:
+        xp = _XPATH_CACHE[path] = etree.XPath(path, namespaces=_NS, extensions=_extensions() if "bw:" in path else None)
+    return xp
+
+
 def xb(expr: str) -> Check:
     """A rule test written as an XPath 1.0 boolean expression, evaluated with the node as context.
 
@@ -161,15 +171,31 @@ def string_value(node: Element) -> str:
     return "".join(node.itertext())  # type: ignore[arg-type]  # lxml yields str for parsed text
 
 
+def nodes_at(node: Element, path: str) -> list[Element]:
+    """Elements a relative path selects (compiled XPath, cached: faster than ElementPath)."""
+    return _xpath(path)(node)  # type: ignore[no-any-return]
+
+
+def node_at(node: Element, path: str) -> Element | None:
+    """First element a relative path selects, or None."""
+    found = _xpath(path)(node)
+    return found[0] if found else None  # type: ignore[no-any-return,index]
+
+
+def has(node: Element, path: str) -> bool:
+    """XPath ``exists(path)``."""
+    return bool(_xpath(path)(node))
+
+
 def texts(node: Element, path: str) -> list[str]:
-    """String values of all elements an ElementPath selects."""
-    return [string_value(e) for e in node.iterfind(path, NSMAP)]
+    """String values of all elements a relative path selects."""
+    return [string_value(e) for e in _xpath(path)(node)]  # type: ignore[union-attr]
 
 
 def first_text(node: Element, path: str) -> str | None:
-    """String value of the first element an ElementPath selects (None when absent)."""
-    e = node.find(path, NSMAP)
-    return None if e is None else string_value(e)
+    """String value of the first element a relative path selects (None when absent)."""
+    found = _xpath(path)(node)
+    return string_value(found[0]) if found else None  # type: ignore[index]
 
 
 def decimal_of(node: Element, path: str) -> Decimal | None:
@@ -371,3 +397,135 @@ def castable_date(value: str) -> bool:
 def upper_norm(value: str | None) -> str:
     """``upper-case(normalize-space(value))``."""
     return normalize_space(value).upper()
+
+
+# --------------------------------------------------------------------------------------------
+# Fast context selection
+# --------------------------------------------------------------------------------------------
+#
+# A schematron context such as ``//cac:PaymentMeans[...]`` makes XPath walk the whole tree; the
+# packs have dozens of them, and most name elements a given invoice does not even contain. We
+# walk each document once, index its elements by tag, and turn every context path into
+# "candidates with the last step's tag" plus a reverse check (``self::b[...][parent::a[...]]``)
+# evaluated only on those candidates. The result is the same node set in document order.
+
+
+@per_document
+def element_index(root: Element) -> dict[str, list[Element]]:
+    """All elements of the document by Clark tag, in document order (one tree walk)."""
+    index: dict[str, list[Element]] = {}
+    for e in root.iter():
+        tag = e.tag
+        if isinstance(tag, str):
+            bucket = index.get(tag)
+            if bucket is None:
+                index[tag] = [e]
+            else:
+                bucket.append(e)
+    return index
+
+
+def _split_top(expr: str, sep: str) -> list[str]:
+    """Split at ``sep`` outside brackets, parentheses and quotes."""
+    parts: list[str] = []
+    depth = 0
+    quote = ""
+    start = 0
+    i = 0
+    while i < len(expr):
+        c = expr[i]
+        if quote:
+            if c == quote:
+                quote = ""
+        elif c in "'\"":
+            quote = c
+        elif c in "[(":
+            depth += 1
+        elif c in "])":
+            depth -= 1
+        elif depth == 0 and expr.startswith(sep, i):
+            parts.append(expr[start:i])
+            start = i + len(sep)
+            i += len(sep)
+            continue
+        i += 1
+    parts.append(expr[start:])
+    return parts
+
+
+_STEP = re.compile(r"^(\*|[A-Za-z_][\w.-]*:[A-Za-z_][\w.-]*)((?:\[.*\])?)$", re.DOTALL)
+_POSITIONAL = re.compile(r"\[\s*(\d+|last\(\)|position\(\))")
+
+
+def _reverse_check(branch: str) -> tuple[str, str] | None:
+    """(last step's name test, boolean XPath checking a candidate), or None if not convertible."""
+    b = branch.strip()
+    if b.startswith("//"):
+        anchored, body = False, b[2:]
+    elif b.startswith("/"):
+        anchored, body = True, b[1:]
+    else:
+        return None
+    steps = _split_top(body, "/")
+    parsed = []
+    for s in steps:
+        m = _STEP.match(s.strip())
+        if not m:
+            return None
+        parsed.append((m.group(1), m.group(2)))
+    if any(_POSITIONAL.search(p) for _, p in parsed) or parsed[-1][0] == "*":
+        return None
+    last_name, last_preds = parsed[-1]
+    root_check = "[not(parent::*)]" if anchored else ""
+    context_check = f"[{_reparent(parsed, anchored)}]" if len(parsed) > 1 else root_check
+    return last_name, f"self::{last_name}{last_preds}{context_check}"
+
+
+def _reparent(parsed: list[tuple[str, str]], anchored: bool) -> str:
+    """``parent::a[...][parent::b[...]]`` chain for all steps but the last, innermost = first step."""
+    expr = ""
+    for i, (name, preds) in enumerate(parsed[:-1]):
+        root_check = "[not(parent::*)]" if i == 0 and anchored else ""
+        expr = f"parent::{name}{preds}{root_check}" if i == 0 else f"parent::{name}{preds}[{expr}]"
+    return expr
+
+
+def _clark(name: str) -> str:
+    prefix, local = name.split(":")
+    return f"{{{_NS[prefix]}}}{local}"
+
+
+def indexed(expr: str) -> Callable[[Element], list[Element]]:
+    """A context selector equivalent to the XPath ``expr`` (absolute paths and unions of them)."""
+    branches = [_reverse_check(b) for b in _split_top(expr, "|")]
+    if any(b is None for b in branches):
+        return xs(expr)
+    checks = [(_clark(name), _xpath(f"boolean({check})")) for name, check in branches]  # type: ignore[misc]
+    single = len(checks) == 1
+
+    def nodes(root: Element) -> list[Element]:
+        index = element_index(root)
+        found: list[Element] = []
+        contributing = 0
+        for tag, check in checks:
+            before = len(found)
+            found.extend(e for e in index.get(tag, ()) if check(e))
+            contributing += len(found) > before
+        if single or contributing < 2:
+            return found
+        order = document_order(root)
+        unique = {order[e]: e for e in found}
+        return [unique[k] for k in sorted(unique)]
+
+    return nodes
+
+
+@per_document
+def document_order(root: Element) -> dict[Element, int]:
+    """Position of every element in document order (only needed to merge union results)."""
+    return {e: i for i, e in enumerate(root.iter())}
+
+
+def ctx(select: str | Callable[[Element], list[Element]], rules: Sequence[Rule]) -> Context:
+    """A :class:`Context` whose XPath selection goes through the per-document element index."""
+    return Context(indexed(select) if isinstance(select, str) else select, rules)

@@ -27,21 +27,26 @@ from decimal import Decimal
 from lxml import etree
 
 from belegwerk.rules.codelists import named_codelist
-from belegwerk.rules.engine import Context, Element, Pattern, Rule, RuleSet, Severity
+from belegwerk.rules.engine import Element, Pattern, Rule, RuleSet, Severity
 from belegwerk.rules.functions import normalize_space, to_decimal, xpath_round
 from belegwerk.rules.peppol_common import (
     abn,
     castable_date,
     codice_fiscale,
     codice_ipa,
+    ctx,
     date_key,
     decimal_of,
     first_text,
     gln,
     greek_tin,
+    has,
+    indexed,
     is_nan_number,
     mod11,
     mod97_0208,
+    node_at,
+    nodes_at,
     partita_iva,
     per_document,
     se_orgnr,
@@ -77,7 +82,7 @@ def _rule(rid: str, sev: Severity, msg: str, test: Callable[[Element], bool]) ->
 def _tax_amounts(node: Element, currency_of: str) -> list[Decimal]:
     cur = normalize_space(first_text(node, currency_of))
     out = []
-    for e in node.iterfind("cac:TaxTotal/cbc:TaxAmount", NSMAP):
+    for e in nodes_at(node, "cac:TaxTotal/cbc:TaxAmount"):
         if e.get("currencyID") == cur:
             d = to_decimal(e.text)
             if d is not None:
@@ -87,7 +92,7 @@ def _tax_amounts(node: Element, currency_of: str) -> list[Decimal]:
 
 def r055(node: Element) -> bool:
     """Tax total in document and accounting currency must have the same sign."""
-    if node.find("cbc:TaxCurrencyCode", NSMAP) is None:
+    if not has(node, "cbc:TaxCurrencyCode"):
         return True
     tax = _tax_amounts(node, "cbc:TaxCurrencyCode")
     doc = _tax_amounts(node, "cbc:DocumentCurrencyCode")
@@ -100,7 +105,7 @@ _TAX_TOTALS_WITHOUT_SUBTOTALS = xs("cac:TaxTotal[not(cac:TaxSubtotal)]")
 
 
 def r054(node: Element) -> bool:
-    want = 1 if node.find("cbc:TaxCurrencyCode", NSMAP) is not None else 0
+    want = 1 if has(node, "cbc:TaxCurrencyCode") else 0
     return len(_TAX_TOTALS_WITHOUT_SUBTOTALS(node)) == want
 
 
@@ -108,9 +113,9 @@ def make_r040(tolerance: Callable[[Element], Decimal]) -> Callable[[Element], bo
     """Allowance/charge amount = base amount x percentage / 100 (within the tolerance)."""
 
     def test(node: Element) -> bool:
-        if node.find("cbc:MultiplierFactorNumeric", NSMAP) is None or node.find("cbc:BaseAmount", NSMAP) is None:
+        if not has(node, "cbc:MultiplierFactorNumeric") or not has(node, "cbc:BaseAmount"):
             return True
-        amount = decimal_of(node, "cbc:Amount") if node.find("cbc:Amount", NSMAP) is not None else Decimal(0)
+        amount = decimal_of(node, "cbc:Amount") if has(node, "cbc:Amount") else Decimal(0)
         base = decimal_of(node, "cbc:BaseAmount")
         factor = decimal_of(node, "cbc:MultiplierFactorNumeric")
         if amount is None or base is None or factor is None:
@@ -123,7 +128,7 @@ def make_r040(tolerance: Callable[[Element], Decimal]) -> Callable[[Element], bo
 def _line_sum(line: Element, indicator: str) -> Decimal:
     acs = [
         ac
-        for ac in line.iterfind("cac:AllowanceCharge", NSMAP)
+        for ac in nodes_at(line, "cac:AllowanceCharge")
         if normalize_space(first_text(ac, "cbc:ChargeIndicator")) == indicator
     ]
     if not acs:
@@ -137,24 +142,12 @@ def make_r120(tolerance: Callable[[Element], Decimal]) -> Callable[[Element], bo
 
     def test(line: Element) -> bool:
         root = line.getroottree().getroot()
-        ext = (
-            decimal_of(line, "cbc:LineExtensionAmount")
-            if line.find("cbc:LineExtensionAmount", NSMAP) is not None
-            else Decimal(0)
-        )
+        ext = decimal_of(line, "cbc:LineExtensionAmount") if has(line, "cbc:LineExtensionAmount") else Decimal(0)
         qpath = "cbc:InvoicedQuantity" if root.tag == _INVOICE_TAG else "cbc:CreditedQuantity"
-        qty = decimal_of(line, qpath) if line.find(qpath, NSMAP) is not None else Decimal(1)
-        price = (
-            decimal_of(line, "cac:Price/cbc:PriceAmount")
-            if line.find("cac:Price/cbc:PriceAmount", NSMAP) is not None
-            else Decimal(0)
-        )
+        qty = decimal_of(line, qpath) if has(line, qpath) else Decimal(1)
+        price = decimal_of(line, "cac:Price/cbc:PriceAmount") if has(line, "cac:Price/cbc:PriceAmount") else Decimal(0)
         bq = decimal_of(line, "cac:Price/cbc:BaseQuantity")
-        base = (
-            bq
-            if line.find("cac:Price/cbc:BaseQuantity", NSMAP) is not None and bq is not None and bq != 0
-            else Decimal(1)
-        )
+        base = bq if has(line, "cac:Price/cbc:BaseQuantity") and bq is not None and bq != 0 else Decimal(1)
         if ext is None or qty is None or price is None:
             return False
         calc = qty * (price / base) + _line_sum(line, "true") - _line_sum(line, "false")
@@ -164,14 +157,14 @@ def make_r120(tolerance: Callable[[Element], Decimal]) -> Callable[[Element], bo
 
 
 def r121(line: Element) -> bool:
-    if line.find("cac:Price/cbc:BaseQuantity", NSMAP) is None:
+    if not has(line, "cac:Price/cbc:BaseQuantity"):
         return True
     bq = decimal_of(line, "cac:Price/cbc:BaseQuantity")
     return bq is not None and bq > 0
 
 
 def r046(ac: Element) -> bool:
-    if ac.find("cbc:BaseAmount", NSMAP) is None:
+    if not has(ac, "cbc:BaseAmount"):
         return True
     parent = ac.getparent()
     price = decimal_of(parent, "cbc:PriceAmount") if parent is not None else None
@@ -185,8 +178,8 @@ def r130(bq: Element) -> bool:
     line = line.getparent() if line is not None else None
     if line is None:
         return True
-    inv = line.findall("cbc:InvoicedQuantity", NSMAP)
-    cred = line.findall("cbc:CreditedQuantity", NSMAP)
+    inv = nodes_at(line, "cbc:InvoicedQuantity")
+    cred = nodes_at(line, "cbc:CreditedQuantity")
     if not inv and not cred:
         return True
     root = bq.getroottree().getroot()
@@ -226,13 +219,13 @@ _SELLER_TAX_ID = xb("cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme/cb
 def br_de_16(root: Element) -> bool:
     """VAT categories S, Z, E, AE, K, G, L, M need a seller VAT/tax id or a tax representative."""
     ids: list[str] = []
-    for ac in root.iterfind("cac:AllowanceCharge", NSMAP):
-        if {t.text or "" for t in ac.iterfind("cbc:ChargeIndicator", NSMAP)} & {"true", "false"}:
+    for ac in nodes_at(root, "cac:AllowanceCharge"):
+        if {t.text or "" for t in nodes_at(ac, "cbc:ChargeIndicator")} & {"true", "false"}:
             ids.extend(texts(ac, "cac:TaxCategory/cbc:ID"))
     ids.extend(xs_str_line_ids(root))
     if not any(i in VAT_CODES_NEEDING_SELLER_TAX_ID for i in ids):
         return True
-    return root.find("cac:TaxRepresentativeParty", NSMAP) is not None or _SELLER_TAX_ID(root)
+    return has(root, "cac:TaxRepresentativeParty") or _SELLER_TAX_ID(root)
 
 
 def xs_str_line_ids(root: Element) -> list[str]:
@@ -244,10 +237,10 @@ def xs_str_line_ids(root: Element) -> list[str]:
 def br_de_22(root: Element) -> bool:
     """File names of embedded attachments must be unique."""
     seen: set[str] = set()
-    for adr in root.iterfind("cac:AdditionalDocumentReference", NSMAP):
+    for adr in nodes_at(root, "cac:AdditionalDocumentReference"):
         names = {
             e.get("filename", "")
-            for e in adr.iterfind("cac:Attachment/cbc:EmbeddedDocumentBinaryObject", NSMAP)
+            for e in nodes_at(adr, "cac:Attachment/cbc:EmbeddedDocumentBinaryObject")
             if e.get("filename") is not None
         }
         if names & seen:
@@ -271,7 +264,7 @@ _TWO_DIGIT_PROFILE = re.compile(r"urn:fdc:peppol\.eu:2017:poacc:billing:([0-9]{2
 @per_document
 def profile(root: Element) -> str:
     """The process number from the ProfileID (``01`` …), or ``Unknown``."""
-    pid = root.find("cbc:ProfileID", NSMAP)
+    pid = node_at(root, "cbc:ProfileID")
     if pid is None:
         return "Unknown"
     value = normalize_space(string_value(pid))
@@ -282,14 +275,14 @@ def profile(root: Element) -> str:
 
 
 def _vat_prefix(root: Element, party: str) -> str:
-    for pts in root.iterfind(f"{party}/cac:PartyTaxScheme", NSMAP):
+    for pts in nodes_at(root, f"{party}/cac:PartyTaxScheme"):
         if "VAT" in texts(pts, "cac:TaxScheme/cbc:ID"):
             return (first_text(pts, "cbc:CompanyID") or "")[:2]
     return ""
 
 
 def _country(root: Element, party: str) -> str | None:
-    e = root.find(f"{party}/cac:PostalAddress/cac:Country/cbc:IdentificationCode", NSMAP)
+    e = node_at(root, f"{party}/cac:PostalAddress/cac:Country/cbc:IdentificationCode")
     return None if e is None else upper_norm(string_value(e))
 
 
@@ -379,7 +372,7 @@ def greek_both(root: Element) -> bool:
 
 
 def _when(flag: Callable[[Element], bool], expr: str) -> Callable[[Element], list[Element]]:
-    select = xs(expr)
+    select = indexed(expr)
 
     def nodes(root: Element) -> list[Element]:
         return select(root) if flag(root) else []
@@ -420,9 +413,7 @@ def _r051_amount(e: Element) -> bool:
     if parent is None:
         return False
     pname = parent.tag
-    return pname == f"{{{_CAC}}}TaxSubtotal" or (
-        pname == f"{{{_CAC}}}TaxTotal" and parent.find("cac:TaxSubtotal", NSMAP) is not None
-    )
+    return pname == f"{{{_CAC}}}TaxSubtotal" or (pname == f"{{{_CAC}}}TaxTotal" and has(parent, "cac:TaxSubtotal"))
 
 
 _ICD_HOLDERS = ("cbc:EndpointID", "cbc:ID", "cbc:CompanyID")
@@ -479,7 +470,7 @@ def _tax_profile_ok(node: Element) -> bool:
 
 
 def r002(root: Element) -> bool:
-    return len(root.findall("cbc:Note", NSMAP)) <= 1 or both_german(root)
+    return len(nodes_at(root, "cbc:Note")) <= 1 or both_german(root)
 
 
 def r051(node: Element) -> bool:
@@ -570,7 +561,7 @@ def transaction_patterns() -> list[Pattern]:
         ),
     ]
     contexts = [
-        Context(
+        ctx(
             ROOTS,
             [
                 _rule("PEPPOL-EN16931-R001", F, "The business process (ProfileID) is missing.", xb("cbc:ProfileID")),
@@ -597,7 +588,7 @@ def transaction_patterns() -> list[Pattern]:
                     F,
                     "The specification identifier must start with the Peppol BIS Billing 3.0 identifier.",
                     lambda n: normalize_space(
-                        (lambda c: c.text if c is not None else "")(n.find("cbc:CustomizationID", NSMAP))
+                        (lambda c: c.text if c is not None else "")(node_at(n, "cbc:CustomizationID"))
                     ).startswith("urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"),
                 ),
                 _rule(
@@ -620,7 +611,7 @@ def transaction_patterns() -> list[Pattern]:
                 ),
             ],
         ),
-        Context(
+        ctx(
             "/*/cbc:TaxCurrencyCode",
             [
                 _rule(
@@ -631,7 +622,7 @@ def transaction_patterns() -> list[Pattern]:
                 )
             ],
         ),
-        Context(
+        ctx(
             "/*/cac:AccountingCustomerParty/cac:Party",
             [
                 _rule(
@@ -642,7 +633,7 @@ def transaction_patterns() -> list[Pattern]:
                 )
             ],
         ),
-        Context(
+        ctx(
             "/*/cac:AccountingSupplierParty/cac:Party",
             [
                 _rule(
@@ -653,7 +644,7 @@ def transaction_patterns() -> list[Pattern]:
                 )
             ],
         ),
-        Context(
+        ctx(
             ac_paths(AC_R041),
             [
                 _rule(
@@ -664,7 +655,7 @@ def transaction_patterns() -> list[Pattern]:
                 )
             ],
         ),
-        Context(
+        ctx(
             ac_paths(AC_R042),
             [
                 _rule(
@@ -675,7 +666,7 @@ def transaction_patterns() -> list[Pattern]:
                 )
             ],
         ),
-        Context(
+        ctx(
             ac_paths(""),
             [
                 _rule(
@@ -694,7 +685,7 @@ def transaction_patterns() -> list[Pattern]:
                 ),
             ],
         ),
-        Context(
+        ctx(
             "//cac:PaymentMeans[normalize-space(cbc:PaymentMeansCode) = '49' or normalize-space(cbc:PaymentMeansCode) = '59']",
             [
                 _rule(
@@ -705,7 +696,7 @@ def transaction_patterns() -> list[Pattern]:
                 )
             ],
         ),
-        Context(
+        ctx(
             _by_tags(*_AMOUNT_TAGS, "cbc:TaxAmount", keep=_r051_amount),
             [
                 _rule(
@@ -716,7 +707,7 @@ def transaction_patterns() -> list[Pattern]:
                 )
             ],
         ),
-        Context(
+        ctx(
             "/ubl:Invoice[cac:InvoicePeriod/cbc:StartDate]/cac:InvoiceLine/cac:InvoicePeriod/cbc:StartDate | /cn:CreditNote[cac:InvoicePeriod/cbc:StartDate]/cac:CreditNoteLine/cac:InvoicePeriod/cbc:StartDate",
             [
                 _rule(
@@ -727,7 +718,7 @@ def transaction_patterns() -> list[Pattern]:
                 )
             ],
         ),
-        Context(
+        ctx(
             "/ubl:Invoice[cac:InvoicePeriod/cbc:EndDate]/cac:InvoiceLine/cac:InvoicePeriod/cbc:EndDate | /cn:CreditNote[cac:InvoicePeriod/cbc:EndDate]/cac:CreditNoteLine/cac:InvoicePeriod/cbc:EndDate",
             [
                 _rule(
@@ -738,7 +729,7 @@ def transaction_patterns() -> list[Pattern]:
                 )
             ],
         ),
-        Context(
+        ctx(
             "//cac:InvoiceLine | //cac:CreditNoteLine",
             [
                 _rule(
@@ -762,7 +753,7 @@ def transaction_patterns() -> list[Pattern]:
                 ),
             ],
         ),
-        Context(
+        ctx(
             "//cac:Price/cac:AllowanceCharge",
             [
                 _rule(
@@ -776,7 +767,7 @@ def transaction_patterns() -> list[Pattern]:
                 ),
             ],
         ),
-        Context(
+        ctx(
             "//cac:Price/cbc:BaseQuantity[@unitCode]",
             [
                 _rule(
@@ -789,13 +780,13 @@ def transaction_patterns() -> list[Pattern]:
         ),
     ]
     contexts += [
-        Context(_icd(scheme, endpoint_only), [_rule(rid, sev, msg, test)])
+        ctx(_icd(scheme, endpoint_only), [_rule(rid, sev, msg, test)])
         for scheme, rid, sev, msg, test, endpoint_only in icd
     ]
     return [
         Pattern(
             [
-                Context(
+                ctx(
                     "//*[not(*) and not(normalize-space())]",
                     [
                         _rule(
@@ -811,7 +802,7 @@ def transaction_patterns() -> list[Pattern]:
         ),
         Pattern(
             [
-                Context(
+                ctx(
                     "/cn:CreditNote",
                     [
                         _rule(
@@ -848,7 +839,7 @@ def no_r001(party: Element) -> bool:
 def _vat_schemes(party: Element) -> list[Element]:
     return [
         p
-        for p in party.iterfind("cac:PartyTaxScheme", NSMAP)
+        for p in nodes_at(party, "cac:PartyTaxScheme")
         if normalize_space(first_text(p, "cac:TaxScheme/cbc:ID")) == "VAT"
     ]
 
@@ -856,7 +847,7 @@ def _vat_schemes(party: Element) -> list[Element]:
 def norway_pattern() -> Pattern:
     return Pattern(
         [
-            Context(
+            ctx(
                 _when(lambda r: supplier_country(r) == "NO", "/*/cac:AccountingSupplierParty/cac:Party"),
                 [
                     _rule(
@@ -868,7 +859,7 @@ def norway_pattern() -> Pattern:
                                 next(
                                     (
                                         first_text(p, "cbc:CompanyID")
-                                        for p in n.iterfind("cac:PartyTaxScheme", NSMAP)
+                                        for p in nodes_at(n, "cac:PartyTaxScheme")
                                         if normalize_space(first_text(p, "cac:TaxScheme/cbc:ID")) == "TAX"
                                     ),
                                     "",
@@ -893,7 +884,7 @@ def norway_pattern() -> Pattern:
 def dk_r004(ac: Element) -> bool:
     if "ZZZ" not in texts(ac, "cbc:AllowanceChargeReasonCode"):
         return True
-    reason_el = ac.find("cbc:AllowanceChargeReason", NSMAP)
+    reason_el = node_at(ac, "cbc:AllowanceChargeReason")
     reason = "" if reason_el is None else string_value(reason_el)
     first = reason_el.text or "" if reason_el is not None else ""
     num = xpath_number(reason) if reason_el is not None else float("nan")
@@ -913,7 +904,7 @@ def denmark_pattern() -> Pattern:
     prefix = "substring(cbc:PaymentID, 1, 3)"
     return Pattern(
         [
-            Context(
+            ctx(
                 _when(_dk(False), ROOTS),
                 [
                     _rule(
@@ -942,7 +933,7 @@ def denmark_pattern() -> Pattern:
                                 and dk_parties(n)[1]
                                 and xpath_number(
                                     (lambda e: e.text if e is not None else None)(
-                                        n.find("cac:LegalMonetaryTotal/cbc:PayableAmount", NSMAP)
+                                        node_at(n, "cac:LegalMonetaryTotal/cbc:PayableAmount")
                                     )
                                 )
                                 < 0
@@ -951,7 +942,7 @@ def denmark_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 _when(_dk(True), pid),
                 [
                     _rule(
@@ -962,7 +953,7 @@ def denmark_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 _when(_dk(True), "/ubl:Invoice/cac:PaymentMeans"),
                 [
                     _rule(
@@ -1021,7 +1012,7 @@ def denmark_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 _when(_dk(True), "/ubl:Invoice/cac:InvoiceLine | /cn:CreditNote/cac:CreditNoteLine"),
                 [
                     _rule(
@@ -1034,7 +1025,7 @@ def denmark_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 _when(_dk(True), "//cac:AllowanceCharge"),
                 [
                     _rule(
@@ -1054,7 +1045,7 @@ def italy_pattern() -> Pattern:
     it = lambda r: supplier_country(r) == "IT"  # noqa: E731
     return Pattern(
         [
-            Context(
+            ctx(
                 _when(
                     it,
                     "/*/cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme[normalize-space(cac:TaxScheme/cbc:ID) != 'VAT']",
@@ -1068,7 +1059,7 @@ def italy_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 _when(it, "/*/cac:AccountingSupplierParty/cac:Party"),
                 [
                     _rule(
@@ -1101,7 +1092,7 @@ _SE_VAT = "cac:PartyTaxScheme[cac:TaxScheme/cbc:ID = 'VAT'][substring(cbc:Compan
 
 
 def _se_vat_id(party: Element) -> str:
-    for p in party.iterfind("cac:PartyTaxScheme", NSMAP):
+    for p in nodes_at(party, "cac:PartyTaxScheme"):
         if "VAT" in texts(p, "cac:TaxScheme/cbc:ID"):
             return first_text(p, "cbc:CompanyID") or ""
     return ""
@@ -1112,7 +1103,7 @@ def sweden_pattern() -> Pattern:
     tax_cat = f"[{_SE_SELLER[2:]} and {_SE_VAT}] and cbc:ID = 'S']"
     return Pattern(
         [
-            Context(
+            ctx(
                 f"{_SE_SELLER} and {_SE_VAT}]",
                 [
                     _rule(
@@ -1129,7 +1120,7 @@ def sweden_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 "//cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity[../cac:PostalAddress/cac:Country/cbc:IdentificationCode = 'SE' and cbc:CompanyID]",
                 [
                     _rule(
@@ -1152,7 +1143,7 @@ def sweden_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 xs(
                     f"{_SE_SELLER} and cac:PartyLegalEntity/cbc:CompanyID]/cac:PartyTaxScheme[normalize-space(bw:upper(cac:TaxScheme/cbc:ID)) != 'VAT']/cbc:CompanyID"
                 ),
@@ -1165,7 +1156,7 @@ def sweden_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 f"//cac:TaxCategory[//{tax_cat[1:]} | //cac:ClassifiedTaxCategory[//{tax_cat[1:]}",
                 [
                     _rule(
@@ -1176,7 +1167,7 @@ def sweden_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 f"{pm} and normalize-space(cbc:PaymentMeansCode) = '30' and normalize-space(cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID) = 'SE:PLUSGIRO']/cac:PayeeFinancialAccount/cbc:ID",
                 [
                     _rule(
@@ -1193,7 +1184,7 @@ def sweden_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 f"{pm} and normalize-space(cbc:PaymentMeansCode) = '30' and normalize-space(cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID) = 'SE:BANKGIRO']/cac:PayeeFinancialAccount/cbc:ID",
                 [
                     _rule(
@@ -1210,7 +1201,7 @@ def sweden_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 f"{pm} and (cbc:PaymentMeansCode = '50' or cbc:PaymentMeansCode = '56')]",
                 [
                     _rule(
@@ -1221,7 +1212,7 @@ def sweden_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 f"{pm} and //cac:AccountingCustomerParty/cac:Party[cac:PostalAddress/cac:Country/cbc:IdentificationCode = 'SE'] and cbc:PaymentMeansCode = '31']",
                 [
                     _rule(
@@ -1256,7 +1247,7 @@ def _seg(node: Element, i: int) -> str | None:
 def _tin_of(root: Element, party: str) -> list[str]:
     return [
         (first_text(p, "cbc:CompanyID") or "")[2:11]
-        for p in root.iterfind(f"{party}/cac:PartyTaxScheme", NSMAP)
+        for p in nodes_at(root, f"{party}/cac:PartyTaxScheme")
         if "VAT" in texts(p, "cac:TaxScheme/cbc:ID")
     ]
 
@@ -1275,7 +1266,7 @@ def gr_001_3(node: Element) -> bool:
     if s2 is None or not normalize_space(s2) or not _GR_DATE.search(s2):
         return False
     root = node.getroottree().getroot()
-    issue_el = root.find("cbc:IssueDate", NSMAP)
+    issue_el = node_at(root, "cbc:IssueDate")
     issue = string_value(issue_el).split("-") if issue_el is not None and string_value(issue_el) else []
     parts = s2.split("/") if s2 else []
     return (
@@ -1293,9 +1284,7 @@ def gr_001_4(node: Element) -> bool:
 
 def _count_desc(root: Element, desc: str) -> int:
     return sum(
-        1
-        for a in root.iterfind("cac:AdditionalDocumentReference", NSMAP)
-        if desc in texts(a, "cbc:DocumentDescription")
+        1 for a in nodes_at(root, "cac:AdditionalDocumentReference") if desc in texts(a, "cbc:DocumentDescription")
     )
 
 
@@ -1318,7 +1307,7 @@ def greece_patterns() -> list[Pattern]:
 
     sender = Pattern(
         [
-            Context(
+            ctx(
                 _when(gr, "/ubl:Invoice/cbc:ID | /cn:CreditNote/cbc:ID"),
                 [
                     _rule(
@@ -1367,7 +1356,7 @@ def greece_patterns() -> list[Pattern]:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 _when(gr, "/*/cac:AccountingSupplierParty/cac:Party"),
                 [
                     _rule(
@@ -1384,7 +1373,7 @@ def greece_patterns() -> list[Pattern]:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 _when(
                     gr,
                     "/*/cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme[normalize-space(cac:TaxScheme/cbc:ID) = 'VAT']/cbc:CompanyID",
@@ -1398,7 +1387,7 @@ def greece_patterns() -> list[Pattern]:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 _when(gr_addr, ROOTS),
                 [
                     _rule(
@@ -1421,7 +1410,7 @@ def greece_patterns() -> list[Pattern]:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 _when(gr_addr, "//cac:AdditionalDocumentReference[cbc:DocumentDescription = '##M.AR.K##']/cbc:ID"),
                 [
                     _rule(
@@ -1429,7 +1418,7 @@ def greece_patterns() -> list[Pattern]:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 _when(gr, "//cac:AdditionalDocumentReference[cbc:DocumentDescription = '##INVOICE|URL##']"),
                 [
                     _rule(
@@ -1440,7 +1429,7 @@ def greece_patterns() -> list[Pattern]:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 _when(gr, "/*/cac:AccountingCustomerParty/cac:Party"),
                 [
                     _rule(
@@ -1451,7 +1440,7 @@ def greece_patterns() -> list[Pattern]:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 _when(
                     lambda r: accounting_supplier_country(r) in ("GR", "EL"),
                     "/*/cac:AccountingSupplierParty/cac:Party/cbc:EndpointID",
@@ -1470,7 +1459,7 @@ def greece_patterns() -> list[Pattern]:
     )
     both = Pattern(
         [
-            Context(
+            ctx(
                 _when(greek_both, "/*/cac:AccountingCustomerParty/cac:Party"),
                 [
                     _rule(
@@ -1481,7 +1470,7 @@ def greece_patterns() -> list[Pattern]:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 _when(greek_both, "/*/cac:AccountingCustomerParty/cac:Party/cbc:EndpointID"),
                 [
                     _rule(
@@ -1503,9 +1492,7 @@ def greece_patterns() -> list[Pattern]:
 
 def _eindagi(root: Element) -> list[Element]:
     return [
-        a
-        for a in root.iterfind("cac:AdditionalDocumentReference", NSMAP)
-        if "EINDAGI" in texts(a, "cbc:DocumentDescription")
+        a for a in nodes_at(root, "cac:AdditionalDocumentReference") if "EINDAGI" in texts(a, "cbc:DocumentDescription")
     ]
 
 
@@ -1527,7 +1514,7 @@ def is_r010(root: Element) -> bool:
 
 def _is_account(code: str) -> Callable[[Element], bool]:
     def test(root: Element) -> bool:
-        pms = [p for p in root.iterfind("cac:PaymentMeans", NSMAP) if code in texts(p, "cbc:PaymentMeansCode")]
+        pms = [p for p in nodes_at(root, "cac:PaymentMeans") if code in texts(p, "cbc:PaymentMeansCode")]
         if not pms:
             return True
         ids = [t for p in pms for t in texts(p, "cac:PayeeFinancialAccount/cbc:ID")]
@@ -1539,7 +1526,7 @@ def _is_account(code: str) -> Callable[[Element], bool]:
 def iceland_pattern() -> Pattern:
     return Pattern(
         [
-            Context(
+            ctx(
                 _when(lambda r: is_parties(r)[0], ROOTS),
                 [
                     _rule(
@@ -1578,12 +1565,12 @@ def iceland_pattern() -> Pattern:
                         "IS-R-009",
                         F,
                         "[IS-R-009] An invoice with EINDAGI must have a due date.",
-                        lambda n: not _eindagi(n) or n.find("cbc:DueDate", NSMAP) is not None,
+                        lambda n: not _eindagi(n) or has(n, "cbc:DueDate"),
                     ),
                     _rule("IS-R-010", F, "[IS-R-010] The EINDAGI date must not be before the due date.", is_r010),
                 ],
             ),
-            Context(
+            ctx(
                 _when(lambda r: all(is_parties(r)), "/*/cac:AccountingCustomerParty"),
                 [
                     _rule(
@@ -1617,7 +1604,7 @@ def nl_r007(lmt: Element) -> bool:
         return True
     if root.tag != _INVOICE_TAG and payable is not None and payable >= 0:
         return True
-    return root.find(".//cac:PaymentMeans", NSMAP) is not None
+    return has(root, ".//cac:PaymentMeans")
 
 
 def netherlands_pattern() -> Pattern:
@@ -1627,7 +1614,7 @@ def netherlands_pattern() -> Pattern:
     address = "cbc:StreetName and cbc:CityName and cbc:PostalZone"
     return Pattern(
         [
-            Context(
+            ctx(
                 _when(s, "//cbc:CreditNoteTypeCode"),
                 [
                     _rule(
@@ -1638,11 +1625,11 @@ def netherlands_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 _when(s, "//cac:AccountingSupplierParty/cac:Party/cac:PostalAddress"),
                 [_rule("NL-R-002", F, "[NL-R-002] Dutch suppliers must give street, city and post code.", xb(address))],
             ),
-            Context(
+            ctx(
                 _when(s, "//cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity/cbc:CompanyID"),
                 [
                     _rule(
@@ -1653,7 +1640,7 @@ def netherlands_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 _when(sc, "//cac:AccountingCustomerParty/cac:Party/cac:PostalAddress"),
                 [
                     _rule(
@@ -1664,7 +1651,7 @@ def netherlands_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 _when(sc, "//cac:AccountingCustomerParty/cac:Party/cac:PartyLegalEntity/cbc:CompanyID"),
                 [
                     _rule(
@@ -1675,7 +1662,7 @@ def netherlands_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 _when(st, "//cac:TaxRepresentativeParty/cac:PostalAddress"),
                 [
                     _rule(
@@ -1686,7 +1673,7 @@ def netherlands_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 _when(s, "//cac:LegalMonetaryTotal"),
                 [
                     _rule(
@@ -1697,7 +1684,7 @@ def netherlands_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 _when(sc, "//cac:PaymentMeans"),
                 [
                     _rule(
@@ -1711,7 +1698,7 @@ def netherlands_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 _when(s, "//cac:OrderLineReference/cbc:LineID"),
                 [
                     _rule(
@@ -1744,7 +1731,7 @@ def germany_pattern() -> Pattern:
     de = both_german
     return Pattern(
         [
-            Context(
+            ctx(
                 _when(de, ROOTS),
                 [
                     _rule("DE-R-001", F, "Payment instructions (BG-16) are required.", xb("cac:PaymentMeans")),
@@ -1803,11 +1790,11 @@ def germany_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 _when(de, "/*/cac:AccountingSupplierParty"),
                 [_rule("DE-R-002", F, "The seller contact (BG-6) is required.", xb("cac:Party/cac:Contact"))],
             ),
-            Context(
+            ctx(
                 _when(de, "/*/cac:AccountingSupplierParty/cac:Party/cac:PostalAddress"),
                 [
                     _rule(
@@ -1821,7 +1808,7 @@ def germany_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 _when(de, "/*/cac:AccountingSupplierParty/cac:Party/cac:Contact"),
                 [
                     _rule(
@@ -1856,7 +1843,7 @@ def germany_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 _when(de, "/*/cac:AccountingCustomerParty/cac:Party/cac:PostalAddress"),
                 [
                     _rule("DE-R-008", F, "The buyer city (BT-52) is required.", xb("cbc:CityName[normalize-space(.)]")),
@@ -1868,7 +1855,7 @@ def germany_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 _when(de, "/*/cac:Delivery/cac:DeliveryLocation/cac:Address"),
                 [
                     _rule(
@@ -1885,7 +1872,7 @@ def germany_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 _when(de, _pm_numeric(30, 58)),
                 [
                     _rule(
@@ -1911,7 +1898,7 @@ def germany_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 _when(de, _pm_numeric(48, 54, 55)),
                 [
                     _rule(
@@ -1928,7 +1915,7 @@ def germany_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 _when(de, _pm_numeric(59)),
                 [
                     _rule(
@@ -1954,7 +1941,7 @@ def germany_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 _when(de, "/*/cac:TaxTotal/cac:TaxSubtotal"),
                 [
                     _rule(
@@ -2011,7 +1998,7 @@ def _exemption(code: str) -> Callable[[Element], list[Element]]:
     def nodes(root: Element) -> list[Element]:
         out = []
         for tc in root.iter(f"{{{_CAC}}}TaxCategory"):
-            r = tc.find("cbc:TaxExemptionReasonCode", NSMAP)
+            r = node_at(tc, "cbc:TaxExemptionReasonCode")
             if r is not None and string_value(r).upper() == code:
                 out.append(tc)
         return out
@@ -2028,7 +2015,7 @@ def _category_is(cat: str) -> Callable[[Element], bool]:
 
 def codelist_pattern() -> Pattern:
     contexts = [
-        Context(
+        ctx(
             "//cbc:EmbeddedDocumentBinaryObject[@mimeCode]",
             [
                 _rule(
@@ -2039,7 +2026,7 @@ def codelist_pattern() -> Pattern:
                 )
             ],
         ),
-        Context(
+        ctx(
             "//cac:AllowanceCharge[cbc:ChargeIndicator = 'false']/cbc:AllowanceChargeReasonCode",
             [
                 _rule(
@@ -2050,7 +2037,7 @@ def codelist_pattern() -> Pattern:
                 )
             ],
         ),
-        Context(
+        ctx(
             "//cac:AllowanceCharge[cbc:ChargeIndicator = 'true']/cbc:AllowanceChargeReasonCode",
             [
                 _rule(
@@ -2061,7 +2048,7 @@ def codelist_pattern() -> Pattern:
                 )
             ],
         ),
-        Context(
+        ctx(
             "//cac:InvoicePeriod/cbc:DescriptionCode",
             [
                 _rule(
@@ -2072,7 +2059,7 @@ def codelist_pattern() -> Pattern:
                 )
             ],
         ),
-        Context(
+        ctx(
             _by_tags(*_AMOUNT_TAGS, "cbc:TaxAmount"),
             [
                 _rule(
@@ -2083,7 +2070,7 @@ def codelist_pattern() -> Pattern:
                 )
             ],
         ),
-        Context(
+        ctx(
             "//cbc:InvoiceTypeCode",
             [
                 _rule(
@@ -2100,7 +2087,7 @@ def codelist_pattern() -> Pattern:
                 ),
             ],
         ),
-        Context(
+        ctx(
             "//cbc:CreditNoteTypeCode",
             [
                 _rule(
@@ -2111,7 +2098,7 @@ def codelist_pattern() -> Pattern:
                 )
             ],
         ),
-        Context(
+        ctx(
             _by_tags(
                 "cbc:IssueDate",
                 "cbc:DueDate",
@@ -2122,7 +2109,7 @@ def codelist_pattern() -> Pattern:
             ),
             [_rule("PEPPOL-EN16931-F001", F, "A date must be written YYYY-MM-DD.", f001)],
         ),
-        Context(
+        ctx(
             "//cbc:EndpointID[@schemeID]",
             [
                 _rule(
@@ -2136,7 +2123,7 @@ def codelist_pattern() -> Pattern:
     ]
     for rid, code, cat in _EXEMPTIONS:
         contexts.append(
-            Context(
+            ctx(
                 _exemption(code),
                 [
                     _rule(

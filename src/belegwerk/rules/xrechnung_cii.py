@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from lxml import etree
 
-from belegwerk.rules.engine import Context, Element, Pattern, Rule, RuleSet, Severity
+from belegwerk.rules.engine import Element, Pattern, Rule, RuleSet, Severity
 from belegwerk.rules.functions import normalize_space
 from belegwerk.rules.peppol_cii import (
     document_currencies,
@@ -30,7 +30,19 @@ from belegwerk.rules.peppol_cii import (
     r055,
     r121,
 )
-from belegwerk.rules.peppol_common import first_text, per_document, string_value, texts, xb, xs
+from belegwerk.rules.peppol_common import (
+    ctx,
+    first_text,
+    has,
+    indexed,
+    node_at,
+    nodes_at,
+    per_document,
+    string_value,
+    texts,
+    xb,
+    xs,
+)
 from belegwerk.rules.xrechnung_common import (
     CEF_EAS_EXT_CODES,
     CVA_CODES,
@@ -93,7 +105,7 @@ def is_cvd(root: Element) -> bool:
 
 
 def _when(flag: Callable[[Element], bool], expr: str) -> Callable[[Element], list[Element]]:
-    select = xs(expr)
+    select = indexed(expr)
 
     def nodes(root: Element) -> list[Element]:
         return select(root) if flag(root) else []
@@ -113,7 +125,7 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
     )
     main = Pattern(
         [
-            Context(
+            ctx(
                 "//rsm:ExchangedDocumentContext",
                 [
                     _rule(
@@ -124,7 +136,7 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
                     )
                 ],
             ),
-            Context(
+            ctx(
                 "//ram:ApplicableHeaderTradeSettlement",
                 [
                     _rule(
@@ -155,7 +167,7 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 "//ram:BuyerTradeParty",
                 [
                     _rule(
@@ -166,7 +178,7 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
                     )
                 ],
             ),
-            Context(
+            ctx(
                 "//ram:SellerTradeParty",
                 [
                     _rule(
@@ -177,7 +189,7 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
                     )
                 ],
             ),
-            Context(
+            ctx(
                 "//ram:SpecifiedTradeAllowanceCharge[ram:CalculationPercent and not(ram:BasisAmount)]",
                 [
                     _rule(
@@ -188,7 +200,7 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
                     )
                 ],
             ),
-            Context(
+            ctx(
                 "//ram:SpecifiedTradeAllowanceCharge[not(ram:CalculationPercent) and ram:BasisAmount]",
                 [
                     _rule(
@@ -199,7 +211,7 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
                     )
                 ],
             ),
-            Context(
+            ctx(
                 "//ram:SpecifiedTradeAllowanceCharge",
                 [
                     _rule(
@@ -216,7 +228,7 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 "//ram:AppliedTradeAllowanceCharge",
                 [
                     _rule(
@@ -227,7 +239,7 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
                     )
                 ],
             ),
-            Context(
+            ctx(
                 "//ram:SpecifiedTradeSettlementPaymentMeans[normalize-space(ram:TypeCode) = '49' or normalize-space(ram:TypeCode) = '59']",
                 [
                     _rule(
@@ -238,7 +250,7 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
                     )
                 ],
             ),
-            Context(
+            ctx(
                 line_period.format("StartDateTime"),
                 [
                     _rule(
@@ -249,7 +261,7 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
                     )
                 ],
             ),
-            Context(
+            ctx(
                 line_period.format("EndDateTime"),
                 [
                     _rule(
@@ -260,7 +272,7 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
                     )
                 ],
             ),
-            Context(
+            ctx(
                 "//ram:IncludedSupplyChainTradeLineItem",
                 [
                     _rule(
@@ -279,11 +291,11 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 "//ram:NetPriceProductTradePrice | //ram:GrossPriceProductTradePrice",
                 [_rule("PEPPOL-EN16931-R121", F, "The price base quantity must be greater than zero.", r121)],
             ),
-            Context(
+            ctx(
                 "//ram:NetPriceProductTradePrice/ram:BasisQuantity[@unitCode] | //ram:GrossPriceProductTradePrice/ram:BasisQuantity[@unitCode]",
                 [
                     _rule(
@@ -299,7 +311,7 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
     )
     empty = Pattern(
         [
-            Context(
+            ctx(
                 "//*[not(name() = 'ram:ApplicableHeaderTradeDelivery') and not(*) and not(normalize-space())]",
                 [
                     _rule(
@@ -315,7 +327,7 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
     )
     gross = Pattern(
         [
-            Context(
+            ctx(
                 "//rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedLineTradeAgreement/ram:GrossPriceProductTradePrice",
                 [
                     _rule(
@@ -351,9 +363,9 @@ _BT91 = f"{_H_SETTLEMENT}/ram:SpecifiedTradeSettlementPaymentMeans/ram:PayerPart
 
 def _direct_debit_terms(root: Element) -> tuple[bool, bool, bool]:
     return (
-        root.find(_BT89, NSMAP) is not None,
-        root.find(_BT90, NSMAP) is not None,
-        root.find(_BT91, NSMAP) is not None,
+        has(root, _BT89),
+        has(root, _BT90),
+        has(root, _BT91),
     )
 
 
@@ -415,9 +427,7 @@ def br_de_22(root: Element) -> bool:
     seen: dict[object, set[str]] = {}
     for ard in _ARD(root):
         names = {
-            e.get("filename", "")
-            for e in ard.iterfind("ram:AttachmentBinaryObject", NSMAP)
-            if e.get("filename") is not None
+            e.get("filename", "") for e in nodes_at(ard, "ram:AttachmentBinaryObject") if e.get("filename") is not None
         }
         bucket = seen.setdefault(ard.getparent(), set())
         if names & bucket:
@@ -428,11 +438,11 @@ def br_de_22(root: Element) -> bool:
 
 def br_tmp_3(line: Element) -> bool:
     """Base quantities of gross and net price must agree (value and unit)."""
-    agreement = line.find("ram:SpecifiedLineTradeAgreement", NSMAP)
+    agreement = node_at(line, "ram:SpecifiedLineTradeAgreement")
     if agreement is None:
         return True
-    gross = agreement.findall("ram:GrossPriceProductTradePrice/ram:BasisQuantity", NSMAP)
-    net = agreement.findall("ram:NetPriceProductTradePrice/ram:BasisQuantity", NSMAP)
+    gross = nodes_at(agreement, "ram:GrossPriceProductTradePrice/ram:BasisQuantity")
+    net = nodes_at(agreement, "ram:NetPriceProductTradePrice/ram:BasisQuantity")
     if not (gross and net):
         return True
     same_value = any(string_value(g) == string_value(n) for g in gross for n in net)
@@ -451,7 +461,7 @@ def cius_pattern() -> Pattern:
     dd_present = f"/rsm:CrossIndustryInvoice/{_BT89} or /rsm:CrossIndustryInvoice/{_BT90} or ram:PayerPartyDebtorFinancialAccount/ram:IBANID"
     return Pattern(
         [
-            Context(
+            ctx(
                 ROOT,
                 [
                     _rule(
@@ -508,7 +518,7 @@ def cius_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 f"{ROOT}/rsm:ExchangedDocumentContext",
                 [
                     _rule(
@@ -521,11 +531,11 @@ def cius_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 f"{AGREEMENT}/ram:SellerTradeParty",
                 [_rule("BR-DE-2", F, "The seller contact (BG-6) is missing.", xb("ram:DefinedTradeContact"))],
             ),
-            Context(
+            ctx(
                 f"{AGREEMENT}/ram:SellerTradeParty/ram:PostalTradeAddress",
                 [
                     _rule("BR-DE-3", F, "The seller city (BT-37) is missing.", xb("ram:CityName[normalize-space(.)]")),
@@ -537,7 +547,7 @@ def cius_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 f"{AGREEMENT}/ram:SellerTradeParty/ram:DefinedTradeContact",
                 [
                     _rule(
@@ -572,7 +582,7 @@ def cius_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 f"{AGREEMENT}/ram:BuyerTradeParty/ram:PostalTradeAddress",
                 [
                     _rule("BR-DE-8", F, "The buyer city (BT-52) is missing.", xb("ram:CityName[normalize-space(.)]")),
@@ -584,18 +594,18 @@ def cius_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 f"{AGREEMENT}/ram:AdditionalReferencedDocument[ram:TypeCode = '916']",
                 [
                     _rule(
                         "BR-TMP-2",
                         W,
                         "The external document location (BT-124) must be an absolute URL with a valid scheme.",
-                        lambda n: n.find("ram:URIID", NSMAP) is None or url_ok(first_text(n, "ram:URIID")),
+                        lambda n: not has(n, "ram:URIID") or url_ok(first_text(n, "ram:URIID")),
                     )
                 ],
             ),
-            Context(
+            ctx(
                 f"{SCTT}/ram:ApplicableHeaderTradeDelivery/ram:ShipToTradeParty/ram:PostalTradeAddress",
                 [
                     _rule(
@@ -609,7 +619,7 @@ def cius_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 codes("30", "58"),
                 [
                     _rule(
@@ -635,7 +645,7 @@ def cius_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 codes("48", "54", "55"),
                 [
                     _rule(
@@ -652,7 +662,7 @@ def cius_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 codes("59"),
                 [
                     _rule(
@@ -677,7 +687,7 @@ def cius_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 f"{SETTLEMENT}/ram:ApplicableTradeTax",
                 [
                     _rule(
@@ -688,7 +698,7 @@ def cius_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 SCTT,
                 [
                     _rule(
@@ -701,7 +711,7 @@ def cius_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 f"{SCTT}/ram:IncludedSupplyChainTradeLineItem",
                 [
                     _rule(
@@ -735,7 +745,7 @@ def extension_pattern() -> Pattern:
     ext = is_extension
     return Pattern(
         [
-            Context(
+            ctx(
                 _when(ext, f"{SCTT}/ram:IncludedSupplyChainTradeLineItem/ram:AssociatedDocumentLineDocument"),
                 [
                     _rule(
@@ -746,30 +756,30 @@ def extension_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 _when(
                     ext,
                     "//ram:GlobalID[@schemeID][not(ancestor::ram:SpecifiedTradeProduct) and not(ancestor::ram:ShipToTradeParty)]",
                 ),
                 [_scheme_rule("BR-DEX-04", ISO_6523_ICD_EXT_CODES, "a party identifier")],
             ),
-            Context(
+            ctx(
                 _when(ext, "//ram:ID[@schemeID][not(ancestor::ram:SpecifiedTaxRegistration)]"),
                 [_scheme_rule("BR-DEX-05", ISO_6523_ICD_EXT_CODES, "a legal registration identifier")],
             ),
-            Context(
+            ctx(
                 _when(ext, "//ram:SpecifiedTradeProduct/ram:GlobalID[@schemeID]"),
                 [_scheme_rule("BR-DEX-06", ISO_6523_ICD_EXT_CODES, "an item standard identifier")],
             ),
-            Context(
+            ctx(
                 _when(ext, "//ram:URIUniversalCommunication/ram:URIID[@schemeID]"),
                 [_scheme_rule("BR-DEX-07", CEF_EAS_EXT_CODES, "an electronic address")],
             ),
-            Context(
+            ctx(
                 _when(ext, "//ram:ApplicableHeaderTradeDelivery/ram:ShipToTradeParty/ram:GlobalID[@schemeID]"),
                 [_scheme_rule("BR-DEX-08", ISO_6523_ICD_EXT_CODES, "a delivery location identifier")],
             ),
-            Context(
+            ctx(
                 _when(ext, "//ram:AttachmentBinaryObject"),
                 [
                     _rule(
@@ -790,7 +800,7 @@ def cvd_pattern() -> Pattern:
     product = f"{SCTT}/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedTradeProduct"
     return Pattern(
         [
-            Context(
+            ctx(
                 _when(cvd, SCTT),
                 [
                     _rule(
@@ -803,7 +813,7 @@ def cvd_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 _when(cvd, product),
                 [
                     _rule(
@@ -824,7 +834,7 @@ def cvd_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 _when(cvd, f"{product}/ram:DesignatedProductClassification/ram:ClassCode"),
                 [
                     _rule(
@@ -844,7 +854,7 @@ def cvd_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 _when(cvd, f"{product}/ram:ApplicableProductCharacteristic[ram:Description = 'cva']"),
                 [
                     _rule(
@@ -855,7 +865,7 @@ def cvd_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 _when(cvd, AGREEMENT),
                 [
                     _rule(

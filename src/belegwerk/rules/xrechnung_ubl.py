@@ -22,16 +22,19 @@ from decimal import Decimal
 
 from lxml import etree
 
-from belegwerk.rules.engine import Context, Element, Pattern, Rule, RuleSet, Severity
+from belegwerk.rules.engine import Element, Pattern, Rule, RuleSet, Severity
 from belegwerk.rules.functions import normalize_space, to_decimal, xpath_round
 from belegwerk.rules.peppol_common import (
+    ctx,
     decimal_of,
     first_text,
+    has,
+    indexed,
+    nodes_at,
     per_document,
     string_value,
     texts,
     xb,
-    xs,
 )
 from belegwerk.rules.peppol_ubl import (
     AC_R041,
@@ -114,7 +117,7 @@ def is_cvd(root: Element) -> bool:
 
 def _when(flag: Callable[[Element], bool], expr: str) -> Callable[[Element], list[Element]]:
     """Context selector that applies only when a document-level flag holds."""
-    select = xs(expr)
+    select = indexed(expr)
 
     def nodes(root: Element) -> list[Element]:
         return select(root) if flag(root) else []
@@ -131,7 +134,7 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
     """The Peppol rules KoSIT merged into the XRechnung UBL pack."""
     empty = Pattern(
         [
-            Context(
+            ctx(
                 "//*[not(*) and not(normalize-space())]",
                 [
                     _rule(
@@ -147,7 +150,7 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
     )
     main = Pattern(
         [
-            Context(
+            ctx(
                 ROOTS,
                 [
                     _rule(
@@ -173,7 +176,7 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 "/*/cbc:TaxCurrencyCode",
                 [
                     _rule(
@@ -184,7 +187,7 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
                     )
                 ],
             ),
-            Context(
+            ctx(
                 "/*/cac:AccountingCustomerParty/cac:Party",
                 [
                     _rule(
@@ -195,7 +198,7 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
                     )
                 ],
             ),
-            Context(
+            ctx(
                 "/*/cac:AccountingSupplierParty/cac:Party",
                 [
                     _rule(
@@ -206,7 +209,7 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
                     )
                 ],
             ),
-            Context(
+            ctx(
                 ac_paths(AC_R041),
                 [
                     _rule(
@@ -217,7 +220,7 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
                     )
                 ],
             ),
-            Context(
+            ctx(
                 ac_paths(AC_R042),
                 [
                     _rule(
@@ -228,7 +231,7 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
                     )
                 ],
             ),
-            Context(
+            ctx(
                 ac_paths(""),
                 [
                     _rule(
@@ -247,7 +250,7 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 "/*/cac:PaymentMeans[normalize-space(cbc:PaymentMeansCode) = '49' or normalize-space(cbc:PaymentMeansCode) = '59']",
                 [
                     _rule(
@@ -258,7 +261,7 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
                     )
                 ],
             ),
-            Context(
+            ctx(
                 "/ubl:Invoice[cac:InvoicePeriod/cbc:StartDate]/cac:InvoiceLine/cac:InvoicePeriod/cbc:StartDate | /cn:CreditNote[cac:InvoicePeriod/cbc:StartDate]/cac:CreditNoteLine/cac:InvoicePeriod/cbc:StartDate",
                 [
                     _rule(
@@ -269,7 +272,7 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
                     )
                 ],
             ),
-            Context(
+            ctx(
                 "/ubl:Invoice[cac:InvoicePeriod/cbc:EndDate]/cac:InvoiceLine/cac:InvoicePeriod/cbc:EndDate | /cn:CreditNote[cac:InvoicePeriod/cbc:EndDate]/cac:CreditNoteLine/cac:InvoicePeriod/cbc:EndDate",
                 [
                     _rule(
@@ -280,7 +283,7 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
                     )
                 ],
             ),
-            Context(
+            ctx(
                 "//cac:InvoiceLine | //cac:CreditNoteLine",
                 [
                     _rule(
@@ -298,7 +301,7 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 "//cac:Price/cac:AllowanceCharge",
                 [
                     _rule(
@@ -315,7 +318,7 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 "//cac:Price/cbc:BaseQuantity[@unitCode]",
                 [
                     _rule(
@@ -357,7 +360,7 @@ def cius_pattern() -> Pattern:
 
     return Pattern(
         [
-            Context(
+            ctx(
                 ROOTS,
                 [
                     _rule("BR-DE-1", F, "Payment instructions (BG-16) are missing.", xb("cac:PaymentMeans")),
@@ -429,7 +432,7 @@ def cius_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 _both("cac:AdditionalDocumentReference/cac:Attachment/cac:ExternalReference"),
                 [
                     _rule(
@@ -440,11 +443,11 @@ def cius_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 _both("cac:AccountingSupplierParty"),
                 [_rule("BR-DE-2", F, "The seller contact (BG-6) is missing.", xb("cac:Party/cac:Contact"))],
             ),
-            Context(
+            ctx(
                 _both("cac:AccountingSupplierParty/cac:Party/cac:PostalAddress"),
                 [
                     _rule("BR-DE-3", F, "The seller city (BT-37) is missing.", xb("cbc:CityName[normalize-space(.)]")),
@@ -456,7 +459,7 @@ def cius_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 _both("cac:AccountingSupplierParty/cac:Party/cac:Contact"),
                 [
                     _rule(
@@ -488,7 +491,7 @@ def cius_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 _both("cac:AccountingCustomerParty/cac:Party/cac:PostalAddress"),
                 [
                     _rule("BR-DE-8", F, "The buyer city (BT-52) is missing.", xb("cbc:CityName[normalize-space(.)]")),
@@ -500,7 +503,7 @@ def cius_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 _both("cac:Delivery/cac:DeliveryLocation/cac:Address"),
                 [
                     _rule(
@@ -514,7 +517,7 @@ def cius_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 _both(pm_or("30", "58")),
                 [
                     _rule(
@@ -540,7 +543,7 @@ def cius_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 _both(pm_or("48", "54", "55")),
                 [
                     _rule(
@@ -557,7 +560,7 @@ def cius_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 _both(pm.format("59")),
                 [
                     _rule(
@@ -580,7 +583,7 @@ def cius_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 _both("cac:TaxTotal/cac:TaxSubtotal"),
                 [
                     _rule(
@@ -610,23 +613,19 @@ def br_dex_02(root: Element) -> bool:
 
     def ok(line: Element) -> bool:
         own = decimal_of(line, "cbc:LineExtensionAmount")
-        subs = [decimal_of(s, "cbc:LineExtensionAmount") for s in line.iterfind("cac:SubInvoiceLine", NSMAP)]
+        subs = [decimal_of(s, "cbc:LineExtensionAmount") for s in nodes_at(line, "cac:SubInvoiceLine")]
         total = sum((s for s in subs if s is not None), Decimal(0))
         return own is not None and own == total
 
-    lines = [ln for ln in root.iterfind("cac:InvoiceLine", NSMAP) if ln.find("cac:SubInvoiceLine", NSMAP) is not None]
-    subs = [s for s in root.iterfind(".//cac:SubInvoiceLine", NSMAP) if s.find("cac:SubInvoiceLine", NSMAP) is not None]
+    lines = [ln for ln in nodes_at(root, "cac:InvoiceLine") if has(ln, "cac:SubInvoiceLine")]
+    subs = [s for s in nodes_at(root, ".//cac:SubInvoiceLine") if has(s, "cac:SubInvoiceLine")]
     return all(ok(ln) for ln in lines) and all(ok(s) for s in subs)
 
 
 def br_dex_09(lmt: Element) -> bool:
     """Amount due = total with VAT - paid amount + rounding + sum of third-party payments."""
-    prepaid = decimal_of(lmt, "cbc:PrepaidAmount") if lmt.find("cbc:PrepaidAmount", NSMAP) is not None else Decimal(0)
-    rounding = (
-        decimal_of(lmt, "cbc:PayableRoundingAmount")
-        if lmt.find("cbc:PayableRoundingAmount", NSMAP) is not None
-        else Decimal(0)
-    )
+    prepaid = decimal_of(lmt, "cbc:PrepaidAmount") if has(lmt, "cbc:PrepaidAmount") else Decimal(0)
+    rounding = decimal_of(lmt, "cbc:PayableRoundingAmount") if has(lmt, "cbc:PayableRoundingAmount") else Decimal(0)
     parent = lmt.getparent()
     third = Decimal(0)
     if parent is not None:
@@ -663,7 +662,7 @@ def extension_pattern() -> Pattern:
     ext = is_extension
     return Pattern(
         [
-            Context(
+            ctx(
                 _when(ext, "//cbc:EmbeddedDocumentBinaryObject"),
                 [
                     _rule(
@@ -674,7 +673,7 @@ def extension_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 _when(ext, "/ubl:Invoice"),
                 [
                     _rule(
@@ -691,7 +690,7 @@ def extension_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 _when(ext, "//cac:LegalMonetaryTotal"),
                 [
                     _rule(
@@ -702,27 +701,27 @@ def extension_pattern() -> Pattern:
                     )
                 ],
             ),
-            Context(
+            ctx(
                 _when(ext, "//cac:PartyIdentification/cbc:ID[@schemeID]"),
                 [_scheme_rule("BR-DEX-04", ISO_6523_ICD_EXT_CODES, "a party identifier", sepa_for_seller=True)],
             ),
-            Context(
+            ctx(
                 _when(ext, "//cac:PartyLegalEntity/cbc:CompanyID[@schemeID]"),
                 [_scheme_rule("BR-DEX-05", ISO_6523_ICD_EXT_CODES, "a legal registration identifier")],
             ),
-            Context(
+            ctx(
                 _when(ext, "//cac:StandardItemIdentification/cbc:ID[@schemeID]"),
                 [_scheme_rule("BR-DEX-06", ISO_6523_ICD_EXT_CODES, "an item standard identifier")],
             ),
-            Context(
+            ctx(
                 _when(ext, "//cbc:EndpointID[@schemeID]"),
                 [_scheme_rule("BR-DEX-07", CEF_EAS_EXT_CODES, "an electronic address")],
             ),
-            Context(
+            ctx(
                 _when(ext, "//cac:DeliveryLocation/cbc:ID[@schemeID]"),
                 [_scheme_rule("BR-DEX-08", ISO_6523_ICD_EXT_CODES, "a delivery location identifier")],
             ),
-            Context(
+            ctx(
                 _when(ext, "/ubl:Invoice/cac:PrepaidPayment"),
                 [
                     _rule(
@@ -775,7 +774,7 @@ def cvd_pattern() -> Pattern:
     props = "/ubl:Invoice/cac:InvoiceLine/cac:Item/cac:AdditionalItemProperty[cbc:Name = 'cva'] | /cn:CreditNote/cac:CreditNoteLine/cac:Item/cac:AdditionalItemProperty[cbc:Name = 'cva']"
     return Pattern(
         [
-            Context(
+            ctx(
                 _when(cvd, ROOTS),
                 [
                     _rule(
@@ -800,7 +799,7 @@ def cvd_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 _when(cvd, _ITEMS),
                 [
                     _rule(
@@ -821,7 +820,7 @@ def cvd_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 _when(cvd, codes),
                 [
                     _rule(
@@ -841,7 +840,7 @@ def cvd_pattern() -> Pattern:
                     ),
                 ],
             ),
-            Context(
+            ctx(
                 _when(cvd, props),
                 [
                     _rule(
