@@ -935,7 +935,7 @@ def _se_vat(party: Element) -> str:
 def sweden_pattern() -> Pattern:
     seller = f"{AGREEMENT}/ram:SellerTradeParty"
     se_vat = "ram:SpecifiedTaxRegistration[substring(ram:ID[@schemeID = 'VAT'], 1, 2) = 'SE']"
-    tax_cond = f"[{seller}[ram:PostalTradeAddress/ram:CountryID = 'SE']/{se_vat}]"
+    tax_cond_abs = f"{seller}[ram:PostalTradeAddress/ram:CountryID = 'SE']/{se_vat}"
     sctt_se = f"{ROOT}/rsm:SupplyChainTradeTransaction[ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty[ram:PostalTradeAddress/ram:CountryID = 'SE']"
     pm = "ram:ApplicableHeaderTradeSettlement/ram:SpecifiedTradeSettlementPaymentMeans"
 
@@ -996,7 +996,7 @@ def sweden_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                f"//ram:ApplicableTradeTax{tax_cond} | //ram:CategoryTradeTax{tax_cond}",
+                _when(lambda r: has(r, tax_cond_abs), "//ram:ApplicableTradeTax | //ram:CategoryTradeTax"),
                 [
                     _rule(
                         "SE-R-006",

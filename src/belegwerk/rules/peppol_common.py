@@ -521,6 +521,21 @@ def indexed(expr: str) -> Callable[[Element], list[Element]]:
 
 
 @per_document
+def empty_elements(root: Element) -> list[Element]:
+    """Elements without element children whose text is only whitespace (``//*[not(*) and not(normalize-space())]``)."""
+    out: list[Element] = []
+    for bucket in element_index(root).values():
+        for e in bucket:
+            if e.text and e.text.strip(" \t\n\r"):
+                continue
+            if any(isinstance(c.tag, str) for c in e):
+                continue
+            if not normalize_space(string_value(e)):
+                out.append(e)
+    return out
+
+
+@per_document
 def document_order(root: Element) -> dict[Element, int]:
     """Position of every element in document order (only needed to merge union results)."""
     return {e: i for i, e in enumerate(root.iter())}

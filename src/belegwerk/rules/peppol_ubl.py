@@ -37,6 +37,7 @@ from belegwerk.rules.peppol_common import (
     ctx,
     date_key,
     decimal_of,
+    element_index,
     first_text,
     gln,
     greek_tin,
@@ -381,11 +382,12 @@ def _when(flag: Callable[[Element], bool], expr: str) -> Callable[[Element], lis
 
 
 def _by_tags(*names: str, keep: Callable[[Element], bool] | None = None) -> Callable[[Element], list[Element]]:
-    """All elements with one of the given ``prefix:local`` names, found in one tree walk."""
+    """All elements with one of the given ``prefix:local`` names (from the per-document index)."""
     tags = [f"{{{NSMAP[n.split(':')[0]]}}}{n.split(':')[1]}" for n in names]
 
     def nodes(root: Element) -> list[Element]:
-        found = list(root.iter(*tags))
+        index = element_index(root)
+        found = [e for t in tags for e in index.get(t, ())]
         return [e for e in found if keep(e)] if keep else found
 
     return nodes
@@ -1098,9 +1100,27 @@ def _se_vat_id(party: Element) -> str:
     return ""
 
 
+_SE_PARTY_COUNTRY = "cac:PostalAddress/cac:Country/cbc:IdentificationCode"
+
+
+@per_document
+def _se_seller(root: Element) -> bool:
+    """Some seller party has a Swedish postal address."""
+    return has(root, f"//cac:AccountingSupplierParty/cac:Party[{_SE_PARTY_COUNTRY} = 'SE']")
+
+
+@per_document
+def _se_domestic(root: Element) -> bool:
+    return _se_seller(root) and has(root, f"//cac:AccountingCustomerParty/cac:Party[{_SE_PARTY_COUNTRY} = 'SE']")
+
+
+@per_document
+def _se_seller_with_se_vat(root: Element) -> bool:
+    """Some Swedish seller party also has a VAT number starting with SE."""
+    return has(root, f"{_SE_SELLER} and {_SE_VAT}]")
+
+
 def sweden_pattern() -> Pattern:
-    pm = "//cac:PaymentMeans[//cac:AccountingSupplierParty/cac:Party[cac:PostalAddress/cac:Country/cbc:IdentificationCode = 'SE']"
-    tax_cat = f"[{_SE_SELLER[2:]} and {_SE_VAT}] and cbc:ID = 'S']"
     return Pattern(
         [
             ctx(
@@ -1157,7 +1177,10 @@ def sweden_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                f"//cac:TaxCategory[//{tax_cat[1:]} | //cac:ClassifiedTaxCategory[//{tax_cat[1:]}",
+                _when(
+                    _se_seller_with_se_vat,
+                    "//cac:TaxCategory[cbc:ID = 'S'] | //cac:ClassifiedTaxCategory[cbc:ID = 'S']",
+                ),
                 [
                     _rule(
                         "SE-R-006",
@@ -1168,7 +1191,10 @@ def sweden_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                f"{pm} and normalize-space(cbc:PaymentMeansCode) = '30' and normalize-space(cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID) = 'SE:PLUSGIRO']/cac:PayeeFinancialAccount/cbc:ID",
+                _when(
+                    _se_seller,
+                    "//cac:PaymentMeans[normalize-space(cbc:PaymentMeansCode) = '30' and normalize-space(cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID) = 'SE:PLUSGIRO']/cac:PayeeFinancialAccount/cbc:ID",
+                ),
                 [
                     _rule(
                         "SE-R-007",
@@ -1185,7 +1211,10 @@ def sweden_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                f"{pm} and normalize-space(cbc:PaymentMeansCode) = '30' and normalize-space(cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID) = 'SE:BANKGIRO']/cac:PayeeFinancialAccount/cbc:ID",
+                _when(
+                    _se_seller,
+                    "//cac:PaymentMeans[normalize-space(cbc:PaymentMeansCode) = '30' and normalize-space(cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID) = 'SE:BANKGIRO']/cac:PayeeFinancialAccount/cbc:ID",
+                ),
                 [
                     _rule(
                         "SE-R-008",
@@ -1202,7 +1231,7 @@ def sweden_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                f"{pm} and (cbc:PaymentMeansCode = '50' or cbc:PaymentMeansCode = '56')]",
+                _when(_se_seller, "//cac:PaymentMeans[(cbc:PaymentMeansCode = '50' or cbc:PaymentMeansCode = '56')]"),
                 [
                     _rule(
                         "SE-R-011",
@@ -1213,7 +1242,7 @@ def sweden_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                f"{pm} and //cac:AccountingCustomerParty/cac:Party[cac:PostalAddress/cac:Country/cbc:IdentificationCode = 'SE'] and cbc:PaymentMeansCode = '31']",
+                _when(_se_domestic, "//cac:PaymentMeans[cbc:PaymentMeansCode = '31']"),
                 [
                     _rule(
                         "SE-R-012",
@@ -1997,7 +2026,7 @@ def f001(node: Element) -> bool:
 def _exemption(code: str) -> Callable[[Element], list[Element]]:
     def nodes(root: Element) -> list[Element]:
         out = []
-        for tc in root.iter(f"{{{_CAC}}}TaxCategory"):
+        for tc in element_index(root).get(f"{{{_CAC}}}TaxCategory", ()):
             r = node_at(tc, "cbc:TaxExemptionReasonCode")
             if r is not None and string_value(r).upper() == code:
                 out.append(tc)

@@ -32,6 +32,7 @@ from belegwerk.rules.peppol_cii import (
 )
 from belegwerk.rules.peppol_common import (
     ctx,
+    empty_elements,
     first_text,
     has,
     indexed,
@@ -116,6 +117,15 @@ def _when(flag: Callable[[Element], bool], expr: str) -> Callable[[Element], lis
 # --------------------------------------------------------------------------------------------
 # Merged Peppol rules
 # --------------------------------------------------------------------------------------------
+
+
+def _empty_except_delivery(root: Element) -> list[Element]:
+    """Empty elements except ``ram:ApplicableHeaderTradeDelivery`` (compared by prefixed name, as the pack)."""
+    return [
+        e
+        for e in empty_elements(root)
+        if not (e.prefix == "ram" and etree.QName(e).localname == "ApplicableHeaderTradeDelivery")
+    ]
 
 
 def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Severity) -> list[Pattern]:
@@ -312,7 +322,7 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
     empty = Pattern(
         [
             ctx(
-                "//*[not(name() = 'ram:ApplicableHeaderTradeDelivery') and not(*) and not(normalize-space())]",
+                _empty_except_delivery,
                 [
                     _rule(
                         "PEPPOL-EN16931-R008",

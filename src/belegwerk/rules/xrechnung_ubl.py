@@ -27,6 +27,7 @@ from belegwerk.rules.functions import normalize_space, to_decimal, xpath_round
 from belegwerk.rules.peppol_common import (
     ctx,
     decimal_of,
+    empty_elements,
     first_text,
     has,
     indexed,
@@ -135,7 +136,7 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
     empty = Pattern(
         [
             ctx(
-                "//*[not(*) and not(normalize-space())]",
+                empty_elements,
                 [
                     _rule(
                         "PEPPOL-EN16931-R008",
