@@ -28,6 +28,8 @@ from belegwerk.rules.peppol_common import (
     codice_ipa,
     ctx,
     decimal_of,
+    decimal_or,
+    decimal_sum,
     first_text,
     gln,
     has,
@@ -140,55 +142,36 @@ def make_r040(tolerance: Callable[[Element], Decimal]) -> Callable[[Element], bo
     return test
 
 
-def _indicator_sum(settlement: Element | None, indicator: str) -> Decimal:
-    if settlement is None:
-        return Decimal(0)
-    acs = [
-        ac
-        for ac in nodes_at(settlement, "ram:SpecifiedTradeAllowanceCharge")
-        if normalize_space(first_text(ac, "ram:ChargeIndicator/udt:Indicator")) == indicator
-    ]
-    if not acs:
-        return Decimal(0)
-    total = sum((to_decimal(t) or Decimal(0) for ac in acs for t in texts(ac, "ram:ActualAmount")), Decimal(0))
-    return xpath_round(total, 2)
-
-
-def _dec_or(node: Element, path: str, default: Decimal) -> Decimal | None:
-    return decimal_of(node, path) if has(node, path) else default
+_LINE_AC = "ram:SpecifiedLineTradeSettlement/ram:SpecifiedTradeAllowanceCharge[normalize-space(ram:ChargeIndicator/udt:Indicator) = '{}']/ram:ActualAmount"
 
 
 def make_r120(tolerance: Callable[[Element], Decimal], *, gross_fallback: bool) -> Callable[[Element], bool]:
     """Line net amount check; the XRechnung merge also takes the gross price base quantity as fallback."""
-    prices = (
-        ("ram:NetPriceProductTradePrice", "ram:GrossPriceProductTradePrice")
-        if gross_fallback
-        else ("ram:NetPriceProductTradePrice",)
-    )
+    prices = ["ram:NetPriceProductTradePrice"] + (["ram:GrossPriceProductTradePrice"] if gross_fallback else [])
+    base_paths = [f"ram:SpecifiedLineTradeAgreement/{p}/ram:BasisQuantity" for p in prices]
+    charges_path, allowances_path = _LINE_AC.format("true"), _LINE_AC.format("false")
 
     def test(line: Element) -> bool:
-        ext = _dec_or(
+        ext = decimal_or(
             line,
             "ram:SpecifiedLineTradeSettlement/ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount",
             Decimal(0),
         )
-        qty = _dec_or(line, "ram:SpecifiedLineTradeDelivery/ram:BilledQuantity", Decimal(1))
-        price = _dec_or(
+        qty = decimal_or(line, "ram:SpecifiedLineTradeDelivery/ram:BilledQuantity", Decimal(1))
+        price = decimal_or(
             line, "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:ChargeAmount", Decimal(0)
         )
         base = Decimal(1)
-        for p in prices:
-            path = f"ram:SpecifiedLineTradeAgreement/{p}/ram:BasisQuantity"
-            if has(line, path):
-                bq = decimal_of(line, path)
-                if bq is not None and bq != 0:
-                    base = bq
-                    break
+        for path in base_paths:
+            bq = decimal_or(line, path, Decimal(0))
+            if bq:
+                base = bq
+                break
         if ext is None or qty is None or price is None:
             return False
-        settlement = node_at(line, "ram:SpecifiedLineTradeSettlement")
-        calc = qty * (price / base) + _indicator_sum(settlement, "true") - _indicator_sum(settlement, "false")
-        return slack(ext, calc, tolerance(line))
+        charges = xpath_round(decimal_sum(line, charges_path), 2)
+        allowances = xpath_round(decimal_sum(line, allowances_path), 2)
+        return slack(ext, qty * (price / base) + charges - allowances, tolerance(line))
 
     return test
 

@@ -182,6 +182,19 @@ def node_at(node: Element, path: str) -> Element | None:
     return found[0] if found else None  # type: ignore[no-any-return,index]
 
 
+def decimal_or(node: Element, path: str, default: Decimal) -> Decimal | None:
+    """``if (path) then xs:decimal(path) else default`` with one lookup (None when not castable)."""
+    found = _xpath(path)(node)
+    if not found:
+        return default
+    return to_decimal(string_value(found[0]))  # type: ignore[index]
+
+
+def decimal_sum(node: Element, path: str) -> Decimal:
+    """``sum(path/xs:decimal(.))``; values that do not cast count as zero."""
+    return sum((to_decimal(string_value(e)) or Decimal(0) for e in _xpath(path)(node)), Decimal(0))  # type: ignore[union-attr]
+
+
 def has(node: Element, path: str) -> bool:
     """XPath ``exists(path)``."""
     return bool(_xpath(path)(node))

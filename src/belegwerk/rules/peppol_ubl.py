@@ -37,6 +37,8 @@ from belegwerk.rules.peppol_common import (
     ctx,
     date_key,
     decimal_of,
+    decimal_or,
+    decimal_sum,
     element_index,
     first_text,
     gln,
@@ -126,33 +128,25 @@ def make_r040(tolerance: Callable[[Element], Decimal]) -> Callable[[Element], bo
     return test
 
 
-def _line_sum(line: Element, indicator: str) -> Decimal:
-    acs = [
-        ac
-        for ac in nodes_at(line, "cac:AllowanceCharge")
-        if normalize_space(first_text(ac, "cbc:ChargeIndicator")) == indicator
-    ]
-    if not acs:
-        return Decimal(0)
-    total = sum((to_decimal(t) or Decimal(0) for ac in acs for t in texts(ac, "cbc:Amount")), Decimal(0))
-    return xpath_round(total, 2)
-
-
 def make_r120(tolerance: Callable[[Element], Decimal]) -> Callable[[Element], bool]:
     """Line net amount = quantity x (price / base quantity) + charges - allowances (within tolerance)."""
 
     def test(line: Element) -> bool:
-        root = line.getroottree().getroot()
-        ext = decimal_of(line, "cbc:LineExtensionAmount") if has(line, "cbc:LineExtensionAmount") else Decimal(0)
-        qpath = "cbc:InvoicedQuantity" if root.tag == _INVOICE_TAG else "cbc:CreditedQuantity"
-        qty = decimal_of(line, qpath) if has(line, qpath) else Decimal(1)
-        price = decimal_of(line, "cac:Price/cbc:PriceAmount") if has(line, "cac:Price/cbc:PriceAmount") else Decimal(0)
-        bq = decimal_of(line, "cac:Price/cbc:BaseQuantity")
-        base = bq if has(line, "cac:Price/cbc:BaseQuantity") and bq is not None and bq != 0 else Decimal(1)
+        invoice = line.getroottree().getroot().tag == _INVOICE_TAG
+        ext = decimal_or(line, "cbc:LineExtensionAmount", Decimal(0))
+        qty = decimal_or(line, "cbc:InvoicedQuantity" if invoice else "cbc:CreditedQuantity", Decimal(1))
+        price = decimal_or(line, "cac:Price/cbc:PriceAmount", Decimal(0))
+        bq = decimal_or(line, "cac:Price/cbc:BaseQuantity", Decimal(1))
+        base = bq if bq else Decimal(1)
         if ext is None or qty is None or price is None:
             return False
-        calc = qty * (price / base) + _line_sum(line, "true") - _line_sum(line, "false")
-        return slack(ext, calc, tolerance(line))
+        charges = xpath_round(
+            decimal_sum(line, "cac:AllowanceCharge[normalize-space(cbc:ChargeIndicator) = 'true']/cbc:Amount"), 2
+        )
+        allowances = xpath_round(
+            decimal_sum(line, "cac:AllowanceCharge[normalize-space(cbc:ChargeIndicator) = 'false']/cbc:Amount"), 2
+        )
+        return slack(ext, qty * (price / base) + charges - allowances, tolerance(line))
 
     return test
 
@@ -408,8 +402,11 @@ _AMOUNT_TAGS = (
 _CAC = NSMAP["cac"]
 
 
+_TAX_AMOUNT = f"{{{NSMAP['cbc']}}}TaxAmount"
+
+
 def _r051_amount(e: Element) -> bool:
-    if etree.QName(e).localname != "TaxAmount":
+    if e.tag != _TAX_AMOUNT:
         return True
     parent = e.getparent()
     if parent is None:
@@ -789,7 +786,7 @@ def transaction_patterns() -> list[Pattern]:
         Pattern(
             [
                 ctx(
-                    "//*[not(*) and not(normalize-space())]",
+                    empty_elements,
                     [
                         _rule(
                             "PEPPOL-EN16931-R008",
@@ -2023,23 +2020,22 @@ def f001(node: Element) -> bool:
     return len(node.text or "") == 10 and castable_date(string_value(node))
 
 
+@per_document
+def _exemption_categories(root: Element) -> dict[str, list[Element]]:
+    """Tax categories by upper-cased exemption reason code (one pass for all P0104-P0111 rules)."""
+    out: dict[str, list[Element]] = {}
+    for tc in element_index(root).get(f"{{{_CAC}}}TaxCategory", ()):
+        reason = first_text(tc, "cbc:TaxExemptionReasonCode")
+        if reason is not None:
+            out.setdefault(reason.upper(), []).append(tc)
+    return out
+
+
 def _exemption(code: str) -> Callable[[Element], list[Element]]:
     def nodes(root: Element) -> list[Element]:
-        out = []
-        for tc in element_index(root).get(f"{{{_CAC}}}TaxCategory", ()):
-            r = node_at(tc, "cbc:TaxExemptionReasonCode")
-            if r is not None and string_value(r).upper() == code:
-                out.append(tc)
-        return out
+        return _exemption_categories(root).get(code, [])
 
     return nodes
-
-
-def _category_is(cat: str) -> Callable[[Element], bool]:
-    def test(n: Element) -> bool:
-        return normalize_space(first_text(n, "cbc:ID")) == cat
-
-    return test
 
 
 def codelist_pattern() -> Pattern:
