@@ -40,6 +40,7 @@ from belegwerk.rules.peppol_common import (
     decimal_or,
     decimal_sum,
     element_index,
+    empty_elements,
     first_text,
     gln,
     greek_tin,
@@ -2036,6 +2037,13 @@ def _exemption(code: str) -> Callable[[Element], list[Element]]:
         return _exemption_categories(root).get(code, [])
 
     return nodes
+
+
+def _category_is(cat: str) -> Callable[[Element], bool]:
+    def test(n: Element) -> bool:
+        return normalize_space(first_text(n, "cbc:ID")) == cat
+
+    return test
 
 
 def codelist_pattern() -> Pattern:
