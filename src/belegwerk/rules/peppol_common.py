@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 from lxml import etree
 
@@ -177,31 +177,31 @@ def string_value(node: Element) -> str:
     """
     if len(node) == 0:
         return node.text or ""
-    return _STRING(node)  # type: ignore[no-any-return]
+    return cast(str, _STRING(node))
 
 
 def nodes_at(node: Element, path: str) -> list[Element]:
     """Elements a relative path selects (compiled XPath, cached: faster than ElementPath)."""
-    return _xpath(path)(node)  # type: ignore[no-any-return]
+    return cast(list[Element], _xpath(path)(node))
 
 
 def node_at(node: Element, path: str) -> Element | None:
     """First element a relative path selects, or None."""
-    found = _xpath(path)(node)
-    return found[0] if found else None  # type: ignore[no-any-return,index]
+    found = nodes_at(node, path)
+    return found[0] if found else None
 
 
 def decimal_or(node: Element, path: str, default: Decimal) -> Decimal | None:
     """``if (path) then xs:decimal(path) else default`` with one lookup (None when not castable)."""
-    found = _xpath(path)(node)
+    found = nodes_at(node, path)
     if not found:
         return default
-    return to_decimal(string_value(found[0]))  # type: ignore[index]
+    return to_decimal(string_value(found[0]))
 
 
 def decimal_sum(node: Element, path: str) -> Decimal:
     """``sum(path/xs:decimal(.))``; values that do not cast count as zero."""
-    return sum((to_decimal(string_value(e)) or Decimal(0) for e in _xpath(path)(node)), Decimal(0))  # type: ignore[union-attr]
+    return sum((to_decimal(string_value(e)) or Decimal(0) for e in nodes_at(node, path)), Decimal(0))
 
 
 def has(node: Element, path: str) -> bool:
@@ -211,13 +211,13 @@ def has(node: Element, path: str) -> bool:
 
 def texts(node: Element, path: str) -> list[str]:
     """String values of all elements a relative path selects."""
-    return [string_value(e) for e in _xpath(path)(node)]  # type: ignore[union-attr]
+    return [string_value(e) for e in nodes_at(node, path)]
 
 
 def first_text(node: Element, path: str) -> str | None:
     """String value of the first element a relative path selects (None when absent)."""
-    found = _xpath(path)(node)
-    return string_value(found[0]) if found else None  # type: ignore[index]
+    found = nodes_at(node, path)
+    return string_value(found[0]) if found else None
 
 
 def decimal_of(node: Element, path: str) -> Decimal | None:
