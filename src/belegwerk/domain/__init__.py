@@ -1,0 +1,1 @@
+"""Pure domain types of Belegwerk: no I/O, no framework, importable from anywhere."""
