@@ -397,11 +397,11 @@ def _vat_breakdown(ex: Extraction) -> None:
                 if len(amounts) >= 2:
                     base, tax = amounts[0], amounts[1]
                     if abs(base * rate / 100 - tax) <= Decimal("0.05") + base * Decimal("0.0005"):
-                        row = {"rate": rate, "taxable": base, "tax": tax}
+                        row = {"BT-119": rate, "BT-116": base, "BT-117": tax}
                 if row is None and amounts:
                     tax = amounts[-1] if len(amounts) == 1 else amounts[0]
-                    row = {"rate": rate, "taxable": None, "tax": tax}
-                if row is not None and (rate not in rows or rows[rate]["taxable"] is None):
+                    row = {"BT-119": rate, "BT-117": tax}
+                if row is not None and (rate not in rows or "BT-116" not in rows[rate]):
                     row["page"] = line.page
                     rows[rate] = row
             prev_has_kw = has_kw and not m
@@ -411,7 +411,7 @@ def _vat_breakdown(ex: Extraction) -> None:
     conf = 0.6
     vat_total = ex.fields.get("BT-110")
     if vat_total is not None and isinstance(vat_total.value, Decimal):
-        if sum((r["tax"] for r in items), Decimal(0)) == vat_total.value:
+        if sum((r["BT-117"] for r in items), Decimal(0)) == vat_total.value:
             conf = 0.9
             vat_total.adjust(0.05, "VAT breakdown sums to VAT total")
         else:

@@ -86,17 +86,16 @@ def extract_lines(layouts: list[PageLayout], style: NumberStyle) -> Field | None
                 elif not re.fullmatch(r"[\d.,%\s€$]+", seg.text):
                     desc_parts.append(seg.text)
             if amount_seg is not None:
-                rows.append(
-                    {
-                        "name": " ".join(desc_parts).strip(),
-                        "quantity": qty,
-                        "unit_price": price,
-                        "net_amount": amount_seg[1],
-                    }
-                )
+                row: dict[str, Any] = {"BT-126": str(len(rows) + 1), "BT-153": " ".join(desc_parts).strip()}
+                if qty is not None:
+                    row["BT-129"] = qty
+                if price is not None:
+                    row["BT-146"] = price
+                row["BT-131"] = amount_seg[1]
+                rows.append(row)
                 page_first = page_first or lay.number
-            elif rows and desc_parts and len(rows[-1]["name"]) < 200:
-                rows[-1]["name"] = (rows[-1]["name"] + "\n" + " ".join(desc_parts)).strip()
+            elif rows and desc_parts and len(rows[-1]["BT-153"]) < 200:
+                rows[-1]["BT-153"] = (rows[-1]["BT-153"] + "\n" + " ".join(desc_parts)).strip()
     if not rows:
         return None
     return Field(rows, 0.6, page_first, None)

@@ -1,0 +1,205 @@
+"""Capture one document: classify, get words (text layer or OCR), extract fields, cross-check.
+
+This is the function the intake pipeline, the CLI and the benchmark call. It never crashes on hostile
+input: every failure becomes a :class:`~belegwerk.capture.errors.CaptureError` with a reason for the user.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+import pypdfium2 as pdfium
+from PIL import Image, ImageSequence
+
+from belegwerk.capture.classify import sniff
+from belegwerk.capture.errors import BrokenInput, CaptureError, InputTooLarge
+from belegwerk.capture.model import CaptureResult, DocumentText, InputKind, PageText, SourceKind
+from belegwerk.capture.ocr import ocr_pages
+from belegwerk.capture.pdftext import page_char_count, page_words
+from belegwerk.capture.settings import DEFAULT_SETTINGS, CaptureSettings
+
+
+def capture_file(path: Path, settings: CaptureSettings = DEFAULT_SETTINGS) -> CaptureResult:
+    """Capture the document at ``path`` (see :func:`capture_bytes`)."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise CaptureError(f"cannot read {path}: {exc.strerror}") from exc
+    if size > settings.max_bytes:
+        raise InputTooLarge(f"the file is {size / 1_048_576:.0f} MB; the limit is {settings.max_bytes / 1_048_576:.0f} MB")
+    return capture_bytes(path.read_bytes(), settings)
+
+
+def capture_bytes(data: bytes, settings: CaptureSettings = DEFAULT_SETTINGS) -> CaptureResult:
+    """Everything capture can learn from one document's bytes."""
+    if len(data) > settings.max_bytes:
+        raise InputTooLarge(f"the file is larger than the {settings.max_bytes / 1_048_576:.0f} MB limit")
+    kind, _ = sniff(data)
+    if kind is InputKind.XML:
+        return _capture_xml(data)
+    if kind is InputKind.IMAGE:
+        return _finish(_capture_image(data, settings))
+    return _finish(_capture_pdf(data, settings))
+
+
+def _capture_xml(data: bytes) -> CaptureResult:
+    from belegwerk.capture.xmlsource import read_einvoice, xml_fields
+
+    invoice = read_einvoice(data)
+    return CaptureResult(InputKind.XML, SourceKind.XML, xml_fields(invoice), pages=0, invoice=invoice)
+
+
+def _open_pdf(data: bytes, settings: CaptureSettings) -> pdfium.PdfDocument:
+    try:
+        doc = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        msg = str(exc).lower()
+        if "password" in msg or "security" in msg:
+            raise BrokenInput("the PDF is encrypted with a password; send an unprotected copy") from exc
+        raise BrokenInput(f"the PDF is damaged and cannot be opened ({exc})") from exc
+    n = len(doc)
+    if n == 0:
+        doc.close()
+        raise BrokenInput("the PDF has no pages")
+    if n > settings.max_pages:
+        doc.close()
+        raise InputTooLarge(f"the PDF has {n} pages; capture reads at most {settings.max_pages} pages per document")
+    return doc
+
+
+def _capture_pdf(data: bytes, settings: CaptureSettings) -> CaptureResult:
+    doc = _open_pdf(data, settings)
+    try:
+        text_pages: dict[int, PageText] = {}
+        scan_numbers: list[int] = []
+        for i in range(len(doc)):
+            page = doc[i]
+            try:
+                if page_char_count(page) >= settings.min_text_chars_per_page:
+                    text_pages[i + 1] = page_words(page, i + 1)
+                else:
+                    scan_numbers.append(i + 1)
+            finally:
+                page.close()
+        images = [_render(doc, n, settings.ocr_dpi, settings) for n in scan_numbers]
+    finally:
+        doc.close()
+    ocr = {p.number: p for p in ocr_pages(images, scan_numbers, settings.ocr_dpi, settings)}
+    pages = [text_pages.get(n) or ocr[n] for n in range(1, len(text_pages) + len(ocr) + 1)]
+    source = SourceKind.OCR if ocr else SourceKind.TEXT
+    kind = InputKind.SCANNED_PDF if ocr and not text_pages else InputKind.TEXT_PDF
+    result = CaptureResult(kind, source, pages=len(pages), text=DocumentText(pages, source))
+    if ocr and text_pages:
+        result.warnings.append(f"pages {', '.join(map(str, sorted(ocr)))} have no text layer and were OCR'd")
+    embedded = None
+    if settings.use_embedded_xml:
+        from belegwerk.capture.xmlsource import embedded_xml
+
+        embedded = embedded_xml(data)
+    if embedded is not None:
+        result.input_kind = InputKind.HYBRID_PDF
+        result.warnings.append(f"embedded e-invoice {embedded[0]} used; the visible text was kept for cross-checks")
+        result.fields = {}
+        _apply_embedded(result, embedded[1])
+    return result
+
+
+def _apply_embedded(result: CaptureResult, xml: bytes) -> None:
+    from belegwerk.capture.xmlsource import read_einvoice, xml_fields
+
+    try:
+        invoice = read_einvoice(xml)
+    except CaptureError as exc:
+        result.input_kind = InputKind.TEXT_PDF
+        result.warnings.append(f"the embedded XML could not be used ({exc.reason}); fields come from the text")
+        return
+    result.invoice = invoice
+    result.source = SourceKind.XML
+    result.fields = xml_fields(invoice)
+
+
+def _render(doc: pdfium.PdfDocument, number: int, dpi: int, settings: CaptureSettings) -> Image.Image:
+    page = doc[number - 1]
+    try:
+        w, h = page.get_size()
+        pixels = (w * dpi / 72) * (h * dpi / 72)
+        if pixels > settings.max_image_pixels:
+            raise InputTooLarge(
+                f"page {number} is {w / 72 * 25.4:.0f} x {h / 72 * 25.4:.0f} mm, too large to OCR at {dpi} dpi"
+            )
+        bitmap = page.render(scale=dpi / 72, grayscale=True)
+        return bitmap.to_pil()
+    finally:
+        page.close()
+
+
+def _capture_image(data: bytes, settings: CaptureSettings) -> CaptureResult:
+    images, dpi = load_images(data, settings)
+    pages = ocr_pages(images, list(range(1, len(images) + 1)), dpi, settings)
+    return CaptureResult(InputKind.IMAGE, SourceKind.OCR, pages=len(pages), text=DocumentText(pages, SourceKind.OCR))
+
+
+def load_images(data: bytes, settings: CaptureSettings) -> tuple[list[Image.Image], int]:
+    """The frames of an image file (TIFFs may hold many pages), bounded in pixels and pages.
+
+    Returns the frames and the resolution to tell Tesseract (from the file, else 300 dpi, the usual
+    scanner default; a phone photo has no real dpi and Tesseract copes).
+    """
+    Image.MAX_IMAGE_PIXELS = settings.max_image_pixels
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data))
+            frames: list[Image.Image] = []
+            dpi_info = img.info.get("dpi")
+            for n, frame in enumerate(ImageSequence.Iterator(img), start=1):
+                if n > settings.max_pages:
+                    raise InputTooLarge(f"the image has more than {settings.max_pages} pages")
+                if frame.width * frame.height > settings.max_image_pixels:
+                    raise InputTooLarge(
+                        f"page {n} is {frame.width} x {frame.height} pixels, more than the "
+                        f"{settings.max_image_pixels:,} pixel limit"
+                    )
+                frame.load()
+                frames.append(frame.convert("L"))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise InputTooLarge(f"the image is too large to process safely ({exc})") from exc
+    except InputTooLarge:
+        raise
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise BrokenInput(f"the image cannot be read ({exc})") from exc
+    dpi = 300
+    if isinstance(dpi_info, tuple) and dpi_info and float(dpi_info[0]) >= 70:
+        dpi = round(float(dpi_info[0]))
+    if not frames:
+        raise BrokenInput("the image has no pages")
+    return frames, dpi
+
+
+def _finish(result: CaptureResult) -> CaptureResult:
+    """Extract fields from the words (unless XML supplied them) and run the cross-checks."""
+    from belegwerk.capture.checks import cross_check
+    from belegwerk.capture.extract import extract_fields
+
+    if result.text is not None and result.source is not SourceKind.XML:
+        result.fields = extract_fields(result.text)
+        cross_check(result)
+    elif result.text is not None:
+        result.warnings.extend(_compare_visual(result))
+    return result
+
+
+def _compare_visual(result: CaptureResult) -> list[str]:
+    """Differences between the embedded XML and what the PDF shows, for the human check."""
+    from belegwerk.capture.extract import extract_fields
+
+    assert result.text is not None
+    visual = extract_fields(result.text)
+    out = []
+    for key in ("BT-1", "BT-112", "BT-115"):
+        x, v = result.fields.get(key), visual.get(key)
+        if x is not None and v is not None and str(x.value) != str(v.value):
+            out.append(f"{key}: the embedded XML says {x.value}, the visible PDF shows {v.value}")
+    return out
