@@ -52,8 +52,8 @@ def field_correct(key: str, expected: Any, result: CaptureResult) -> bool:
         if kind == "vat":
             got = result.value("BT-31")
             return got is not None and norm_id(got) == norm_id(value)
-        got = result.value("BT-27")
-        return got is not None and names_match(str(value), str(got))
+        names = [result.value("BT-27"), result.value("BT-28")]
+        return any(n is not None and names_match(str(value), str(n)) for n in names)
     got = result.value(key)
     if got is None:
         return False

@@ -531,7 +531,7 @@ def _parties(ex: Extraction) -> None:
         return
     first = ex.layouts[0]
     cands: list[Candidate] = []
-    for h in label_hits(ex, L.SELLER_NAME):
+    for h in _seller_label_hits(ex):
         below = [s.text for s in segments_below(h.layout, h.segment, 2) if not s.text.startswith("(")]
         name = h.rest or (below[0] if below else "")
         name = _clean_name(re.split(r"\s+[-–|·]\s+|,\s(?=\d)", name)[0]) if name else ""
@@ -563,16 +563,22 @@ def _parties(ex: Extraction) -> None:
     for c in legal:
         c.score = min(0.85, c.score + 0.1 * (counts[c.value.lower()] - 1))
     cands += legal
-    # Fallback: the first line at the top that is not a title, a date or the buyer.
-    for line in first.lines[:6]:
-        seg = line.segments[0]
-        t = _clean_name(seg.text)
-        if line.index in buyer_zone or L.DOCUMENT_TITLE.match(t) or not re.search(r"[A-Za-z]{3}", t):
-            continue
-        if "@" in t or re.search(r"\d{2}[./]\d{2}", t):
-            continue
-        cands.append(Candidate(t, 0.4, seg.page, seg.bbox, "top"))
-        break
+    # Fallback: a line at the top that is not a title, a date or the buyer; one with an address under it
+    # (a letterhead) beats a bare slogan.
+    top: list[Candidate] = []
+    for line in first.lines[:8]:
+        for seg in line.segments:
+            t = _clean_name(seg.text)
+            if line.index in buyer_zone or L.DOCUMENT_TITLE.match(t) or not re.search(r"[A-Za-z]{3}", t):
+                continue
+            if "@" in t or re.search(r"\d{2}[./]\d{2}|\d{4,}|^#", t) or len(t) > 50 or _is_label(t):
+                continue
+            under = " ".join(s.text for s in segments_below(first, seg, 3))
+            letterhead = bool(_POSTCODE.search(under))
+            top.append(Candidate(t, 0.45 if letterhead else 0.4 - 0.01 * len(top), seg.page, seg.bbox, "top"))
+    best_top = _best(top)
+    if best_top is not None:
+        cands.append(best_top)
     best = _best(cands)
     if best is not None:
         agree = sum(1 for c in cands if c is not best and _same_name(c.value, best.value))
@@ -581,6 +587,67 @@ def _parties(ex: Extraction) -> None:
             ex.fields["BT-27"].adjust(min(0.1 * agree, 0.2), "several places name the same seller")
         _seller_address(ex, best)
     _buyer(ex, buyer_zone)
+    _trading_name(ex, buyer_zone)
+
+
+_POSTCODE = re.compile(r"\b\d{4,5}\s+[A-ZÄÖÜ][a-zäöü]|\b[A-Z]{2}\s+\d{5}\b|\b\d{4}\s?[A-Z]{2}\b")
+_ALL_LABELS = [
+    rx
+    for group in (
+        L.INVOICE_NUMBER, L.INVOICE_DATE, L.DUE_DATE, L.DELIVERY_DATE, L.PERIOD, L.ORDER_REFERENCE,
+        L.DESPATCH_REFERENCE, L.BUYER_REFERENCE, L.BUYER_ID, L.PAYMENT_TERMS, L.GROSS, L.NET, L.VAT, L.BUYER_NAME,
+    )
+    for rx, _ in group
+]
+
+
+def _is_label(text: str) -> bool:
+    return any(rx.match(text) for rx in _ALL_LABELS)
+
+
+def _seller_label_hits(ex: Extraction) -> Iterator[Hit]:
+    """Seller labels anywhere in a segment ("BRED – Titulaire du compte : NETPRESSE")."""
+    for lay in ex.layouts:
+        for line in lay.lines:
+            for seg in line.segments:
+                for rx, weight in L.SELLER_NAME:
+                    m = rx.search(seg.text)
+                    if m:
+                        rest = seg.text[m.end() :].strip()
+                        yield Hit(lay, seg, rest, _bbox_from(seg, m.end()) if rest else None, weight)
+                        break
+
+
+_DOMAIN = re.compile(r"(?:https?://|www\.|@)?((?:[a-z0-9-]+\.)+(?:com|de|nl|fr|at|ch|eu|net|org|io|co|in|uk|be|it|es))\b", re.I)
+
+
+def _trading_name(ex: Extraction, buyer_zone: set[int]) -> None:
+    """BT-28 from the web or e-mail domain the document names most (the brand behind the legal name)."""
+    counts: Counter[str] = Counter()
+    where: dict[str, Segment] = {}
+    for lay in ex.layouts:
+        for line in lay.lines:
+            if lay.number == 1 and line.index in buyer_zone:
+                continue
+            for seg in line.segments:
+                for m in _DOMAIN.finditer(seg.text):
+                    parts = m.group(1).lower().split(".")
+                    if len(parts) < 2:
+                        continue
+                    core = parts[-2]
+                    if core in {"example", "fake", "gmail", "web", "gmx", "outlook", "hotmail", "yahoo", "t-online"}:
+                        continue
+                    counts[core] += 1
+                    where.setdefault(core, seg)
+    if not counts:
+        return
+    core, _ = counts.most_common(1)[0]
+    seller = ex.fields.get("BT-27")
+    name = core.replace("-", " ").title()
+    if seller is not None and _same_name(str(seller.value), name):
+        return
+    seg = where[core]
+    ex.fields["BT-28"] = Field(name, 0.3, seg.page, seg.bbox, ["derived from the web/e-mail domain"])
 
 
 def _same_name(a: str, b: str) -> bool:

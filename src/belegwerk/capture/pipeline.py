@@ -15,8 +15,8 @@ from PIL import Image, ImageSequence
 
 from belegwerk.capture.classify import sniff
 from belegwerk.capture.errors import BrokenInput, CaptureError, InputTooLarge
-from belegwerk.capture.model import CaptureResult, DocumentText, InputKind, PageText, SourceKind
-from belegwerk.capture.ocr import ocr_pages
+from belegwerk.capture.model import CaptureResult, DocumentText, InputKind, PageText, SourceKind, Word
+from belegwerk.capture.ocr import ocr_images, ocr_pages
 from belegwerk.capture.pdftext import page_char_count, page_words
 from belegwerk.capture.settings import DEFAULT_SETTINGS, CaptureSettings
 
@@ -41,7 +41,69 @@ def capture_bytes(data: bytes, settings: CaptureSettings = DEFAULT_SETTINGS) -> 
         return _capture_xml(data)
     if kind is InputKind.IMAGE:
         return _finish(_capture_image(data, settings))
-    return _finish(_capture_pdf(data, settings))
+    result = _finish(_capture_pdf(data, settings))
+    if result.source is SourceKind.TEXT and not ({"BT-31", "BT-84"} & result.fields.keys()):
+        # The seller's identity is often printed as a picture (a letterhead image): read the pictures too.
+        if _ocr_pictures(data, result, settings):
+            _finish(result)
+    return result
+
+
+def _ocr_pictures(data: bytes, result: CaptureResult, settings: CaptureSettings, dpi: int = 300) -> bool:
+    """OCR the larger images on text pages and add their words where the text layer has none."""
+    import pypdfium2.raw as pdfium_c
+
+    assert result.text is not None
+    crops: list[Image.Image] = []
+    where: list[tuple[int, float, float]] = []
+    doc = _open_pdf(data, settings)
+    try:
+        for page_text in result.text.pages[:3]:
+            page = doc[page_text.number - 1]
+            try:
+                width, height = page.get_size()
+                boxes = []
+                for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+                    left, bottom, right, top = obj.get_bounds()
+                    area = (right - left) * (top - bottom)
+                    if area >= 0.01 * width * height and (right - left) > 40 and (top - bottom) > 10:
+                        boxes.append((max(left, 0), max(height - top, 0), min(right, width), min(height - bottom, height)))
+                if not boxes:
+                    continue
+                image = page.render(scale=dpi / 72, grayscale=True).to_pil()
+                for x0, y0, x1, y1 in boxes[:6]:
+                    k = dpi / 72
+                    crops.append(image.crop((int(x0 * k), int(y0 * k), int(x1 * k), int(y1 * k))))
+                    where.append((page_text.number, x0, y0))
+            finally:
+                page.close()
+    finally:
+        doc.close()
+    if not crops:
+        return False
+    try:
+        read = ocr_images(crops, list(range(1, len(crops) + 1)), dpi, settings)
+    except CaptureError as exc:
+        result.warnings.append(f"pictures on the page could not be OCR'd: {exc.reason}")
+        return False
+    added = 0
+    for crop_text, (number, dx, dy) in zip(read, where, strict=True):
+        target = result.text.pages[number - 1]
+        for w in crop_text.words:
+            if w.conf < 0.5:
+                continue
+            bbox = (w.x0 + dx, w.y0 + dy, w.x1 + dx, w.y1 + dy)
+            if any(_overlap(bbox, t.bbox) for t in target.words):
+                continue
+            target.words.append(Word(w.text, number, bbox, w.conf))
+            added += 1
+    if added:
+        result.warnings.append(f"{added} words were read from pictures on text pages by OCR")
+    return added > 0
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def _capture_xml(data: bytes) -> CaptureResult:
@@ -170,11 +232,18 @@ def load_images(data: bytes, settings: CaptureSettings) -> tuple[list[Image.Imag
         raise
     except (OSError, SyntaxError, ValueError) as exc:
         raise BrokenInput(f"the image cannot be read ({exc})") from exc
-    dpi = 300
-    if isinstance(dpi_info, tuple) and dpi_info and float(dpi_info[0]) >= 70:
-        dpi = round(float(dpi_info[0]))
     if not frames:
         raise BrokenInput("the image has no pages")
+    if isinstance(dpi_info, tuple) and dpi_info and float(dpi_info[0]) >= 70:
+        dpi = round(float(dpi_info[0]))
+    else:
+        # No usable resolution: assume the long side is an A4 page (11.7 in).
+        dpi = max(round(max(frames[0].size) / 11.7), 1)
+    if dpi < 200:
+        # Screenshots and low-resolution scans: Tesseract reads far better at ~300 dpi.
+        factor = min(300 / dpi, 4.0)
+        frames = [f.resize((round(f.width * factor), round(f.height * factor)), Image.Resampling.LANCZOS) for f in frames]
+        dpi = round(dpi * factor)
     return frames, dpi
 
 
