@@ -119,3 +119,11 @@ def invoice2data_truth(expected: Mapping[str, Any]) -> dict[str, Any]:
     if "iban" in expected:
         truth["BT-84"] = expected["iban"]
     return truth
+
+
+def generated_truth(truth: Mapping[str, Any]) -> dict[str, Any]:
+    """Key-field truth of a generated invoice (:mod:`belegwerk.capture.testdata`)."""
+    out: dict[str, Any] = {k: truth[k] for k in ("BT-1", "BT-5", "BT-109", "BT-110", "BT-112", "BT-84") if k in truth}
+    out["BT-2"] = truth["BT-2"].isoformat()
+    out["seller"] = ("vat", truth["BT-31"])
+    return out

@@ -130,8 +130,12 @@ def _values_near(hit: Hit, read: Any, below: bool = True) -> Iterator[Candidate]
         v = read(hit.rest)
         if v is not None:
             yield Candidate(v, hit.weight * SAME * seg.conf, seg.page, hit.rest_bbox or seg.bbox, "same")
-    for i, s in enumerate(segments_right(hit.layout, seg)[:2]):
+    right = segments_right(hit.layout, seg)[:2]
+    for i, s in enumerate(right):
         v = read(s.text)
+        if v is None and i == 0 and len(right) > 1 and right[1].bbox[0] - s.bbox[2] < 4 * max(s.height, 6.0):
+            # OCR often splits one value ("7." | "Januar 2024") into two segments
+            v = read(s.text + " " + right[1].text)
         if v is not None:
             yield Candidate(v, hit.weight * (RIGHT - 0.1 * i) * s.conf, s.page, s.bbox, "right")
     if below:
@@ -295,7 +299,7 @@ def _amount_candidates(ex: Extraction, labels: Sequence[L.Label]) -> list[Candid
                 found.append((a.value, a.has_decimals, bbox))
         for i, (value, has_dec, bbox) in enumerate(reversed(found)):
             score = h.weight * (1.0 if i == 0 else 0.7) * (1.0 if has_dec else 0.8) * h.segment.conf
-            out.append(Candidate(value, score, h.segment.page, bbox, "label"))
+            out.append(Candidate(value, score, h.segment.page, bbox, "label-first" if i == 0 else "label"))
         if not found:
             for s in segments_below(h.layout, h.segment, 1):
                 line = h.layout.lines[s.line_index]
@@ -325,10 +329,27 @@ def _row_triples(ex: Extraction) -> list[tuple[Candidate, Candidate, Candidate]]
     return out
 
 
+def _vat_sums(firsts: list[Candidate]) -> list[Candidate]:
+    """Totals of several VAT lines (19 % and 7 % printed separately) as extra VAT candidates."""
+    from itertools import combinations
+
+    firsts = firsts[:5]
+    out = []
+    for k in range(2, len(firsts) + 1):
+        for combo in combinations(firsts, k):
+            if len({(c.page, c.bbox[1]) for c in combo}) < k:
+                continue
+            value = sum((c.value for c in combo), Decimal(0))
+            score = min(c.score for c in combo) * 0.95
+            out.append(Candidate(value, score, combo[0].page, combo[0].bbox, "vat-sum"))
+    return out
+
+
 def _totals(ex: Extraction) -> None:
     gross = _amount_candidates(ex, L.GROSS)
     net = _amount_candidates(ex, L.NET)
     vat = _amount_candidates(ex, L.VAT)
+    vat += _vat_sums([c for c in vat if c.note == "label-first"])
     triples = _row_triples(ex)
     best: tuple[float, Candidate | None, Candidate | None, Candidate] | None = None
     for g in gross:

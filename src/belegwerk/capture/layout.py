@@ -129,14 +129,14 @@ def segments_below(layout: PageLayout, seg: Segment, max_lines: int = 2) -> list
     """Segments on the next lines that overlap ``seg`` horizontally (values under a column header)."""
     x0, _, x1, y1 = seg.bbox
     out: list[Segment] = []
-    start = seg.line_index + 1
-    for line in layout.lines[start : start + max_lines]:
-        if line.y0 - y1 > 4 * max(seg.height, 6.0):
+    seen_lines = 0
+    for line in layout.lines[seg.line_index + 1 :]:
+        if line.y0 - y1 > 4 * max(seg.height, 6.0) or seen_lines >= max_lines:
             break
-        for s in line.segments:
-            sx0, _, sx1, _ = s.bbox
-            if sx0 <= x1 + 2 and sx1 >= x0 - 2:
-                out.append(s)
+        hits = [s for s in line.segments if s.bbox[0] <= x1 + 2 and s.bbox[2] >= x0 - 2]
+        if hits:
+            out.extend(hits)
+            seen_lines += 1
     return out
 
 

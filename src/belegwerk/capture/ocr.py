@@ -31,6 +31,10 @@ class OcrFailed(CaptureError):
     """Tesseract could not read the pages (missing, crashed or timed out)."""
 
 
+_NOISE = re.compile(r"[.,:;'’`´\"°^~_!|()\[\]{}<>]+|[a-zA-Z]")
+"""Words that are only punctuation, or one lone letter: mostly specks and table rules read as text."""
+
+
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["OMP_THREAD_LIMIT"] = "1"
@@ -57,17 +61,17 @@ def estimate_skew(img: Image.Image, max_angle: float = 5.0, step: float = 0.5) -
     small = img.copy()
     small.thumbnail((600, 600))
     bw = small.point(lambda p: 255 if p < 160 else 0)  # ink = white on black, so sums count ink
-    best_angle, best_score = 0.0, -1.0
-    n = int(max_angle / step)
-    for i in range(-n, n + 1):
-        angle = i * step
+    def score(angle: float) -> float:
         rot = bw.rotate(angle, resample=Image.Resampling.NEAREST, expand=False, fillcolor=0)
         rows = list(rot.resize((1, rot.height), Image.Resampling.BOX).tobytes())
         mean = sum(rows) / len(rows)
-        score = sum((r - mean) ** 2 for r in rows)
-        if score > best_score + 1e-9 or (abs(score - best_score) < 1e-9 and abs(angle) < abs(best_angle)):
-            best_angle, best_score = angle, score
-    return best_angle
+        return sum((r - mean) ** 2 for r in rows)
+
+    n = int(max_angle / step)
+    coarse = [i * step for i in range(-n, n + 1)]
+    best = max(coarse, key=lambda a: (score(a), -abs(a)))
+    fine = [best + d * step / 4 for d in (-3, -2, -1, 0, 1, 2, 3)]
+    return max(fine, key=lambda a: (score(a), -abs(a)))
 
 
 def detect_rotation(img: Image.Image, settings: CaptureSettings) -> int:
@@ -132,7 +136,7 @@ def ocr_images(
         if row.get("level") != "5":
             continue
         text = (row.get("text") or "").strip()
-        if not text:
+        if not text or _NOISE.fullmatch(text):
             continue
         idx = int(row["page_num"]) - 1
         if not 0 <= idx < len(pages):
