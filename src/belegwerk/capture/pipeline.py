@@ -117,9 +117,13 @@ def _open_pdf(data: bytes, settings: CaptureSettings) -> pdfium.PdfDocument:
     try:
         doc = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
-        msg = str(exc).lower()
-        if "password" in msg or "security" in msg:
+        code = getattr(exc, "err_code", None)
+        if code == 4:  # FPDF_ERR_PASSWORD
             raise BrokenInput("the PDF is encrypted with a password; send an unprotected copy") from exc
+        if code == 6:  # FPDF_ERR_SECURITY
+            raise BrokenInput("the PDF uses an unsupported encryption; send an unprotected copy") from exc
+        if code == 0:  # PDFium reports "success" but no document: in practice a PDF without pages
+            raise BrokenInput("the PDF has no pages") from exc
         raise BrokenInput(f"the PDF is damaged and cannot be opened ({exc})") from exc
     n = len(doc)
     if n == 0:
