@@ -117,14 +117,12 @@ def _open_pdf(data: bytes, settings: CaptureSettings) -> pdfium.PdfDocument:
     try:
         doc = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
-        code = getattr(exc, "err_code", None)
-        if code == 4:  # FPDF_ERR_PASSWORD
+        # PDFium's error code is process-global and can be stale, so judge from the bytes as well.
+        if b"/Encrypt" in data:
             raise BrokenInput("the PDF is encrypted with a password; send an unprotected copy") from exc
-        if code == 6:  # FPDF_ERR_SECURITY
-            raise BrokenInput("the PDF uses an unsupported encryption; send an unprotected copy") from exc
-        if code == 0:  # PDFium reports "success" but no document: in practice a PDF without pages
+        if _page_count_hint(data) == 0:
             raise BrokenInput("the PDF has no pages") from exc
-        raise BrokenInput(f"the PDF is damaged and cannot be opened ({exc})") from exc
+        raise BrokenInput("the PDF is damaged and cannot be opened; ask the sender for a new copy") from exc
     n = len(doc)
     if n == 0:
         doc.close()
@@ -133,6 +131,16 @@ def _open_pdf(data: bytes, settings: CaptureSettings) -> pdfium.PdfDocument:
         doc.close()
         raise InputTooLarge(f"the PDF has {n} pages; capture reads at most {settings.max_pages} pages per document")
     return doc
+
+
+def _page_count_hint(data: bytes) -> int | None:
+    """The page count pypdf reads (lenient parser), or None if it cannot either."""
+    from pypdf import PdfReader
+
+    try:
+        return len(PdfReader(io.BytesIO(data), strict=False).pages)
+    except Exception:  # any parse failure means "unknown"
+        return None
 
 
 def _capture_pdf(data: bytes, settings: CaptureSettings) -> CaptureResult:
