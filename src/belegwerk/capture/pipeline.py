@@ -15,7 +15,7 @@ from PIL import Image, ImageSequence
 
 from belegwerk.capture.classify import sniff
 from belegwerk.capture.errors import BrokenInput, CaptureError, InputTooLarge
-from belegwerk.capture.model import CaptureResult, DocumentText, InputKind, PageText, SourceKind, Word
+from belegwerk.capture.model import BarcodeHit, CaptureResult, DocumentText, InputKind, PageText, SourceKind, Word
 from belegwerk.capture.ocr import ocr_images, ocr_pages
 from belegwerk.capture.pdftext import page_char_count, page_words
 from belegwerk.capture.settings import DEFAULT_SETTINGS, CaptureSettings
@@ -158,6 +158,7 @@ def _capture_pdf(data: bytes, settings: CaptureSettings) -> CaptureResult:
             finally:
                 page.close()
         images = [_render(doc, n, settings.ocr_dpi, settings) for n in scan_numbers]
+        codes = _pdf_barcodes(doc, scan_numbers, images, settings)
     finally:
         doc.close()
     ocr = {p.number: p for p in ocr_pages(images, scan_numbers, settings.ocr_dpi, settings)}
@@ -165,6 +166,7 @@ def _capture_pdf(data: bytes, settings: CaptureSettings) -> CaptureResult:
     source = SourceKind.OCR if ocr else SourceKind.TEXT
     kind = InputKind.SCANNED_PDF if ocr and not text_pages else InputKind.TEXT_PDF
     result = CaptureResult(kind, source, pages=len(pages), text=DocumentText(pages, source))
+    result.barcodes = codes
     if ocr and text_pages:
         result.warnings.append(f"pages {', '.join(map(str, sorted(ocr)))} have no text layer and were OCR'd")
     embedded = None
@@ -194,6 +196,25 @@ def _apply_embedded(result: CaptureResult, xml: bytes) -> None:
     result.fields = xml_fields(invoice)
 
 
+def _pdf_barcodes(
+    doc: pdfium.PdfDocument, scan_numbers: list[int], images: list[Image.Image], settings: CaptureSettings
+) -> list[BarcodeHit]:
+    """Barcodes on the first pages: scanned pages reuse their OCR image, text pages are rendered."""
+    if not settings.barcodes:
+        return []
+    from belegwerk.capture.barcodes import read_page_barcodes
+
+    hits: list[BarcodeHit] = []
+    for number in range(1, min(len(doc), settings.barcode_pages) + 1):
+        if number in scan_numbers:
+            img, dpi = images[scan_numbers.index(number)], settings.ocr_dpi
+        else:
+            dpi = settings.barcode_dpi
+            img = _render(doc, number, dpi, settings)
+        hits += read_page_barcodes(img, number, 72 / dpi)
+    return hits
+
+
 def _render(doc: pdfium.PdfDocument, number: int, dpi: int, settings: CaptureSettings) -> Image.Image:
     page = doc[number - 1]
     try:
@@ -211,8 +232,16 @@ def _render(doc: pdfium.PdfDocument, number: int, dpi: int, settings: CaptureSet
 
 def _capture_image(data: bytes, settings: CaptureSettings) -> CaptureResult:
     images, dpi = load_images(data, settings)
+    codes: list[BarcodeHit] = []
+    if settings.barcodes:
+        from belegwerk.capture.barcodes import read_page_barcodes
+
+        for n, img in enumerate(images[: settings.barcode_pages], start=1):
+            codes += read_page_barcodes(img, n, 72 / dpi)
     pages = ocr_pages(images, list(range(1, len(images) + 1)), dpi, settings)
-    return CaptureResult(InputKind.IMAGE, SourceKind.OCR, pages=len(pages), text=DocumentText(pages, SourceKind.OCR))
+    result = CaptureResult(InputKind.IMAGE, SourceKind.OCR, pages=len(pages), text=DocumentText(pages, SourceKind.OCR))
+    result.barcodes = codes
+    return result
 
 
 def load_images(data: bytes, settings: CaptureSettings) -> tuple[list[Image.Image], int]:
@@ -266,6 +295,11 @@ def _finish(result: CaptureResult) -> CaptureResult:
 
     if result.text is not None and result.source is not SourceKind.XML:
         result.fields = extract_fields(result.text)
+        if result.barcodes:
+            from belegwerk.capture.barcodes import apply_barcodes
+
+            codes, result.barcodes = result.barcodes, []
+            apply_barcodes(result, codes)
         cross_check(result)
     elif result.text is not None:
         result.warnings.extend(_compare_visual(result))

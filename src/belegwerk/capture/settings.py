@@ -38,6 +38,11 @@ class CaptureSettings:
     min_text_chars_per_page: int = 20
     """A PDF page with fewer characters in its text layer counts as scanned."""
     use_embedded_xml: bool = True
+    barcodes: bool = True
+    """Look for barcodes and payment QR codes (renders text pages at ``barcode_dpi``)."""
+    barcode_dpi: int = 150
+    barcode_pages: int = 3
+    """Only the first pages: payment codes sit on the first or last page of an invoice."""
 
 
 DEFAULT_SETTINGS = CaptureSettings()

@@ -439,8 +439,57 @@ def _english(d: _Data, fonts: tuple[str, str], date_style: int) -> tuple[bytes, 
     return w.done(), 1
 
 
-def generate_invoice(seed: int, layout: str | None = None) -> GeneratedInvoice:
-    """One invoice, fully determined by ``seed`` (and optionally forced to a layout)."""
+def epc_payload(truth: dict[str, Any]) -> str:
+    """The GiroCode (EPC QR) text for paying a generated invoice."""
+    return "\n".join(
+        ["BCD", "002", "1", "SCT", truth["BT-86"], truth["BT-27"][:70], truth["BT-84"], f"EUR{truth['BT-112']}", "",
+         truth["BT-1"], ""]
+    )  # fmt: skip
+
+
+def _stamp_codes(pdf: bytes, codes: list[tuple[str, str]]) -> bytes:
+    """Draw barcodes (format name, content) at the bottom right of page 1 of ``pdf``."""
+    import zxingcpp
+    from pypdf import PdfReader, PdfWriter
+    from reportlab.lib.utils import ImageReader
+
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4, invariant=True)
+    x = 190 * mm
+    for fmt, content in codes:
+        code = zxingcpp.create_barcode(content, getattr(zxingcpp.BarcodeFormat, fmt))
+        img = _zx_image(code)
+        w = 28 * mm if fmt in ("QRCode", "DataMatrix") else 60 * mm
+        h = 28 * mm if fmt in ("QRCode", "DataMatrix") else 12 * mm
+        x -= w
+        c.drawImage(ImageReader(img), x, 32 * mm, width=w, height=h)
+        x -= 6 * mm
+    c.showPage()
+    c.save()
+    overlay = PdfReader(io.BytesIO(buf.getvalue())).pages[0]
+    writer = PdfWriter(clone_from=io.BytesIO(pdf))
+    writer.pages[0].merge_page(overlay)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _zx_image(code: Any) -> Image.Image:
+    import zxingcpp
+
+    raw = zxingcpp.write_barcode_to_image(code, scale=4)
+    view = memoryview(raw)
+    return Image.frombytes("L", (view.shape[1], view.shape[0]), bytes(view))
+
+
+def generate_invoice(
+    seed: int, layout: str | None = None, codes: list[tuple[str, str]] | None = None, giro_code: bool = False
+) -> GeneratedInvoice:
+    """One invoice, fully determined by ``seed`` (and optionally forced to a layout).
+
+    ``giro_code`` prints an EPC payment QR code; ``codes`` adds further barcodes as (zxing format name,
+    content), e.g. ``("Code128", "RE-2024-00001")``.
+    """
     rng = random.Random(seed)
     layout = layout or LAYOUTS[seed % len(LAYOUTS)]
     n_lines = rng.randint(38, 60) if layout == "multipage" else rng.randint(1, 7)
@@ -465,6 +514,11 @@ def generate_invoice(seed: int, layout: str | None = None) -> GeneratedInvoice:
             truth.pop(key, None)
     if layout == "english":
         truth.pop("BT-16", None)
+    stamps = list(codes or [])
+    if giro_code:
+        stamps.insert(0, ("QRCode", epc_payload(truth)))
+    if stamps:
+        pdf = _stamp_codes(pdf, stamps)
     return GeneratedInvoice(f"{layout}-{seed:03d}", layout, pdf, truth, pages, d.lines)
 
 
