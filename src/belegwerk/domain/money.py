@@ -7,6 +7,7 @@ back without switching to scientific notation (``Decimal("1E+2")`` must be writt
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Final
@@ -14,6 +15,7 @@ from typing import Final
 #: Quantum for amounts with two decimals, the precision EN 16931 prescribes for totals.
 CENT: Final = Decimal("0.01")
 ZERO: Final = Decimal(0)
+_DECIMAL: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 
 
 class InvalidAmount(ValueError):
@@ -27,7 +29,7 @@ def parse_decimal(text: str) -> Decimal:
     wrong amount is worse than a refused document.
     """
     stripped = text.strip()
-    if not stripped or any(c not in "0123456789.+-" for c in stripped):
+    if not _DECIMAL.fullmatch(stripped):
         raise InvalidAmount(f"not a decimal number: {text!r}")
     try:
         value = Decimal(stripped)
