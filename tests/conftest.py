@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from dbfixtures import db_url, pg_server, runtime, settings  # noqa: F401  (shared fixtures)
+from appworld import client, world  # noqa: F401  (shared fixtures)
+from dbfixtures import db_url, pg_server, runtime, settings  # noqa: F401
 from support import corpus_dir
 
 

@@ -293,6 +293,13 @@ def demo(
 
 def _mount() -> None:
     """Mount the domain commands that live in their own packages."""
+    from belegwerk.capture.cli import capture
+    from belegwerk.einvoice.cli import app as einvoice_app
+    from belegwerk.rules.cli import validate
+
+    einvoice_app.command("validate")(validate)
+    app.add_typer(einvoice_app, name="einvoice")
+    app.command("capture")(capture)
 
 
 _mount()

@@ -6,6 +6,7 @@ web app and jobs explicitly rather than through globals.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -36,6 +37,10 @@ class Runtime:
                 engine.dispose()
                 state = "not migrated" if current is None else f"at revision {current}, code expects {head}"
                 raise ConfigError(f"BELEGWERK_DATABASE_URL: the database is {state}; run `belegwerk db upgrade` first")
+        if settings.xsd_dir is not None:
+            # The XSD step of validation reads its schema directory from the environment (it also runs
+            # outside a runtime, e.g. in `belegwerk einvoice validate`); a TOML setting is passed on here.
+            os.environ.setdefault("BELEGWERK_XSD_DIR", str(settings.xsd_dir))
         return cls(settings, engine, make_sessionmaker(engine), FileBlobStore(settings.blob_dir))
 
     def close(self) -> None:

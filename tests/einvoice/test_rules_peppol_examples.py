@@ -10,7 +10,7 @@ from belegwerk.rules import peppol_cii, peppol_ubl
 from belegwerk.rules.engine import Severity
 from belegwerk.xml.ns import CII_RSM
 from belegwerk.xml.safe import parse_xml
-from conftest import corpus_dir
+from support import corpus_dir
 
 pytestmark = pytest.mark.einvoice
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from belegwerk.rules import peppol_cii, peppol_ubl
-from conftest import corpus_dir
+from support import corpus_dir
 from vefa import VefaCase, check_case, load_testsets
 
 pytestmark = pytest.mark.einvoice

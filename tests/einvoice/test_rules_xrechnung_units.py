@@ -10,7 +10,7 @@ import pytest
 from belegwerk.rules import xrechnung_cii, xrechnung_ubl
 from belegwerk.rules.engine import RuleSet
 from belegwerk.xml.safe import parse_xml
-from conftest import corpus_dir
+from support import corpus_dir
 
 pytestmark = pytest.mark.einvoice
 

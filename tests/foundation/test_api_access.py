@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from foundation_support import World
 
+from appworld import World
 from belegwerk.db.engine import transaction
 from belegwerk.db.models import ApiToken
 from belegwerk.runtime import Runtime

@@ -6,10 +6,10 @@ import subprocess
 import sys
 
 import pytest
-from foundation_support import World
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from appworld import World
 from belegwerk.archive import audit
 from belegwerk.config import Settings
 from belegwerk.db.engine import transaction

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from foundation_support import World
 
+from appworld import World
 from belegwerk.api.app import create_app
 from belegwerk.runtime import Runtime
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from foundation_support import World, login
+
+from appworld import World, login
 
 pytestmark = pytest.mark.foundation
 

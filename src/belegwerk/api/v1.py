@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, HTTPException, Query, Response, UploadFile, status
 from pydantic import BaseModel, Field
@@ -13,6 +13,7 @@ from belegwerk import tenancy
 from belegwerk.api.auth import DB, WRITERS, Caller, CompanyScope, SystemAdmin, get_runtime
 from belegwerk.archive import audit
 from belegwerk.db.models import ApiToken, AuditEvent, Document, Membership, Role, User
+from belegwerk.intake.analyse import analysis_of, as_dict
 from belegwerk.intake.receive import RejectedDocument, get_document, list_documents, receive
 from belegwerk.runtime import Runtime
 
@@ -261,6 +262,18 @@ def document(document_id: int, scope: CompanyScope, session: DB) -> DocumentOut:
     if doc is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "document not found")
     return DocumentOut.of(doc)
+
+
+@router.get("/companies/{company_id}/documents/{document_id}/analysis", tags=["documents"])
+def document_analysis(document_id: int, scope: CompanyScope, session: DB) -> dict[str, Any]:
+    """Type, e-invoice validation verdict and extracted fields (BT ids, with confidence) of a document."""
+    doc = get_document(session, scope.company_id, document_id)
+    if doc is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "document not found")
+    row = analysis_of(session, doc.id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "not analysed yet")
+    return as_dict(row)
 
 
 @router.get("/companies/{company_id}/documents/{document_id}/content", tags=["documents"])

@@ -66,7 +66,9 @@ def capture(
     file: Path,
     masterdata: Path | None = typer.Option(None, "--masterdata", help="Vendor master data CSV to match the seller."),
     json_output: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
-    no_embedded: bool = typer.Option(False, "--no-embedded", help="Ignore XML embedded in a PDF; read the visible text."),
+    no_embedded: bool = typer.Option(
+        False, "--no-embedded", help="Ignore XML embedded in a PDF; read the visible text."
+    ),
 ) -> None:
     """Read an invoice (e-invoice XML, PDF, scan or photo) and show every field with its confidence."""
     from belegwerk.capture.pipeline import capture_file

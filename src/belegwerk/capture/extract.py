@@ -112,7 +112,11 @@ def label_hits(ex: Extraction, labels: Sequence[L.Label], pages: int | None = No
                 best: tuple[int, float] | None = None
                 for rx, weight in labels:
                     m = rx.match(txt)
-                    if m and m.end() < len(txt) and (txt[m.end() - 1].isalnum() and (txt[m.end()].isalnum() or txt[m.end()] == "_")):
+                    if (
+                        m
+                        and m.end() < len(txt)
+                        and (txt[m.end() - 1].isalnum() and (txt[m.end()].isalnum() or txt[m.end()] == "_"))
+                    ):
                         continue  # the label is only the start of a longer word ("Kunde" in "Kundennr.")
                     if m and (best is None or (m.end(), weight) > best):
                         best = (m.end(), weight)
@@ -258,7 +262,7 @@ def _dates(ex: Extraction) -> None:
 
 
 def _month_period(text: str) -> tuple[date, date] | None:
-    """"July 1 - July 31 , 2014" style ranges where only the end carries the year."""
+    """ "July 1 - July 31 , 2014" style ranges where only the end carries the year."""
     from belegwerk.capture.parse import MONTHS
 
     m = re.search(r"([A-Za-zäéû]+)\.?\s+(\d{1,2})\s*[-–]\s*([A-Za-zäéû]+)\.?\s+(\d{1,2})\s*,?\s*(\d{4})", text)
@@ -381,7 +385,9 @@ def _totals(ex: Extraction) -> None:
             ex.fields["BT-110"] = Field(Decimal("0.00"), round(0.6 * n_best.score, 3), None, None, ["net equals gross"])
         elif v_best is not None:
             _set(ex, "BT-110", v_best)
-            ex.fields["BT-109"] = Field(g.value - v_best.value, round(0.6 * v_best.score, 3), None, None, ["gross - VAT"])
+            ex.fields["BT-109"] = Field(
+                g.value - v_best.value, round(0.6 * v_best.score, 3), None, None, ["gross - VAT"]
+            )
         else:
             if n_best is not None:
                 _set(ex, "BT-109", n_best)
@@ -392,7 +398,8 @@ def _totals(ex: Extraction) -> None:
     gross_f = ex.fields.get("BT-112")
     if gross_f is not None:
         due = _best(
-            c for c in _amount_candidates(ex, L._labels((r"(?:amount\s+due|zahlbetrag|zu\s+zahlen|balance\s+due)", 1.0)))
+            c
+            for c in _amount_candidates(ex, L._labels((r"(?:amount\s+due|zahlbetrag|zu\s+zahlen|balance\s+due)", 1.0)))
         )
         value = due.value if due is not None else gross_f.value
         conf = due.score if due is not None else gross_f.confidence * 0.9
@@ -615,8 +622,20 @@ _POSTCODE = re.compile(r"\b\d{4,5}\s+[A-ZÄÖÜ][a-zäöü]|\b[A-Z]{2}\s+\d{5}\b
 _ALL_LABELS = [
     rx
     for group in (
-        L.INVOICE_NUMBER, L.INVOICE_DATE, L.DUE_DATE, L.DELIVERY_DATE, L.PERIOD, L.ORDER_REFERENCE,
-        L.DESPATCH_REFERENCE, L.BUYER_REFERENCE, L.BUYER_ID, L.PAYMENT_TERMS, L.GROSS, L.NET, L.VAT, L.BUYER_NAME,
+        L.INVOICE_NUMBER,
+        L.INVOICE_DATE,
+        L.DUE_DATE,
+        L.DELIVERY_DATE,
+        L.PERIOD,
+        L.ORDER_REFERENCE,
+        L.DESPATCH_REFERENCE,
+        L.BUYER_REFERENCE,
+        L.BUYER_ID,
+        L.PAYMENT_TERMS,
+        L.GROSS,
+        L.NET,
+        L.VAT,
+        L.BUYER_NAME,
     )
     for rx, _ in group
 ]
@@ -639,7 +658,9 @@ def _seller_label_hits(ex: Extraction) -> Iterator[Hit]:
                         break
 
 
-_DOMAIN = re.compile(r"(?:https?://|www\.|@)?((?:[a-z0-9-]+\.)+(?:com|de|nl|fr|at|ch|eu|net|org|io|co|in|uk|be|it|es))\b", re.I)
+_DOMAIN = re.compile(
+    r"(?:https?://|www\.|@)?((?:[a-z0-9-]+\.)+(?:com|de|nl|fr|at|ch|eu|net|org|io|co|in|uk|be|it|es))\b", re.I
+)
 
 
 def _trading_name(ex: Extraction, buyer_zone: set[int]) -> None:
@@ -715,7 +736,9 @@ def _buyer(ex: Extraction, zone: set[int]) -> None:
             return
 
 
-_POSTCODE_CITY = re.compile(r"(?:(?P<cc>[A-Z]{1,2})-)?(?P<zip>\d{4,5}(?:\s?[A-Z]{2})?)\s+(?P<city>[A-ZÄÖÜ][\wÄÖÜäöüßéè .'-]+)")
+_POSTCODE_CITY = re.compile(
+    r"(?:(?P<cc>[A-Z]{1,2})-)?(?P<zip>\d{4,5}(?:\s?[A-Z]{2})?)\s+(?P<city>[A-ZÄÖÜ][\wÄÖÜäöüßéè .'-]+)"
+)
 
 
 def _seller_address(ex: Extraction, name: Candidate) -> None:
@@ -786,7 +809,9 @@ def _payment_terms(ex: Extraction, full: str) -> None:
         if "BT-20" not in ex.fields:
             ex.fields["BT-20"] = Field(m.group(0), 0.6, None, None)
         break
-    net_days = re.search(r"(?:net(?:to)?|zahlbar\s+(?:innerhalb|binnen))\s+(?:von\s+)?(\d{1,3})\s+(?:days|tage)", full, re.I)
+    net_days = re.search(
+        r"(?:net(?:to)?|zahlbar\s+(?:innerhalb|binnen))\s+(?:von\s+)?(\d{1,3})\s+(?:days|tage)", full, re.I
+    )
     issue = ex.fields.get("BT-2")
     if "BT-9" not in ex.fields and net_days and issue is not None and isinstance(issue.value, date):
         from datetime import timedelta

@@ -28,7 +28,9 @@ def capture_file(path: Path, settings: CaptureSettings = DEFAULT_SETTINGS) -> Ca
     except OSError as exc:
         raise CaptureError(f"cannot read {path}: {exc.strerror}") from exc
     if size > settings.max_bytes:
-        raise InputTooLarge(f"the file is {size / 1_048_576:.0f} MB; the limit is {settings.max_bytes / 1_048_576:.0f} MB")
+        raise InputTooLarge(
+            f"the file is {size / 1_048_576:.0f} MB; the limit is {settings.max_bytes / 1_048_576:.0f} MB"
+        )
     return capture_bytes(path.read_bytes(), settings)
 
 
@@ -67,7 +69,9 @@ def _ocr_pictures(data: bytes, result: CaptureResult, settings: CaptureSettings,
                     left, bottom, right, top = obj.get_bounds()
                     area = (right - left) * (top - bottom)
                     if area >= 0.01 * width * height and (right - left) > 40 and (top - bottom) > 10:
-                        boxes.append((max(left, 0), max(height - top, 0), min(right, width), min(height - bottom, height)))
+                        boxes.append(
+                            (max(left, 0), max(height - top, 0), min(right, width), min(height - bottom, height))
+                        )
                 if not boxes:
                     continue
                 image = page.render(scale=dpi / 72, grayscale=True).to_pil()
@@ -283,7 +287,9 @@ def load_images(data: bytes, settings: CaptureSettings) -> tuple[list[Image.Imag
     if dpi < 200:
         # Screenshots and low-resolution scans: Tesseract reads far better at ~300 dpi.
         factor = min(300 / dpi, 4.0)
-        frames = [f.resize((round(f.width * factor), round(f.height * factor)), Image.Resampling.LANCZOS) for f in frames]
+        frames = [
+            f.resize((round(f.width * factor), round(f.height * factor)), Image.Resampling.LANCZOS) for f in frames
+        ]
         dpi = round(dpi * factor)
     return frames, dpi
 

@@ -212,7 +212,9 @@ class _Writer:
         self.english = english
         self.w, self.h = A4
 
-    def text(self, x: float, y_from_top: float, s: str, size: float = 9, bold: bool = False, right: bool = False) -> None:
+    def text(
+        self, x: float, y_from_top: float, s: str, size: float = 9, bold: bool = False, right: bool = False
+    ) -> None:
         self.c.setFont(self.bold if bold else self.regular, size)
         y = self.h - y_from_top
         if right:
@@ -350,7 +352,9 @@ def _din(d: _Data, fonts: tuple[str, str], date_style: int, multipage: bool = Fa
             w.c.showPage()
             pages += 1
             letterhead()
-            w.text(20 * mm, 60 * mm, f"Rechnung {d.number} vom {_date_de(d.issue, date_style)} – Fortsetzung", bold=True)
+            w.text(
+                20 * mm, 60 * mm, f"Rechnung {d.number} vom {_date_de(d.issue, date_style)} – Fortsetzung", bold=True
+            )
             y = 72 * mm
         first = False
     del first

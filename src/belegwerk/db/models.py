@@ -3,21 +3,24 @@ the audit trail and received documents.
 
 Tables are owned by the service modules that write them: tenancy (company, user, membership,
 api_token, web_session) by :mod:`belegwerk.tenancy`, ``audit_event`` by
-:mod:`belegwerk.archive.audit`, ``document`` by :mod:`belegwerk.intake`.
+:mod:`belegwerk.archive.audit`, ``document`` and ``document_analysis`` by :mod:`belegwerk.intake`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -154,3 +157,31 @@ class Document(Base):
     state: Mapped[str] = mapped_column(String(20), default="received")
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     received_by: Mapped[str] = mapped_column(String(80))
+
+
+class DocumentAnalysis(Base):
+    """What analysis found in a document: type, e-invoice verdict, extracted fields with confidence.
+
+    Kept because producing it is expensive (OCR takes seconds per page); it is re-created, never
+    edited, and every (re-)analysis is audited with the digest of its result.
+    """
+
+    __tablename__ = "document_analysis"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), primary_key=True)
+    analysed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    kind: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str | None] = mapped_column(String(10))
+    syntax: Mapped[str | None] = mapped_column(String(40))
+    profile: Mapped[str | None] = mapped_column(String(60))
+    valid: Mapped[bool | None] = mapped_column(Boolean)
+    fatal: Mapped[str] = mapped_column(Text, default="[]")
+    warnings: Mapped[str] = mapped_column(Text, default="[]")
+    report: Mapped[str | None] = mapped_column(Text)
+    fields: Mapped[str] = mapped_column(Text, default="{}")
+    error: Mapped[str | None] = mapped_column(Text)
+    invoice_number: Mapped[str | None] = mapped_column(String(100))
+    issue_date: Mapped[date | None] = mapped_column(Date)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    seller_name: Mapped[str | None] = mapped_column(String(200))
+    gross: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))

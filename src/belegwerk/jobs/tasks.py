@@ -35,4 +35,29 @@ def verify_original(document_id: int) -> str:
             after={"state": new_state},
         )
         doc.state = new_state
-        return new_state
+    if new_state == "stored":
+        analyse_document(document_id)
+    return new_state
+
+
+@huey.task(retries=2, retry_delay=10)  # type: ignore[untyped-decorator]
+def analyse_document(document_id: int) -> str:
+    """Detect, read and validate (e-invoices) or capture (PDFs, scans) a stored original.
+
+    The slow part (OCR) runs outside the database transaction; the result is stored and audited.
+    """
+    from belegwerk.intake.analyse import analyse, store
+
+    rt = current_runtime()
+    with transaction(rt.sessions) as session:
+        doc = session.get(Document, document_id)
+        if doc is None:
+            return "missing"
+        digest = doc.sha256
+    result = analyse(rt.blobs.get(digest))
+    with transaction(rt.sessions) as session:
+        doc = session.get(Document, document_id)
+        if doc is None:
+            return "missing"
+        store(session, doc, result)
+    return result.kind

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from belegwerk.rules.engine import Context, Element, Finding, Rule, RuleSet, Severity, location_of
@@ -265,7 +264,7 @@ class RelPath:
 _PATHS: dict[str, RelPath] = {}
 
 
-def P(path: str) -> RelPath:  # noqa: N802 - reads like a path literal at the call sites
+def P(path: str) -> RelPath:
     """The compiled :class:`RelPath` for ``path`` (compiled once; paths are literals of the code)."""
     found = _PATHS.get(path)
     if found is None:

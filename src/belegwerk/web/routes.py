@@ -16,6 +16,7 @@ from belegwerk import tenancy
 from belegwerk.api.auth import DB, SESSION_COOKIE, WRITERS, get_runtime
 from belegwerk.archive import audit
 from belegwerk.db.models import Company, Membership, Role, User, WebSession
+from belegwerk.intake.analyse import analyses_for, analysis_of, as_dict, fatal_count
 from belegwerk.intake.receive import RejectedDocument, get_document, list_documents, receive
 from belegwerk.runtime import Runtime
 
@@ -145,7 +146,47 @@ def switch_company(
 @router.get("/inbox", response_class=HTMLResponse)
 def inbox(request: Request, session: DB, web: Web, message: str = "") -> HTMLResponse:
     docs = list_documents(session, web.company_id) if web.company_id else []
-    return _page(request, session, web, "inbox.html", "inbox", documents=docs, message=message, writers=WRITERS)
+    analyses = analyses_for(session, [d.id for d in docs])
+    return _page(
+        request,
+        session,
+        web,
+        "inbox.html",
+        "inbox",
+        documents=docs,
+        analyses=analyses,
+        fatal_count=fatal_count,
+        message=message,
+        writers=WRITERS,
+    )
+
+
+@router.get("/documents/{document_id}", response_class=HTMLResponse)
+def document_page(document_id: int, request: Request, session: DB, web: Web) -> Response:
+    doc = get_document(session, web.company_id, document_id) if web.company_id else None
+    if doc is None:
+        return Response("Not found.", status_code=404)
+    row = analysis_of(session, doc.id)
+    analysis = as_dict(row) if row is not None else None
+    return _page(request, session, web, "document.html", "inbox", doc=doc, analysis=analysis)
+
+
+@router.get("/documents/{document_id}/view", response_class=HTMLResponse)
+def document_view(document_id: int, session: DB, web: Web, rt: RT) -> Response:
+    """An e-invoice rendered for people (all business terms, grouped as on a paper invoice)."""
+    from belegwerk.einvoice.detect import UnreadableDocument
+    from belegwerk.einvoice.loader import read_invoice
+    from belegwerk.einvoice.render import render_html
+    from belegwerk.xml.safe import UnreadableXML
+
+    doc = get_document(session, web.company_id, document_id) if web.company_id else None
+    if doc is None:
+        return Response("Not found.", status_code=404)
+    try:
+        invoice = read_invoice(rt.blobs.get(doc.sha256))
+    except (UnreadableDocument, UnreadableXML) as exc:
+        return Response(f"This document is not a readable e-invoice: {exc}", status_code=422, media_type="text/plain")
+    return HTMLResponse(render_html(invoice))
 
 
 @router.post("/inbox/upload")

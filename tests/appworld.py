@@ -1,4 +1,4 @@
-"""Support for the foundation tests: an app client, a small world of two companies, web login."""
+"""An app client, a small world of two companies with a user per role, and web login, for API and web tests."""
 
 from __future__ import annotations
 
