@@ -117,13 +117,15 @@ def get_user(session: Session, username: str) -> User:
     return user
 
 
+def _membership(session: Session, user: User, company_id: str) -> Membership | None:
+    return session.scalar(select(Membership).where(Membership.user_id == user.id, Membership.company_id == company_id))
+
+
 def grant(session: Session, user: User, company_id: str, role: Role, *, actor: str) -> Membership:
     """Give ``user`` the permission to work in ``company_id`` with ``role`` (replaces an earlier role)."""
     if session.get(Company, company_id) is None:
         raise TenancyError(f"unknown company {company_id}")
-    membership = session.scalar(
-        select(Membership).where(Membership.user_id == user.id, Membership.company_id == company_id)
-    )
+    membership = _membership(session, user, company_id)
     before = {"role": membership.role} if membership else None
     if membership is None:
         membership = Membership(user_id=user.id, company_id=company_id, role=role.value)
@@ -145,9 +147,7 @@ def grant(session: Session, user: User, company_id: str, role: Role, *, actor: s
 
 
 def revoke_membership(session: Session, user: User, company_id: str, *, actor: str) -> None:
-    membership = session.scalar(
-        select(Membership).where(Membership.user_id == user.id, Membership.company_id == company_id)
-    )
+    membership = _membership(session, user, company_id)
     if membership is None:
         raise TenancyError(f"{user.username} has no permission in {company_id}")
     before = {"user": user.username, "role": membership.role}
@@ -166,10 +166,8 @@ def revoke_membership(session: Session, user: User, company_id: str, *, actor: s
 
 def role_in(session: Session, user: User, company_id: str) -> Role | None:
     """The user's role in the company, or None when the user may not work there."""
-    role = session.scalar(
-        select(Membership.role).where(Membership.user_id == user.id, Membership.company_id == company_id)
-    )
-    return Role(role) if role else None
+    membership = _membership(session, user, company_id)
+    return Role(membership.role) if membership else None
 
 
 def companies_of(session: Session, user: User) -> list[tuple[Company, Role]]:

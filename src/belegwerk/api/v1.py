@@ -14,7 +14,7 @@ from belegwerk.api.auth import DB, WRITERS, Caller, CompanyScope, SystemAdmin, g
 from belegwerk.archive import audit
 from belegwerk.db.models import ApiToken, AuditEvent, Document, Membership, Role, User
 from belegwerk.intake.analyse import analysis_of, as_dict
-from belegwerk.intake.receive import RejectedDocument, get_document, list_documents, receive
+from belegwerk.intake.receive import RejectedDocument, get_document, list_documents, read_original, receive
 from belegwerk.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1")
@@ -281,17 +281,9 @@ def document_content(document_id: int, scope: CompanyScope, session: DB, rt: RT)
     doc = get_document(session, scope.company_id, document_id)
     if doc is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "document not found")
-    if scope.role is Role.AUDITOR:
-        audit.record(
-            session,
-            company_id=scope.company_id,
-            actor=scope.principal.name,
-            object_type="document",
-            object_id=doc.id,
-            action="read",
-        )
+    data = read_original(session, rt.blobs, doc, reader=scope.principal.name, auditor=scope.role is Role.AUDITOR)
     return Response(
-        rt.blobs.get(doc.sha256),
+        data,
         media_type=doc.media_type,
         headers={"Content-Disposition": f'attachment; filename="{doc.filename}"', "X-Content-SHA256": doc.sha256},
     )

@@ -99,6 +99,15 @@ def list_documents(session: Session, company_id: str, *, limit: int = 200) -> li
     )
 
 
+def read_original(session: Session, store: BlobStore, doc: Document, *, reader: str, auditor: bool) -> bytes:
+    """The original bytes of ``doc``. Reads by the auditor role are themselves audited (GoBD: who saw what)."""
+    if auditor:
+        audit.record(
+            session, company_id=doc.company_id, actor=reader, object_type="document", object_id=doc.id, action="read"
+        )
+    return store.get(doc.sha256)
+
+
 def get_document(session: Session, company_id: str, document_id: int) -> Document | None:
     """A document of this company; another company's id yields None (no existence leak)."""
     doc = session.get(Document, document_id)

@@ -14,10 +14,9 @@ from sqlalchemy import select
 
 from belegwerk import tenancy
 from belegwerk.api.auth import DB, SESSION_COOKIE, WRITERS, get_runtime
-from belegwerk.archive import audit
 from belegwerk.db.models import Company, Membership, Role, User, WebSession
 from belegwerk.intake.analyse import analyses_for, analysis_of, as_dict, fatal_count
-from belegwerk.intake.receive import RejectedDocument, get_document, list_documents, receive
+from belegwerk.intake.receive import RejectedDocument, get_document, list_documents, read_original, receive
 from belegwerk.runtime import Runtime
 
 router = APIRouter(include_in_schema=False)
@@ -224,17 +223,10 @@ def download(document_id: int, session: DB, web: Web, rt: RT) -> Response:
     doc = get_document(session, web.company_id, document_id) if web.company_id else None
     if doc is None:
         return Response("Not found.", status_code=404)
-    if tenancy.role_in(session, web.user, doc.company_id) is Role.AUDITOR:
-        audit.record(
-            session,
-            company_id=doc.company_id,
-            actor=web.user.username,
-            object_type="document",
-            object_id=doc.id,
-            action="read",
-        )
+    auditor = tenancy.role_in(session, web.user, doc.company_id) is Role.AUDITOR
+    data = read_original(session, rt.blobs, doc, reader=web.user.username, auditor=auditor)
     return Response(
-        rt.blobs.get(doc.sha256),
+        data,
         media_type=doc.media_type,
         headers={"Content-Disposition": f'inline; filename="{doc.filename}"'},
     )
