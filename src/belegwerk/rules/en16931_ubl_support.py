@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import Decimal
 from typing import Any, cast
 
@@ -489,6 +490,16 @@ class BulkContext(Context):
     failing: Callable[[Element], set[str]] | None = None
     bulk: frozenset[str] = frozenset()
 
+    @cached_property
+    def single_rules(self) -> tuple[Rule, ...]:
+        """The rules tested one by one."""
+        return tuple(r for r in self.rules if r.id not in self.bulk)
+
+    @cached_property
+    def bulk_order(self) -> dict[str, tuple[int, Rule]]:
+        """Bulk rule id -> (position, rule), to report failures in rule order."""
+        return {r.id: (i, r) for i, r in enumerate(self.rules) if r.id in self.bulk}
+
 
 class FastRuleSet(RuleSet):
     """A :class:`RuleSet` with the same schematron semantics that also understands :class:`BulkContext`
@@ -520,11 +531,13 @@ class FastRuleSet(RuleSet):
                                 continue
                             seen.add(node)
                         if isinstance(ctx, BulkContext) and ctx.failing is not None:
-                            failed = ctx.failing(node)
-                            bulk = ctx.bulk
-                            for r in ctx.rules:
-                                if (r.id in failed) if r.id in bulk else not r.test(node):
+                            for r in ctx.single_rules:
+                                if not r.test(node):
                                     findings.append(Finding(r.id, r.severity, r.message, location_of(node), self.name))
+                            order = ctx.bulk_order
+                            failed = sorted(order[rid] for rid in ctx.failing(node) if rid in order)
+                            for _, r in failed:
+                                findings.append(Finding(r.id, r.severity, r.message, location_of(node), self.name))
                             continue
                         for r in ctx.rules:
                             if not r.test(node):
