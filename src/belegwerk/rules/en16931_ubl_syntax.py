@@ -248,7 +248,7 @@ def _cr_fired(root: Element) -> set[str]:
     if isinstance(fired, set):
         return fired
     fired = set()
-    present = document_tags(root)
+    present = set(document_tags(root))
     _walk(root, _CR_RELATIVE, fired, present)
     if _CR_ANYWHERE.attrs:
         for attr, ids in _CR_ANYWHERE.attrs.items():
