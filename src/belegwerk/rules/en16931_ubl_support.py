@@ -57,7 +57,7 @@ class _State:
     """Per-evaluation caches. Evaluations are serialised by :data:`_EVAL_LOCK` (pure-Python work
     holds the GIL anyway), so one module-level instance is enough and avoids thread-local lookups."""
 
-    __slots__ = ("attrs", "cat", "data", "kids", "root", "suffix", "tags", "vat")
+    __slots__ = ("attrs", "cat", "data", "kids", "paths", "root", "suffix", "tags", "vat")
 
     def __init__(self) -> None:
         self.root: Element | None = None
@@ -68,6 +68,7 @@ class _State:
         self.suffix: dict[str, list[Element]] = {}
         self.cat: dict[Element, str] = {}
         self.vat: dict[Element, bool] = {}
+        self.paths: list[tuple[Element, tuple[str, ...]]] | None = None
 
 
 _S = _State()
@@ -332,6 +333,7 @@ def forget() -> None:
     _S.suffix = {}
     _S.cat = {}
     _S.vat = {}
+    _S.paths = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -416,22 +418,45 @@ def _tag_kind(tag: str) -> str:
     return kind
 
 
+_NO_KIDS: dict[str, list[Element]] = {}
+#: Tags whose elements' absolute paths the index records (registered by the UBL-CR evaluation).
+_PATH_TAGS: set[str] = set()
+
+
+def register_path_tags(tags: Iterable[str]) -> None:
+    """Ask :func:`_index` to record the absolute tag path of every element with one of ``tags``."""
+    _PATH_TAGS.update(tags)
+
+
 def _index(root: Element) -> None:
-    """One pass over the document: elements by tag, attribute names, ``*Amount``/``*BinaryObject`` elements."""
+    """One pre-order pass over the document that fills every per-evaluation structure.
+
+    Elements by tag (document order), children grouped by tag, attribute names, the
+    ``*Amount``/``*BinaryObject`` elements, and the absolute tag path (below the root) of the
+    elements UBL-CR rules are about.
+    """
     tags: dict[str, list[Element]] = {}
+    kids = _S.kids if _S.kids is not None else {}
     attrs: set[str] = set()
     suffix: dict[str, list[Element]] = {"amount": [], "binary": []}
-    for el in root.iter(etree.Element):
+    paths: list[tuple[Element, tuple[str, ...]]] = []
+    wanted = _PATH_TAGS
+    kinds = _TAG_KIND
+    empty: tuple[str, ...] = ()
+    stack: list[tuple[Element, tuple[str, ...]]] = [(root, empty)]
+    pop = stack.pop
+    while stack:
+        el, path = pop()
         tag = el.tag
         lst = tags.get(tag)
         if lst is None:
             tags[tag] = [el]
         else:
             lst.append(el)
-        kind = _TAG_KIND.get(tag)
+        kind = kinds.get(tag)
         if kind is None:
             kind = _tag_kind(tag)
-        if kind == "amount" or kind == "binary":
+        if kind and kind != "price":
             suffix[kind].append(el)
         keys = el.keys()
         if keys:
@@ -439,9 +464,51 @@ def _index(root: Element) -> None:
                 attrs.update(str(k) for k in keys if k != "name")
             else:
                 attrs.update(str(k) for k in keys)
+        if path and tag in wanted:
+            paths.append((el, path))
+        if len(el):
+            groups: dict[str, list[Element]] = {}
+            children: list[tuple[Element, tuple[str, ...]]] = []
+            for child in el:
+                ctag = child.tag
+                if ctag.__class__ is not str:
+                    continue
+                g = groups.get(ctag)
+                if g is None:
+                    groups[ctag] = [child]
+                else:
+                    g.append(child)
+                children.append((child, (*path, ctag)))
+            kids[el] = groups
+            children.reverse()
+            stack.extend(children)
+        else:
+            kids[el] = _NO_KIDS
     _S.tags = tags
+    _S.kids = kids
     _S.attrs = attrs
     _S.suffix = suffix
+    _S.paths = paths
+
+
+def element_paths(root: Element) -> list[tuple[Element, tuple[str, ...]]]:
+    """(element, absolute tag path below the root) for the registered tags, in document order."""
+    if _S.root is root and _S.paths is not None:
+        return _S.paths
+    out: list[tuple[Element, tuple[str, ...]]] = []
+
+    def visit(el: Element, path: tuple[str, ...]) -> None:
+        for child in el:
+            ctag = child.tag
+            if ctag.__class__ is not str:
+                continue
+            cpath = (*path, str(ctag))
+            if ctag in _PATH_TAGS:
+                out.append((child, cpath))
+            visit(child, cpath)
+
+    visit(root, ())
+    return out
 
 
 _PAYMENT_MEANS_CODE = f"{CBC}PaymentMeansCode"
