@@ -75,6 +75,8 @@ _S = _State()
 _EVAL_LOCK = threading.RLock()
 _STEPS: dict[str, tuple[bool, tuple[str, ...]] | None] = {}
 _UNPARSED: Any = object()
+#: Paths that are a single child step -> the Clark tag (filled by :func:`_parse`).
+_SINGLE: dict[str, str] = {}
 
 
 def _parse(path: str) -> tuple[bool, tuple[str, ...]] | None:
@@ -96,6 +98,8 @@ def _parse(path: str) -> tuple[bool, tuple[str, ...]] | None:
             out.append(f"{{{NSMAP[prefix]}}}{local}")
         parsed = (descendant, tuple(out))
     _STEPS[path] = parsed
+    if parsed is not None and not parsed[0] and len(parsed[1]) == 1:
+        _SINGLE[path] = parsed[1][0]
     return parsed
 
 
@@ -116,7 +120,22 @@ def _children(el: Element, kids: dict[Element, dict[str, list[Element]]]) -> dic
 
 
 def select_all(node: Element, path: str) -> list[Element]:
-    """All elements ``path`` selects from ``node`` (ElementPath syntax with NSMAP prefixes), in document order."""
+    """All elements ``path`` selects from ``node`` (ElementPath syntax with NSMAP prefixes), in document order.
+
+    The returned list may be shared with the per-evaluation cache: callers must not modify it.
+    """
+    kids = _S.kids
+    if kids is not None:
+        tag = _SINGLE.get(path)
+        if tag is not None:  # the common case: one child step
+            groups = kids.get(node)
+            if groups is None:
+                groups = _children(node, kids)
+            return groups.get(tag, _EMPTY)
+    return _select_path(node, path)
+
+
+def _select_path(node: Element, path: str) -> list[Element]:
     parsed = _STEPS.get(path, _UNPARSED)
     if parsed is _UNPARSED:
         parsed = _parse(path)
