@@ -602,30 +602,48 @@ class FastRuleSet(RuleSet):
             finally:
                 forget()
 
-    def _evaluate(self, root: Element) -> list[Finding]:
-        if True:
-            findings: list[Finding] = []
+    def _plan(self) -> list[tuple[bool, list[_Step]]]:
+        """Patterns flattened once into (first-match-wins?, [(selector, (test, rule) pairs, bulk)]).
+
+        Evaluation then touches no dataclass attributes per context or rule.
+        """
+        plan = self.__dict__.get("_compiled_plan")
+        if plan is None:
+            plan = []
             for pattern in self.patterns:
-                seen: set[Element] | None = set() if pattern.exclusive and len(pattern.contexts) > 1 else None
+                steps: list[_Step] = []
                 for ctx in pattern.contexts:
-                    nodes = ctx.nodes(root)
-                    if not nodes:
-                        continue
-                    for node in nodes:
-                        if seen is not None:
-                            if node in seen:
-                                continue
-                            seen.add(node)
-                        if isinstance(ctx, BulkContext) and ctx.failing is not None:
-                            for r in ctx.single_rules:
-                                if not r.test(node):
-                                    findings.append(Finding(r.id, r.severity, r.message, location_of(node), self.name))
-                            order = ctx.bulk_order
-                            failed = sorted(order[rid] for rid in ctx.failing(node) if rid in order)
-                            for _, r in failed:
-                                findings.append(Finding(r.id, r.severity, r.message, location_of(node), self.name))
+                    bulk = ctx if isinstance(ctx, BulkContext) and ctx.failing is not None else None
+                    rules = bulk.single_rules if bulk is not None else tuple(ctx.rules)
+                    steps.append((ctx.nodes, tuple((r.test, r) for r in rules), bulk))
+                plan.append((pattern.exclusive and len(pattern.contexts) > 1, steps))
+            self.__dict__["_compiled_plan"] = plan
+        return plan
+
+    def _evaluate(self, root: Element) -> list[Finding]:
+        findings: list[Finding] = []
+        name = self.name
+        for exclusive, steps in self._plan():
+            seen: set[Element] | None = set() if exclusive else None
+            for select, pairs, bulk in steps:
+                nodes = select(root)
+                if not nodes:
+                    continue
+                for node in nodes:
+                    if seen is not None:
+                        if node in seen:
                             continue
-                        for r in ctx.rules:
-                            if not r.test(node):
-                                findings.append(Finding(r.id, r.severity, r.message, location_of(node), self.name))
-            return findings
+                        seen.add(node)
+                    for test, r in pairs:
+                        if not test(node):
+                            findings.append(Finding(r.id, r.severity, r.message, location_of(node), name))
+                    if bulk is not None and bulk.failing is not None:
+                        order = bulk.bulk_order
+                        failed = sorted(order[rid] for rid in bulk.failing(node) if rid in order)
+                        for _, r in failed:
+                            findings.append(Finding(r.id, r.severity, r.message, location_of(node), name))
+        return findings
+
+
+_Test = Callable[[Element], bool]
+_Step = tuple[Callable[[Element], Iterable[Element]], tuple[tuple[_Test, Rule], ...], "BulkContext | None"]
