@@ -18,12 +18,14 @@ from belegwerk.rules.en16931_ubl_support import (
     INVOICE_ROOT,
     LINE_TAGS,
     WARNING,
+    GatedSelector,
     any_number,
     category_id,
     charge_indicator,
     dec,
     descendants,
     first_text,
+    gated,
     has,
     is_credit_note,
     is_vat_scheme,
@@ -921,7 +923,7 @@ def _category_contexts(c: _Category) -> list[Context]:
     rate_msg = f"{{what}} in category '{code}' ({c.label}) must have {c.rate_text}."
     return [
         Context(
-            path_selector("/*/cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory", _category_is(code)),
+            _category_selector("subtotal", code),
             [
                 rule(f"{p}-08", basis_msg, basis),
                 rule(f"{p}-09", tax_msg, tax),
@@ -929,15 +931,15 @@ def _category_contexts(c: _Category) -> list[Context]:
             ],
         ),
         Context(
-            path_selector("cac:AllowanceCharge/cac:TaxCategory", _category_is(code, indicator=False)),
+            _category_selector("allowance", code),
             [rule(f"{p}-06", rate_msg.format(what="An allowance"), c.rate_test)],
         ),
         Context(
-            path_selector("cac:AllowanceCharge/cac:TaxCategory", _category_is(code, indicator=True)),
+            _category_selector("charge", code),
             [rule(f"{p}-07", rate_msg.format(what="A charge"), c.rate_test)],
         ),
         Context(
-            path_selector(f"{_LINES}/cac:Item/cac:ClassifiedTaxCategory", _category_is(code)),
+            _category_selector("line", code),
             [rule(f"{p}-05", rate_msg.format(what="An invoice line"), c.rate_test)],
         ),
     ]
@@ -972,6 +974,43 @@ def _category_is(code: str, indicator: bool | None = None) -> Callable[[Element]
         return parent is not None and charge_indicator(parent) is indicator
 
     return test
+
+
+_SUBTOTAL_CATEGORIES = path_selector("/*/cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory")
+_AC_CATEGORIES = path_selector("cac:AllowanceCharge/cac:TaxCategory")
+_LINE_CATEGORIES = path_selector(f"{_LINES}/cac:Item/cac:ClassifiedTaxCategory")
+
+
+def _category_groups(root: Element) -> dict[tuple[str, str], list[Element]]:
+    """VAT tax categories by (where, code), computed once per document for the 36 category contexts.
+
+    ``where`` is "subtotal" (VAT breakdown), "allowance"/"charge" (any allowance or charge) or
+    "line" (an invoice line's item); only categories of the VAT scheme are included, as in the
+    official contexts.
+    """
+    data = memo(root)
+    groups = data.get("category-groups")
+    if isinstance(groups, dict):
+        return groups
+    groups = {}
+    for cat in _SUBTOTAL_CATEGORIES(root):
+        if is_vat_scheme(cat):
+            groups.setdefault(("subtotal", category_id(cat)), []).append(cat)
+    for cat in _AC_CATEGORIES(root):
+        parent = cat.getparent()
+        indicator = charge_indicator(parent) if parent is not None else None
+        if indicator is not None and is_vat_scheme(cat):
+            groups.setdefault(("charge" if indicator else "allowance", category_id(cat)), []).append(cat)
+    for cat in _LINE_CATEGORIES(root):
+        if is_vat_scheme(cat):
+            groups.setdefault(("line", category_id(cat)), []).append(cat)
+    data["category-groups"] = groups
+    return groups
+
+
+def _category_selector(where: str, code: str) -> GatedSelector:
+    tag = f"{CAC}ClassifiedTaxCategory" if where == "line" else f"{CAC}TaxCategory"
+    return gated(lambda root: _category_groups(root).get((where, code), []), tag)
 
 
 def _credit_transfer_account(account: Element) -> bool:

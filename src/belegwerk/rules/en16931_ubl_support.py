@@ -372,7 +372,29 @@ def _clark_step(step: str) -> tuple[str, ...] | None:
     return tuple(out)
 
 
-def path_selector(path: str, where: Callable[[Element], bool] | None = None) -> Callable[[Element], list[Element]]:
+class GatedSelector:
+    """A context selector that can only find something when one of ``required`` tags occurs.
+
+    :class:`FastRuleSet` checks ``required`` against the document's tag index and skips the call
+    (and the context) when none occurs — most contexts of a rule pack are empty for any one invoice.
+    """
+
+    __slots__ = ("fn", "required")
+
+    def __init__(self, fn: Callable[[Element], list[Element]], required: tuple[str, ...] | None) -> None:
+        self.fn = fn
+        self.required = required
+
+    def __call__(self, root: Element) -> list[Element]:
+        return self.fn(root)
+
+
+def gated(fn: Callable[[Element], list[Element]], *tags: str) -> GatedSelector:
+    """Wrap a selector function that only finds elements with one of ``tags`` (Clark names)."""
+    return GatedSelector(fn, tags)
+
+
+def path_selector(path: str, where: Callable[[Element], bool] | None = None) -> GatedSelector:
     """A context selector for a match path such as ``cac:InvoiceLine|cac:CreditNoteLine/cac:InvoicePeriod``.
 
     Steps are separated by "/", alternatives by "|", "*" is any element. A leading "/" anchors the
@@ -415,7 +437,8 @@ def path_selector(path: str, where: Callable[[Element], bool] | None = None) -> 
                 out.append(el)
         return out
 
-    return select
+    required = last if last is not None and not (anchored and not ancestors) else None
+    return GatedSelector(select, required)
 
 
 _EMPTY: list[Element] = []
@@ -615,7 +638,12 @@ class FastRuleSet(RuleSet):
                 for ctx in pattern.contexts:
                     bulk = ctx if isinstance(ctx, BulkContext) and ctx.failing is not None else None
                     rules = bulk.single_rules if bulk is not None else tuple(ctx.rules)
-                    steps.append((ctx.nodes, tuple((r.test, r) for r in rules), bulk))
+                    select: Callable[[Element], Iterable[Element]]
+                    if isinstance(ctx.select, GatedSelector):
+                        select, required = ctx.select.fn, ctx.select.required
+                    else:
+                        select, required = ctx.nodes, None
+                    steps.append((select, tuple((r.test, r) for r in rules), bulk, required))
                 plan.append((pattern.exclusive and len(pattern.contexts) > 1, steps))
             self.__dict__["_compiled_plan"] = plan
         return plan
@@ -623,9 +651,16 @@ class FastRuleSet(RuleSet):
     def _evaluate(self, root: Element) -> list[Finding]:
         findings: list[Finding] = []
         name = self.name
+        present = _S.tags if _S.tags is not None else {}
         for exclusive, steps in self._plan():
             seen: set[Element] | None = set() if exclusive else None
-            for select, pairs, bulk in steps:
+            for select, pairs, bulk, required in steps:
+                if required is not None:
+                    if len(required) == 1:
+                        if required[0] not in present:
+                            continue
+                    elif not any(t in present for t in required):
+                        continue
                 nodes = select(root)
                 if not nodes:
                     continue
@@ -646,4 +681,9 @@ class FastRuleSet(RuleSet):
 
 
 _Test = Callable[[Element], bool]
-_Step = tuple[Callable[[Element], Iterable[Element]], tuple[tuple[_Test, Rule], ...], "BulkContext | None"]
+_Step = tuple[
+    Callable[[Element], Iterable[Element]],
+    tuple[tuple[_Test, Rule], ...],
+    "BulkContext | None",
+    tuple[str, ...] | None,
+]
