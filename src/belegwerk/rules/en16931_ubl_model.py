@@ -35,6 +35,7 @@ from belegwerk.rules.en16931_ubl_support import (
     path_selector,
     root_of,
     rule,
+    scratch,
     select_all,
     select_first,
     string_value,
@@ -602,13 +603,36 @@ _SUBJECT_CODES = _subject_codes()
 # VAT breakdown per category (context: the breakdown's cac:TaxCategory)
 
 
+_CategoryFacts = tuple[frozenset[str], tuple[Decimal | None, ...]]
+
+
+def _category_facts(owner: Element, path: str) -> _CategoryFacts:
+    """(codes, rates) of the tax categories at ``path`` below a line or allowance/charge.
+
+    The VAT breakdown rules look at every line once per breakdown entry and rate; computing
+    this once per owner keeps them linear in the number of lines.
+    """
+    cache = scratch()
+    key = (owner, path)
+    found = cache.get(key)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    cats = select_all(owner, path)
+    facts = (frozenset(category_id(c) for c in cats), tuple(dec(c, "cbc:Percent") for c in cats))
+    cache[key] = facts
+    return facts
+
+
+def _matches(facts: _CategoryFacts, code: str, rate: Decimal | None) -> bool:
+    """``[.../normalize-space(cbc:ID) = code][.../xs:decimal(cbc:Percent) = rate]`` (each existential)."""
+    codes, rates = facts
+    return code in codes and (rate is None or rate in rates)
+
+
 def _line_sum(root: Element, line_tag: str, code: str, rate: Decimal | None) -> Decimal | None:
     values: list[Decimal | None] = []
     for line in select_all(root, line_tag):
-        cats = select_all(line, "cac:Item/cac:ClassifiedTaxCategory")
-        if not any(category_id(c) == code for c in cats):
-            continue
-        if rate is not None and not any(dec(c, "cbc:Percent") == rate for c in cats):
+        if not _matches(_category_facts(line, "cac:Item/cac:ClassifiedTaxCategory"), code, rate):
             continue
         if has(line, "cbc:LineExtensionAmount"):
             values.append(dec(line, "cbc:LineExtensionAmount"))
@@ -620,10 +644,7 @@ def _ac_sum(root: Element, charge: bool, code: str, rate: Decimal | None) -> Dec
     for ac in select_all(root, "cac:AllowanceCharge"):
         if charge_indicator(ac) is not charge:
             continue
-        cats = select_all(ac, "cac:TaxCategory")
-        if not any(category_id(c) == code for c in cats):
-            continue
-        if rate is not None and not any(dec(c, "cbc:Percent") == rate for c in cats):
+        if not _matches(_category_facts(ac, "cac:TaxCategory"), code, rate):
             continue
         if has(ac, "cbc:Amount"):
             values.append(dec(ac, "cbc:Amount"))
@@ -690,14 +711,12 @@ def _rate_basis(code: str, require_use: bool) -> Callable[[Element], bool]:
 
 def _rate_used(root: Element, line_tag: str, code: str, rate: Decimal) -> bool:
     for line in select_all(root, f".//{line_tag}"):
-        cats = select_all(line, "cac:Item/cac:ClassifiedTaxCategory")
-        if any(category_id(c) == code for c in cats) and any(dec(c, "cbc:Percent") == rate for c in cats):
+        if _matches(_category_facts(line, "cac:Item/cac:ClassifiedTaxCategory"), code, rate):
             return True
-    for ac in descendants(root, f"{CAC}AllowanceCharge"):
-        cats = select_all(ac, "cac:TaxCategory")
-        if any(category_id(c) == code for c in cats) and any(dec(c, "cbc:Percent") == rate for c in cats):
-            return True
-    return False
+    return any(
+        _matches(_category_facts(ac, "cac:TaxCategory"), code, rate)
+        for ac in descendants(root, f"{CAC}AllowanceCharge")
+    )
 
 
 def _zero_tax(cat: Element) -> bool:

@@ -342,6 +342,15 @@ def xpath(expr: str) -> etree.XPath:
     return etree.XPath(expr, namespaces=NSMAP)
 
 
+def scratch() -> dict[Any, Any]:
+    """The current evaluation's scratch dictionary (facts keyed by element, valid for one document).
+
+    Outside a :class:`FastRuleSet` evaluation every call gets a fresh dictionary, so nothing is
+    cached across documents.
+    """
+    return _S.data if _S.kids is not None else {}
+
+
 def forget() -> None:
     """Drop the per-document scratch space (called after a document's evaluation)."""
     _S.root = None

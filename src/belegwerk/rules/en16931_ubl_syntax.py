@@ -279,7 +279,14 @@ def _cr_failing(root: Element) -> set[str]:
     return failed
 
 
-_ADR_130 = ".//cac:AdditionalDocumentReference[cbc:DocumentTypeCode='130']"
+def _invoiced_objects(root: Element, anywhere: bool) -> list[Element]:
+    """``cac:AdditionalDocumentReference[cbc:DocumentTypeCode = '130']`` (children of the root, or anywhere)."""
+    path = ".//cac:AdditionalDocumentReference" if anywhere else "cac:AdditionalDocumentReference"
+    return [ref for ref in select_all(root, path) if "130" in texts(ref, "cbc:DocumentTypeCode")]
+
+
+def _no_invoiced_object_child(child: str) -> Callable[[Element], bool]:
+    return lambda root: not any(has(ref, child) for ref in _invoiced_objects(root, anywhere=True))
 
 
 def _cr_665(root: Element) -> bool:
@@ -318,13 +325,13 @@ def _cr_rules() -> list[Rule]:
         "UBL-CR-666": rule(
             "UBL-CR-666",
             "An invoiced object identifier (code 130) must not carry an attachment.",
-            lambda r: not has(r, f"{_ADR_130}/cac:Attachment"),
+            _no_invoiced_object_child("cac:Attachment"),
             FATAL,
         ),
         "UBL-CR-673": rule(
             "UBL-CR-673",
             "An invoiced object identifier (code 130) must not carry a document description.",
-            lambda r: not has(r, f"{_ADR_130}/cbc:DocumentDescription"),
+            _no_invoiced_object_child("cbc:DocumentDescription"),
             FATAL,
         ),
     }
@@ -355,7 +362,7 @@ _ROOT_SR = [
     rule(
         "UBL-SR-04",
         "Only one invoiced object identifier is allowed.",
-        _at_most("cac:AdditionalDocumentReference[cbc:DocumentTypeCode='130']/cbc:ID"),
+        lambda r: sum(count(ref, "cbc:ID") for ref in _invoiced_objects(r, anywhere=False)) <= 1,
     ),
     rule("UBL-SR-05", "Only one payment terms note is allowed.", _at_most("cac:PaymentTerms/cbc:Note")),
     rule("UBL-SR-08", "Only one invoicing period is allowed.", _at_most("cac:InvoicePeriod")),
