@@ -55,55 +55,56 @@ def _median_ms(values: list[float]) -> float:
     return statistics.median(values) * 1000
 
 
-def native_timings(files: list[Path], repeat: int) -> dict[str, float]:
+def _syntax(root: object) -> str:
+    return "ubl-invoice" if str(getattr(root, "tag", "")).endswith("}Invoice") else "ubl-creditnote"
+
+
+def timings(corpus: Path, files: list[Path], repeat: int) -> dict[str, float]:
+    """Median over files of the best-of-``repeat`` time of each variant.
+
+    Native and Saxon runs are interleaved file by file and round by round, so a change in machine
+    load affects both sides alike and the ratios stay meaningful on a busy machine.
+    """
     datas = [f.read_bytes() for f in files]
     roots = [parse_xml(d) for d in datas]
     for d in datas:  # warm up: compile schemas, fill caches
-        validate_bytes(d)
-    rules = [_best(lambda r=r: RULESET.evaluate(r), repeat) for r in roots]
-    parse_rules = [_best(lambda d=d: RULESET.evaluate(parse_xml(d)), repeat) for d in datas]
-    full = [_best(lambda d=d: validate_bytes(d, peppol=False), repeat) for d in datas]
-    xsd = [
-        _best(
-            lambda r=r: schema.validate_schema(r, "ubl-invoice" if r.tag.endswith("}Invoice") else "ubl-creditnote"),
-            repeat,
-        )
-        for r in roots
-    ]
-    return {
-        "native rules only": _median_ms(rules),
-        "native parse + rules": _median_ms(parse_rules),
-        "native XSD only": _median_ms(xsd),
-        "native parse + XSD + rules (validate_bytes)": _median_ms(full),
+        validate_bytes(d, peppol=False)
+    run_saxon = _saxon(corpus)
+    variants: dict[str, Callable[[int], object]] = {
+        "native rules only": lambda i: RULESET.evaluate(roots[i]),
+        "native XSD only": lambda i: schema.validate_schema(roots[i], _syntax(roots[i])),
+        "native parse + rules": lambda i: RULESET.evaluate(parse_xml(datas[i])),
+        "native parse + XSD + rules (validate_bytes)": lambda i: validate_bytes(datas[i], peppol=False),
     }
+    if run_saxon is not None:
+        variants["saxon EN 16931 XSLT"] = lambda i: run_saxon(files[i])
+    best: dict[str, list[float]] = {name: [float("inf")] * len(files) for name in variants}
+    for _ in range(repeat):
+        for i in range(len(files)):
+            for name, fn in variants.items():
+                t = time.perf_counter()
+                fn(i)
+                best[name][i] = min(best[name][i], time.perf_counter() - t)
+    result = {name: _median_ms(values) for name, values in best.items()}
+    if run_saxon is not None:
+        both = [a + b for a, b in zip(best["saxon EN 16931 XSLT"], best["native XSD only"], strict=True)]
+        result["saxon XSLT + lxml XSD"] = _median_ms(both)
+    return result
 
 
-def saxon_timings(corpus: Path, files: list[Path], repeat: int) -> dict[str, float]:
+def _saxon(corpus: Path) -> Callable[[Path], object] | None:
     try:
         from saxonche import PySaxonProcessor
     except ImportError:
-        return {}
+        return None
     proc = PySaxonProcessor(license=False)
-    xslt = proc.new_xslt30_processor()
     stylesheet = corpus / "rules/en16931/ubl/EN16931-UBL-validation.xslt"
-    executable = xslt.compile_stylesheet(stylesheet_file=str(stylesheet))
-    for f in files[:3]:
-        executable.transform_to_string(source_file=str(f))
+    executable = proc.new_xslt30_processor().compile_stylesheet(stylesheet_file=str(stylesheet))
 
     def run(f: Path) -> object:
         return executable.transform_to_string(source_file=str(f))
 
-    xslt_times = [_best(lambda f=f: run(f), repeat) for f in files]
-    roots = [parse_xml(f.read_bytes()) for f in files]
-    xsd_times = [
-        _best(
-            lambda r=r: schema.validate_schema(r, "ubl-invoice" if r.tag.endswith("}Invoice") else "ubl-creditnote"),
-            repeat,
-        )
-        for r in roots
-    ]
-    both = [a + b for a, b in zip(xslt_times, xsd_times, strict=True)]
-    return {"saxon EN 16931 XSLT": _median_ms(xslt_times), "saxon XSLT + lxml XSD": _median_ms(both)}
+    return run
 
 
 def throughput(files: list[Path], count: int) -> tuple[float, float]:
@@ -131,8 +132,9 @@ def main() -> None:
     files = _files(corpus)
     if not files:
         sys.exit(f"no sample files under {corpus}")
-    native = native_timings(files, args.repeat)
-    saxon = saxon_timings(corpus, files, args.repeat)
+    measured = timings(corpus, files, args.repeat)
+    native = {k: v for k, v in measured.items() if k.startswith("native")}
+    saxon = {k: v for k, v in measured.items() if k.startswith("saxon")}
     print(f"{len(files)} UBL files, median per file, best of {args.repeat} runs, compile excluded\n")
     width = max(len(k) for k in [*native, *saxon]) + 2
     print(f"{'measurement':<{width}} {'ms/file':>9}")

@@ -15,9 +15,16 @@ from pathlib import Path
 import pytest
 
 from belegwerk.rules.en16931_ubl import RULESET as EN16931_UBL
+from belegwerk.rules.engine import Severity
 from belegwerk.rules.validate import validate_path
 
 pytestmark = pytest.mark.einvoice
+
+
+@pytest.fixture(autouse=True)
+def _official_schemas(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The oracle validated against the corpus's XSDs (UBL 2.1, CII D16B); so do we."""
+    monkeypatch.setenv("BELEGWERK_XSD_DIR", str(corpus / "rules/xsd"))
 
 
 @dataclass(frozen=True)
@@ -71,3 +78,19 @@ def test_ubl_xsd_and_en16931_part_equals_oracle(corpus: Path) -> None:
     scope = frozenset({r.id for r in EN16931_UBL.rules()} | {"XSD", "XML-PARSE"})
     problems = _disagreements(corpus, rows, scope)
     assert not problems, f"{len(problems)} of {len(rows)} UBL files disagree on XSD/EN 16931:\n" + "\n".join(problems)
+
+
+def test_ubl_en16931_warnings_equal_oracle(corpus: Path) -> None:
+    """Non-fatal findings agree too (the oracle lists warnings and relevelled information together)."""
+    scope = frozenset(r.id for r in EN16931_UBL.rules())
+    lines = (corpus / "oracle-verdicts.jsonl").read_text(encoding="utf-8").splitlines()
+    problems = []
+    for d in (json.loads(x) for x in lines if x.strip()):
+        if d["syntax"] not in ("ubl-invoice", "ubl-creditnote"):
+            continue
+        report = validate_path(corpus / d["file"], peppol=False)
+        native = {f.rule_id for f in report.findings if f.severity is not Severity.FATAL} & scope
+        oracle = set(d.get("warning_rules", [])) & scope
+        if native != oracle:
+            problems.append(f"{d['file']}: extra={sorted(native - oracle)} missing={sorted(oracle - native)}")
+    assert not problems, "\n".join(problems)

@@ -138,3 +138,13 @@ def test_report_exports(corpus: Path) -> None:
     html = report.to_html()
     assert "a&lt;b&gt;.xml" in html and "<b>.xml" not in html
     assert "XSD" in html and "invalid" in html.lower()
+
+
+def test_peppol_documents_get_the_peppol_pack(corpus: Path) -> None:
+    rel = "peppol-bis/billing/examples/base-example.xml"
+    root = parse_xml((corpus / rel).read_bytes())
+    with_peppol = select(root)
+    assert with_peppol is not None and with_peppol.modules == ("en16931_ubl", "peppol_ubl")
+    assert with_peppol.name == "Peppol BIS Billing 3.0 (UBL Invoice)"
+    kosit = select(root, peppol=False)
+    assert kosit is not None and kosit.modules == ("en16931_ubl",) and kosit.name is None

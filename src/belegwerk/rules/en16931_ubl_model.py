@@ -18,12 +18,14 @@ from belegwerk.rules.en16931_ubl_support import (
     INVOICE_ROOT,
     LINE_TAGS,
     WARNING,
+    GatedSelector,
     any_number,
     category_id,
     charge_indicator,
     dec,
     descendants,
     first_text,
+    gated,
     has,
     is_credit_note,
     is_vat_scheme,
@@ -33,6 +35,7 @@ from belegwerk.rules.en16931_ubl_support import (
     path_selector,
     root_of,
     rule,
+    scratch,
     select_all,
     select_first,
     string_value,
@@ -600,13 +603,36 @@ _SUBJECT_CODES = _subject_codes()
 # VAT breakdown per category (context: the breakdown's cac:TaxCategory)
 
 
+_CategoryFacts = tuple[frozenset[str], tuple[Decimal | None, ...]]
+
+
+def _category_facts(owner: Element, path: str) -> _CategoryFacts:
+    """(codes, rates) of the tax categories at ``path`` below a line or allowance/charge.
+
+    The VAT breakdown rules look at every line once per breakdown entry and rate; computing
+    this once per owner keeps them linear in the number of lines.
+    """
+    cache = scratch()
+    key = (owner, path)
+    found = cache.get(key)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    cats = select_all(owner, path)
+    facts = (frozenset(category_id(c) for c in cats), tuple(dec(c, "cbc:Percent") for c in cats))
+    cache[key] = facts
+    return facts
+
+
+def _matches(facts: _CategoryFacts, code: str, rate: Decimal | None) -> bool:
+    """``[.../normalize-space(cbc:ID) = code][.../xs:decimal(cbc:Percent) = rate]`` (each existential)."""
+    codes, rates = facts
+    return code in codes and (rate is None or rate in rates)
+
+
 def _line_sum(root: Element, line_tag: str, code: str, rate: Decimal | None) -> Decimal | None:
     values: list[Decimal | None] = []
     for line in select_all(root, line_tag):
-        cats = select_all(line, "cac:Item/cac:ClassifiedTaxCategory")
-        if not any(category_id(c) == code for c in cats):
-            continue
-        if rate is not None and not any(dec(c, "cbc:Percent") == rate for c in cats):
+        if not _matches(_category_facts(line, "cac:Item/cac:ClassifiedTaxCategory"), code, rate):
             continue
         if has(line, "cbc:LineExtensionAmount"):
             values.append(dec(line, "cbc:LineExtensionAmount"))
@@ -618,10 +644,7 @@ def _ac_sum(root: Element, charge: bool, code: str, rate: Decimal | None) -> Dec
     for ac in select_all(root, "cac:AllowanceCharge"):
         if charge_indicator(ac) is not charge:
             continue
-        cats = select_all(ac, "cac:TaxCategory")
-        if not any(category_id(c) == code for c in cats):
-            continue
-        if rate is not None and not any(dec(c, "cbc:Percent") == rate for c in cats):
+        if not _matches(_category_facts(ac, "cac:TaxCategory"), code, rate):
             continue
         if has(ac, "cbc:Amount"):
             values.append(dec(ac, "cbc:Amount"))
@@ -688,14 +711,12 @@ def _rate_basis(code: str, require_use: bool) -> Callable[[Element], bool]:
 
 def _rate_used(root: Element, line_tag: str, code: str, rate: Decimal) -> bool:
     for line in select_all(root, f".//{line_tag}"):
-        cats = select_all(line, "cac:Item/cac:ClassifiedTaxCategory")
-        if any(category_id(c) == code for c in cats) and any(dec(c, "cbc:Percent") == rate for c in cats):
+        if _matches(_category_facts(line, "cac:Item/cac:ClassifiedTaxCategory"), code, rate):
             return True
-    for ac in descendants(root, f"{CAC}AllowanceCharge"):
-        cats = select_all(ac, "cac:TaxCategory")
-        if any(category_id(c) == code for c in cats) and any(dec(c, "cbc:Percent") == rate for c in cats):
-            return True
-    return False
+    return any(
+        _matches(_category_facts(ac, "cac:TaxCategory"), code, rate)
+        for ac in descendants(root, f"{CAC}AllowanceCharge")
+    )
 
 
 def _zero_tax(cat: Element) -> bool:
@@ -921,7 +942,7 @@ def _category_contexts(c: _Category) -> list[Context]:
     rate_msg = f"{{what}} in category '{code}' ({c.label}) must have {c.rate_text}."
     return [
         Context(
-            path_selector("/*/cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory", _category_is(code)),
+            _category_selector("subtotal", code),
             [
                 rule(f"{p}-08", basis_msg, basis),
                 rule(f"{p}-09", tax_msg, tax),
@@ -929,15 +950,15 @@ def _category_contexts(c: _Category) -> list[Context]:
             ],
         ),
         Context(
-            path_selector("cac:AllowanceCharge/cac:TaxCategory", _category_is(code, indicator=False)),
+            _category_selector("allowance", code),
             [rule(f"{p}-06", rate_msg.format(what="An allowance"), c.rate_test)],
         ),
         Context(
-            path_selector("cac:AllowanceCharge/cac:TaxCategory", _category_is(code, indicator=True)),
+            _category_selector("charge", code),
             [rule(f"{p}-07", rate_msg.format(what="A charge"), c.rate_test)],
         ),
         Context(
-            path_selector(f"{_LINES}/cac:Item/cac:ClassifiedTaxCategory", _category_is(code)),
+            _category_selector("line", code),
             [rule(f"{p}-05", rate_msg.format(what="An invoice line"), c.rate_test)],
         ),
     ]
@@ -972,6 +993,43 @@ def _category_is(code: str, indicator: bool | None = None) -> Callable[[Element]
         return parent is not None and charge_indicator(parent) is indicator
 
     return test
+
+
+_SUBTOTAL_CATEGORIES = path_selector("/*/cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory")
+_AC_CATEGORIES = path_selector("cac:AllowanceCharge/cac:TaxCategory")
+_LINE_CATEGORIES = path_selector(f"{_LINES}/cac:Item/cac:ClassifiedTaxCategory")
+
+
+def _category_groups(root: Element) -> dict[tuple[str, str], list[Element]]:
+    """VAT tax categories by (where, code), computed once per document for the 36 category contexts.
+
+    ``where`` is "subtotal" (VAT breakdown), "allowance"/"charge" (any allowance or charge) or
+    "line" (an invoice line's item); only categories of the VAT scheme are included, as in the
+    official contexts.
+    """
+    data = memo(root)
+    groups = data.get("category-groups")
+    if isinstance(groups, dict):
+        return groups
+    groups = {}
+    for cat in _SUBTOTAL_CATEGORIES(root):
+        if is_vat_scheme(cat):
+            groups.setdefault(("subtotal", category_id(cat)), []).append(cat)
+    for cat in _AC_CATEGORIES(root):
+        parent = cat.getparent()
+        indicator = charge_indicator(parent) if parent is not None else None
+        if indicator is not None and is_vat_scheme(cat):
+            groups.setdefault(("charge" if indicator else "allowance", category_id(cat)), []).append(cat)
+    for cat in _LINE_CATEGORIES(root):
+        if is_vat_scheme(cat):
+            groups.setdefault(("line", category_id(cat)), []).append(cat)
+    data["category-groups"] = groups
+    return groups
+
+
+def _category_selector(where: str, code: str) -> GatedSelector:
+    tag = f"{CAC}ClassifiedTaxCategory" if where == "line" else f"{CAC}TaxCategory"
+    return gated(lambda root: _category_groups(root).get((where, code), []), tag)
 
 
 def _credit_transfer_account(account: Element) -> bool:

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, cast
 
 from lxml import etree
@@ -56,7 +57,7 @@ class _State:
     """Per-evaluation caches. Evaluations are serialised by :data:`_EVAL_LOCK` (pure-Python work
     holds the GIL anyway), so one module-level instance is enough and avoids thread-local lookups."""
 
-    __slots__ = ("attrs", "cat", "data", "kids", "root", "suffix", "tags", "vat")
+    __slots__ = ("attrs", "cat", "data", "kids", "paths", "root", "suffix", "tags", "vat")
 
     def __init__(self) -> None:
         self.root: Element | None = None
@@ -67,12 +68,15 @@ class _State:
         self.suffix: dict[str, list[Element]] = {}
         self.cat: dict[Element, str] = {}
         self.vat: dict[Element, bool] = {}
+        self.paths: list[tuple[Element, tuple[str, ...]]] | None = None
 
 
 _S = _State()
 _EVAL_LOCK = threading.RLock()
 _STEPS: dict[str, tuple[bool, tuple[str, ...]] | None] = {}
 _UNPARSED: Any = object()
+#: Paths that are a single child step -> the Clark tag (filled by :func:`_parse`).
+_SINGLE: dict[str, str] = {}
 
 
 def _parse(path: str) -> tuple[bool, tuple[str, ...]] | None:
@@ -94,6 +98,8 @@ def _parse(path: str) -> tuple[bool, tuple[str, ...]] | None:
             out.append(f"{{{NSMAP[prefix]}}}{local}")
         parsed = (descendant, tuple(out))
     _STEPS[path] = parsed
+    if parsed is not None and not parsed[0] and len(parsed[1]) == 1:
+        _SINGLE[path] = parsed[1][0]
     return parsed
 
 
@@ -114,7 +120,22 @@ def _children(el: Element, kids: dict[Element, dict[str, list[Element]]]) -> dic
 
 
 def select_all(node: Element, path: str) -> list[Element]:
-    """All elements ``path`` selects from ``node`` (ElementPath syntax with NSMAP prefixes), in document order."""
+    """All elements ``path`` selects from ``node`` (ElementPath syntax with NSMAP prefixes), in document order.
+
+    The returned list may be shared with the per-evaluation cache: callers must not modify it.
+    """
+    kids = _S.kids
+    if kids is not None:
+        tag = _SINGLE.get(path)
+        if tag is not None:  # the common case: one child step
+            groups = kids.get(node)
+            if groups is None:
+                groups = _children(node, kids)
+            return groups.get(tag, _EMPTY)
+    return _select_path(node, path)
+
+
+def _select_path(node: Element, path: str) -> list[Element]:
     parsed = _STEPS.get(path, _UNPARSED)
     if parsed is _UNPARSED:
         parsed = _parse(path)
@@ -321,6 +342,15 @@ def xpath(expr: str) -> etree.XPath:
     return etree.XPath(expr, namespaces=NSMAP)
 
 
+def scratch() -> dict[Any, Any]:
+    """The current evaluation's scratch dictionary (facts keyed by element, valid for one document).
+
+    Outside a :class:`FastRuleSet` evaluation every call gets a fresh dictionary, so nothing is
+    cached across documents.
+    """
+    return _S.data if _S.kids is not None else {}
+
+
 def forget() -> None:
     """Drop the per-document scratch space (called after a document's evaluation)."""
     _S.root = None
@@ -331,6 +361,7 @@ def forget() -> None:
     _S.suffix = {}
     _S.cat = {}
     _S.vat = {}
+    _S.paths = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -350,7 +381,29 @@ def _clark_step(step: str) -> tuple[str, ...] | None:
     return tuple(out)
 
 
-def path_selector(path: str, where: Callable[[Element], bool] | None = None) -> Callable[[Element], list[Element]]:
+class GatedSelector:
+    """A context selector that can only find something when one of ``required`` tags occurs.
+
+    :class:`FastRuleSet` checks ``required`` against the document's tag index and skips the call
+    (and the context) when none occurs — most contexts of a rule pack are empty for any one invoice.
+    """
+
+    __slots__ = ("fn", "required")
+
+    def __init__(self, fn: Callable[[Element], list[Element]], required: tuple[str, ...] | None) -> None:
+        self.fn = fn
+        self.required = required
+
+    def __call__(self, root: Element) -> list[Element]:
+        return self.fn(root)
+
+
+def gated(fn: Callable[[Element], list[Element]], *tags: str) -> GatedSelector:
+    """Wrap a selector function that only finds elements with one of ``tags`` (Clark names)."""
+    return GatedSelector(fn, tags)
+
+
+def path_selector(path: str, where: Callable[[Element], bool] | None = None) -> GatedSelector:
     """A context selector for a match path such as ``cac:InvoiceLine|cac:CreditNoteLine/cac:InvoicePeriod``.
 
     Steps are separated by "/", alternatives by "|", "*" is any element. A leading "/" anchors the
@@ -393,7 +446,8 @@ def path_selector(path: str, where: Callable[[Element], bool] | None = None) -> 
                 out.append(el)
         return out
 
-    return select
+    required = last if last is not None and not (anchored and not ancestors) else None
+    return GatedSelector(select, required)
 
 
 _EMPTY: list[Element] = []
@@ -415,22 +469,45 @@ def _tag_kind(tag: str) -> str:
     return kind
 
 
+_NO_KIDS: dict[str, list[Element]] = {}
+#: Tags whose elements' absolute paths the index records (registered by the UBL-CR evaluation).
+_PATH_TAGS: set[str] = set()
+
+
+def register_path_tags(tags: Iterable[str]) -> None:
+    """Ask :func:`_index` to record the absolute tag path of every element with one of ``tags``."""
+    _PATH_TAGS.update(tags)
+
+
 def _index(root: Element) -> None:
-    """One pass over the document: elements by tag, attribute names, ``*Amount``/``*BinaryObject`` elements."""
+    """One pre-order pass over the document that fills every per-evaluation structure.
+
+    Elements by tag (document order), children grouped by tag, attribute names, the
+    ``*Amount``/``*BinaryObject`` elements, and the absolute tag path (below the root) of the
+    elements UBL-CR rules are about.
+    """
     tags: dict[str, list[Element]] = {}
+    kids = _S.kids if _S.kids is not None else {}
     attrs: set[str] = set()
     suffix: dict[str, list[Element]] = {"amount": [], "binary": []}
-    for el in root.iter(etree.Element):
+    paths: list[tuple[Element, tuple[str, ...]]] = []
+    wanted = _PATH_TAGS
+    kinds = _TAG_KIND
+    empty: tuple[str, ...] = ()
+    stack: list[tuple[Element, tuple[str, ...]]] = [(root, empty)]
+    pop = stack.pop
+    while stack:
+        el, path = pop()
         tag = el.tag
         lst = tags.get(tag)
         if lst is None:
             tags[tag] = [el]
         else:
             lst.append(el)
-        kind = _TAG_KIND.get(tag)
+        kind = kinds.get(tag)
         if kind is None:
             kind = _tag_kind(tag)
-        if kind == "amount" or kind == "binary":
+        if kind and kind != "price":
             suffix[kind].append(el)
         keys = el.keys()
         if keys:
@@ -438,9 +515,51 @@ def _index(root: Element) -> None:
                 attrs.update(str(k) for k in keys if k != "name")
             else:
                 attrs.update(str(k) for k in keys)
+        if path and tag in wanted:
+            paths.append((el, path))
+        if len(el):
+            groups: dict[str, list[Element]] = {}
+            children: list[tuple[Element, tuple[str, ...]]] = []
+            for child in el:
+                ctag = child.tag
+                if ctag.__class__ is not str:
+                    continue
+                g = groups.get(ctag)
+                if g is None:
+                    groups[ctag] = [child]
+                else:
+                    g.append(child)
+                children.append((child, (*path, ctag)))
+            kids[el] = groups
+            children.reverse()
+            stack.extend(children)
+        else:
+            kids[el] = _NO_KIDS
     _S.tags = tags
+    _S.kids = kids
     _S.attrs = attrs
     _S.suffix = suffix
+    _S.paths = paths
+
+
+def element_paths(root: Element) -> list[tuple[Element, tuple[str, ...]]]:
+    """(element, absolute tag path below the root) for the registered tags, in document order."""
+    if _S.root is root and _S.paths is not None:
+        return _S.paths
+    out: list[tuple[Element, tuple[str, ...]]] = []
+
+    def visit(el: Element, path: tuple[str, ...]) -> None:
+        for child in el:
+            ctag = child.tag
+            if ctag.__class__ is not str:
+                continue
+            cpath = (*path, str(ctag))
+            if ctag in _PATH_TAGS:
+                out.append((child, cpath))
+            visit(child, cpath)
+
+    visit(root, ())
+    return out
 
 
 _PAYMENT_MEANS_CODE = f"{CBC}PaymentMeansCode"
@@ -489,6 +608,16 @@ class BulkContext(Context):
     failing: Callable[[Element], set[str]] | None = None
     bulk: frozenset[str] = frozenset()
 
+    @cached_property
+    def single_rules(self) -> tuple[Rule, ...]:
+        """The rules tested one by one."""
+        return tuple(r for r in self.rules if r.id not in self.bulk)
+
+    @cached_property
+    def bulk_order(self) -> dict[str, tuple[int, Rule]]:
+        """Bulk rule id -> (position, rule), to report failures in rule order."""
+        return {r.id: (i, r) for i, r in enumerate(self.rules) if r.id in self.bulk}
+
 
 class FastRuleSet(RuleSet):
     """A :class:`RuleSet` with the same schematron semantics that also understands :class:`BulkContext`
@@ -505,28 +634,65 @@ class FastRuleSet(RuleSet):
             finally:
                 forget()
 
-    def _evaluate(self, root: Element) -> list[Finding]:
-        if True:
-            findings: list[Finding] = []
+    def _plan(self) -> list[tuple[bool, list[_Step]]]:
+        """Patterns flattened once into (first-match-wins?, [(selector, (test, rule) pairs, bulk)]).
+
+        Evaluation then touches no dataclass attributes per context or rule.
+        """
+        plan = self.__dict__.get("_compiled_plan")
+        if plan is None:
+            plan = []
             for pattern in self.patterns:
-                seen: set[Element] | None = set() if pattern.exclusive and len(pattern.contexts) > 1 else None
+                steps: list[_Step] = []
                 for ctx in pattern.contexts:
-                    nodes = ctx.nodes(root)
-                    if not nodes:
-                        continue
-                    for node in nodes:
-                        if seen is not None:
-                            if node in seen:
-                                continue
-                            seen.add(node)
-                        if isinstance(ctx, BulkContext) and ctx.failing is not None:
-                            failed = ctx.failing(node)
-                            bulk = ctx.bulk
-                            for r in ctx.rules:
-                                if (r.id in failed) if r.id in bulk else not r.test(node):
-                                    findings.append(Finding(r.id, r.severity, r.message, location_of(node), self.name))
+                    bulk = ctx if isinstance(ctx, BulkContext) and ctx.failing is not None else None
+                    rules = bulk.single_rules if bulk is not None else tuple(ctx.rules)
+                    select: Callable[[Element], Iterable[Element]]
+                    if isinstance(ctx.select, GatedSelector):
+                        select, required = ctx.select.fn, ctx.select.required
+                    else:
+                        select, required = ctx.nodes, None
+                    steps.append((select, tuple((r.test, r) for r in rules), bulk, required))
+                plan.append((pattern.exclusive and len(pattern.contexts) > 1, steps))
+            self.__dict__["_compiled_plan"] = plan
+        return plan
+
+    def _evaluate(self, root: Element) -> list[Finding]:
+        findings: list[Finding] = []
+        name = self.name
+        present = _S.tags if _S.tags is not None else {}
+        for exclusive, steps in self._plan():
+            seen: set[Element] | None = set() if exclusive else None
+            for select, pairs, bulk, required in steps:
+                if required is not None:
+                    if len(required) == 1:
+                        if required[0] not in present:
                             continue
-                        for r in ctx.rules:
-                            if not r.test(node):
-                                findings.append(Finding(r.id, r.severity, r.message, location_of(node), self.name))
-            return findings
+                    elif not any(t in present for t in required):
+                        continue
+                nodes = select(root)
+                if not nodes:
+                    continue
+                for node in nodes:
+                    if seen is not None:
+                        if node in seen:
+                            continue
+                        seen.add(node)
+                    for test, r in pairs:
+                        if not test(node):
+                            findings.append(Finding(r.id, r.severity, r.message, location_of(node), name))
+                    if bulk is not None and bulk.failing is not None:
+                        order = bulk.bulk_order
+                        failed = sorted(order[rid] for rid in bulk.failing(node) if rid in order)
+                        for _, r in failed:
+                            findings.append(Finding(r.id, r.severity, r.message, location_of(node), name))
+        return findings
+
+
+_Test = Callable[[Element], bool]
+_Step = tuple[
+    Callable[[Element], Iterable[Element]],
+    tuple[tuple[_Test, Rule], ...],
+    "BulkContext | None",
+    tuple[str, ...] | None,
+]

@@ -7,7 +7,7 @@ a prefix tree that is walked once per document, visiting only elements that lead
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -19,16 +19,15 @@ from belegwerk.rules.en16931_ubl_support import (
     WARNING,
     BulkContext,
     attribute_names,
-    child_groups,
     count,
     decimals_after_point,
-    descendants,
-    document_tags,
+    element_paths,
     first_text,
     has,
     is_credit_note,
     memo,
     path_selector,
+    register_path_tags,
     rule,
     select_all,
     select_first,
@@ -159,24 +158,18 @@ def _amount_decimals(el: Element) -> bool:
 
 
 @dataclass
-class _Trie:
-    rules: list[str] = field(default_factory=list)
-    attrs: dict[str, list[str]] = field(default_factory=dict)
-    children: dict[str, _Trie] = field(default_factory=dict)
-    #: Tags of the elements below this node that carry a rule (or a rule attribute): when none of
-    #: them occurs in the document, nothing below can fire and the walk skips the subtree.
-    targets: frozenset[str] = frozenset()
+class _CrTable:
+    """The UBL-CR paths, indexed for lookup by an element's absolute tag path."""
 
-
-def _finish(trie: _Trie) -> frozenset[str]:
-    found: set[str] = set()
-    for tag, sub in trie.children.items():
-        below = _finish(sub)
-        if sub.rules or sub.attrs:
-            found.add(tag)
-        found.update(below)
-    trie.targets = frozenset(found)
-    return trie.targets
+    #: absolute element path (Clark tags below the root) -> rule ids ("this element must not exist")
+    elements: dict[tuple[str, ...], list[str]] = field(default_factory=dict)
+    #: absolute element path -> [(attribute, rule ids)]
+    attributes: dict[tuple[str, ...], list[tuple[str, list[str]]]] = field(default_factory=dict)
+    #: last tag -> [(path suffix, attribute or None, rule ids)] for paths starting with "//"
+    anywhere: dict[str, list[tuple[tuple[str, ...], str | None, list[str]]]] = field(default_factory=dict)
+    #: "//@attr" -> rule ids
+    any_attribute: dict[str, list[str]] = field(default_factory=dict)
+    severities: dict[str, str] = field(default_factory=dict)
 
 
 def _clark(step: str) -> str:
@@ -184,34 +177,10 @@ def _clark(step: str) -> str:
     return f"{{{NSMAP[prefix]}}}{local}"
 
 
-def _insert(trie: _Trie, steps: list[str], rid: str) -> None:
-    node = trie
-    for i, step in enumerate(steps):
-        if step.startswith("@"):
-            if i != len(steps) - 1:
-                raise ValueError(f"attribute step in the middle of a UBL-CR path: {steps}")
-            node.attrs.setdefault(step[1:], []).append(rid)
-            return
-        node = node.children.setdefault(_clark(step), _Trie())
-    node.rules.append(rid)
-
-
-def _build() -> tuple[_Trie, _Trie, dict[str, str]]:
-    relative, anywhere = _Trie(), _Trie()
-    severities: dict[str, str] = {}
-    for rid, flag, path in UBL_CR_PATHS:
-        severities[rid] = flag
-        if path.startswith("//"):
-            if path.startswith("//@"):
-                anywhere.attrs.setdefault(path[3:], []).append(rid)
-                continue
-            _insert(anywhere, path[2:].split("/"), rid)
-            continue
-        for variant in _expand_lines(path):
-            _insert(relative, variant.split("/"), rid)
-    _finish(relative)
-    _finish(anywhere)
-    return relative, anywhere, severities
+def _split(path: str) -> tuple[tuple[str, ...], str | None]:
+    steps = path.split("/")
+    attr = steps.pop()[1:] if steps[-1].startswith("@") else None
+    return tuple(_clark(s) for s in steps), attr
 
 
 def _expand_lines(path: str) -> list[str]:
@@ -222,44 +191,67 @@ def _expand_lines(path: str) -> list[str]:
     return [path]
 
 
-_CR_RELATIVE, _CR_ANYWHERE, _CR_SEVERITY = _build()
-
-
-def _walk(el: Element, trie: _Trie, fired: set[str], present: Collection[str]) -> None:
-    for attr, ids in trie.attrs.items():
-        if el.get(attr) is not None:
-            fired.update(ids)
-    if not trie.children or trie.targets.isdisjoint(present):
-        return
-    for tag, children in child_groups(el).items():
-        sub = trie.children.get(tag)
-        if sub is None:
+def _build() -> _CrTable:
+    table = _CrTable()
+    for rid, flag, path in UBL_CR_PATHS:
+        table.severities[rid] = flag
+        if path.startswith("//@"):
+            table.any_attribute.setdefault(path[3:], []).append(rid)
             continue
-        if sub.rules:
-            fired.update(sub.rules)
-        if sub.attrs or not sub.targets.isdisjoint(present):
-            for child in children:
-                _walk(child, sub, fired, present)
+        if path.startswith("//"):
+            steps, attr = _split(path[2:])
+            entries = table.anywhere.setdefault(steps[-1], [])
+            for existing_steps, existing_attr, ids in entries:
+                if existing_steps == steps and existing_attr == attr:
+                    ids.append(rid)
+                    break
+            else:
+                entries.append((steps, attr, [rid]))
+            continue
+        for variant in _expand_lines(path):
+            steps, attr = _split(variant)
+            if attr is None:
+                table.elements.setdefault(steps, []).append(rid)
+            else:
+                pairs = table.attributes.setdefault(steps, [])
+                pairs.append((attr, [rid]))
+    register_path_tags({steps[-1] for steps in table.elements})
+    register_path_tags({steps[-1] for steps in table.attributes})
+    register_path_tags(table.anywhere)
+    return table
+
+
+_CR = _build()
+_CR_SEVERITY = _CR.severities
 
 
 def _cr_fired(root: Element) -> set[str]:
+    """UBL-CR table rules that fail: one dictionary lookup per candidate element."""
     data = memo(root)
     fired = data.get("cr")
     if isinstance(fired, set):
         return fired
     fired = set()
-    present = document_tags(root)
-    _walk(root, _CR_RELATIVE, fired, present)
-    if _CR_ANYWHERE.attrs:
-        for attr, ids in _CR_ANYWHERE.attrs.items():
-            if _has_attr_anywhere(root, attr):
-                fired.update(ids)
-    if _CR_ANYWHERE.children:
-        for el in descendants(root, *_CR_ANYWHERE.children):
-            sub = _CR_ANYWHERE.children[el.tag]
-            if sub.rules:
-                fired.update(sub.rules)
-            _walk(el, sub, fired, present)
+    elements, attributes, anywhere = _CR.elements, _CR.attributes, _CR.anywhere
+    for el, path in element_paths(root):
+        ids = elements.get(path)
+        if ids:
+            fired.update(ids)
+        pairs = attributes.get(path)
+        if pairs:
+            for attr, attr_ids in pairs:
+                if el.get(attr) is not None:
+                    fired.update(attr_ids)
+        suffixes = anywhere.get(path[-1])
+        if suffixes:
+            for steps, attr_name, any_ids in suffixes:
+                n = len(steps)
+                if path[-n:] == steps and (attr_name is None or el.get(attr_name) is not None):
+                    fired.update(any_ids)
+    names = attribute_names(root)  # complete except for "name" on cbc:PaymentMeansCode
+    for attr, ids in _CR.any_attribute.items():
+        if (attr in names) if attr != "name" else _has_attr_anywhere(root, attr):
+            fired.update(ids)
     data["cr"] = fired
     return fired
 
@@ -287,7 +279,14 @@ def _cr_failing(root: Element) -> set[str]:
     return failed
 
 
-_ADR_130 = ".//cac:AdditionalDocumentReference[cbc:DocumentTypeCode='130']"
+def _invoiced_objects(root: Element, anywhere: bool) -> list[Element]:
+    """``cac:AdditionalDocumentReference[cbc:DocumentTypeCode = '130']`` (children of the root, or anywhere)."""
+    path = ".//cac:AdditionalDocumentReference" if anywhere else "cac:AdditionalDocumentReference"
+    return [ref for ref in select_all(root, path) if "130" in texts(ref, "cbc:DocumentTypeCode")]
+
+
+def _no_invoiced_object_child(child: str) -> Callable[[Element], bool]:
+    return lambda root: not any(has(ref, child) for ref in _invoiced_objects(root, anywhere=True))
 
 
 def _cr_665(root: Element) -> bool:
@@ -326,13 +325,13 @@ def _cr_rules() -> list[Rule]:
         "UBL-CR-666": rule(
             "UBL-CR-666",
             "An invoiced object identifier (code 130) must not carry an attachment.",
-            lambda r: not has(r, f"{_ADR_130}/cac:Attachment"),
+            _no_invoiced_object_child("cac:Attachment"),
             FATAL,
         ),
         "UBL-CR-673": rule(
             "UBL-CR-673",
             "An invoiced object identifier (code 130) must not carry a document description.",
-            lambda r: not has(r, f"{_ADR_130}/cbc:DocumentDescription"),
+            _no_invoiced_object_child("cbc:DocumentDescription"),
             FATAL,
         ),
     }
@@ -363,7 +362,7 @@ _ROOT_SR = [
     rule(
         "UBL-SR-04",
         "Only one invoiced object identifier is allowed.",
-        _at_most("cac:AdditionalDocumentReference[cbc:DocumentTypeCode='130']/cbc:ID"),
+        lambda r: sum(count(ref, "cbc:ID") for ref in _invoiced_objects(r, anywhere=False)) <= 1,
     ),
     rule("UBL-SR-05", "Only one payment terms note is allowed.", _at_most("cac:PaymentTerms/cbc:Note")),
     rule("UBL-SR-08", "Only one invoicing period is allowed.", _at_most("cac:InvoicePeriod")),

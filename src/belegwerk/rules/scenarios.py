@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from types import MappingProxyType
 
 from lxml import etree
@@ -198,21 +199,36 @@ class MissingRuleSet(LookupError):
 
 def load_ruleset(module: str) -> RuleSet:
     """``belegwerk.rules.<module>.RULESET``, imported on first use."""
+    ruleset = _find_ruleset(module)
+    if ruleset is None:
+        raise MissingRuleSet(module)
+    return ruleset
+
+
+@cache
+def _find_ruleset(module: str) -> RuleSet | None:
+    # Cached, including "not installed": a failed import searches sys.path again every time and
+    # would cost more than validating the document.
     qualified = f"belegwerk.rules.{module}"
     try:
         mod = importlib.import_module(qualified)
     except ModuleNotFoundError as exc:
         if exc.name == qualified:
-            raise MissingRuleSet(module) from exc
+            return None
         raise
     ruleset = getattr(mod, "RULESET", None)
-    if not isinstance(ruleset, RuleSet):
-        raise MissingRuleSet(module)
-    return ruleset
+    return ruleset if isinstance(ruleset, RuleSet) else None
 
 
 def load_poacc_ruleset(document_type: str) -> RuleSet | None:
     """The Peppol post-award rule set for a UBL document type (root local name, e.g. "Order"), if any."""
+    rulesets = _poacc_rulesets()
+    found = rulesets.get(document_type) if rulesets else None
+    return found if isinstance(found, RuleSet) else None
+
+
+@cache
+def _poacc_rulesets() -> dict[str, object] | None:
     try:
         mod = importlib.import_module("belegwerk.rules.poacc")
     except ModuleNotFoundError as exc:
@@ -220,10 +236,7 @@ def load_poacc_ruleset(document_type: str) -> RuleSet | None:
             return None
         raise
     rulesets = getattr(mod, "RULESETS", None)
-    if not isinstance(rulesets, dict):
-        return None
-    found = rulesets.get(document_type)
-    return found if isinstance(found, RuleSet) else None
+    return rulesets if isinstance(rulesets, dict) else None
 
 
 __all__ = [

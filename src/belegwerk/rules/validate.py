@@ -19,7 +19,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from belegwerk.rules import en16931_ubl_support, schema
+from belegwerk.rules import schema
 from belegwerk.rules.engine import Finding, Severity, relevel
 from belegwerk.rules.report import ValidationReport
 from belegwerk.rules.scenarios import MissingRuleSet, load_poacc_ruleset, load_ruleset, select
@@ -97,25 +97,22 @@ def validate_tree(
     findings: list[Finding] = []
     if xsd:
         findings.extend(schema.validate_schema(root, selection.syntax))
-    try:
-        for module in selection.modules:
-            try:
-                ruleset = load_ruleset(module)
-            except MissingRuleSet:
-                findings.append(
-                    Finding(
-                        "RULESET-MISSING",
-                        Severity.INFORMATION,
-                        f"The rule pack '{module}' required by this scenario is not available in this build.",
-                        "/",
-                        module,
-                    )
+    for module in selection.modules:
+        try:
+            ruleset = load_ruleset(module)
+        except MissingRuleSet:
+            findings.append(
+                Finding(
+                    "RULESET-MISSING",
+                    Severity.INFORMATION,
+                    f"The rule pack '{module}' required by this scenario is not available in this build.",
+                    "/",
+                    module,
                 )
-                continue
-            report.rulesets.append(ruleset.name)
-            findings.extend(ruleset.evaluate(root))
-    finally:
-        en16931_ubl_support.forget()
+            )
+            continue
+        report.rulesets.append(ruleset.name)
+        findings.extend(ruleset.evaluate(root))
     report.findings = relevel(findings, dict(selection.levels)) if selection.levels else findings
     return report
 
