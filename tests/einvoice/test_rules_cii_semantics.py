@@ -39,7 +39,9 @@ MINIMAL = b"""<?xml version="1.0" encoding="UTF-8"?>
       <ram:SpecifiedLineTradeAgreement>
         <ram:NetPriceProductTradePrice><ram:ChargeAmount>100.00</ram:ChargeAmount></ram:NetPriceProductTradePrice>
       </ram:SpecifiedLineTradeAgreement>
-      <ram:SpecifiedLineTradeDelivery><ram:BilledQuantity unitCode="C62">1</ram:BilledQuantity></ram:SpecifiedLineTradeDelivery>
+      <ram:SpecifiedLineTradeDelivery>
+        <ram:BilledQuantity unitCode="C62">1</ram:BilledQuantity>
+      </ram:SpecifiedLineTradeDelivery>
       <ram:SpecifiedLineTradeSettlement>
         <ram:ApplicableTradeTax>
           <ram:TypeCode>VAT</ram:TypeCode><ram:CategoryCode>S</ram:CategoryCode>
@@ -156,10 +158,14 @@ ALLOWANCE = """<ram:SpecifiedTradeAllowanceCharge>
 
 def _with_allowance(amount: str, total: str, indicator: str = "false") -> etree._Element:
     def change(root: etree._Element) -> None:
-        add_xml(SETTLEMENT, ALLOWANCE.format(amount=amount, indicator=indicator),
-                before="ram:SpecifiedTradeSettlementHeaderMonetarySummation")(root)
-        add_xml(SUMMATION, f"<ram:AllowanceTotalAmount>{total}</ram:AllowanceTotalAmount>",
-                before="ram:TaxBasisTotalAmount")(root)
+        add_xml(
+            SETTLEMENT,
+            ALLOWANCE.format(amount=amount, indicator=indicator),
+            before="ram:SpecifiedTradeSettlementHeaderMonetarySummation",
+        )(root)
+        add_xml(
+            SUMMATION, f"<ram:AllowanceTotalAmount>{total}</ram:AllowanceTotalAmount>", before="ram:TaxBasisTotalAmount"
+        )(root)
 
     return invoice(change)
 
@@ -209,9 +215,11 @@ def test_date_format_102(value: str, fires: bool) -> None:
 
 def test_syntax_table_rules() -> None:
     def change(root: etree._Element) -> None:
-        add_xml("/rsm:CrossIndustryInvoice/rsm:ExchangedDocumentContext",
-                "<ram:TestIndicator><udt:Indicator>true</udt:Indicator></ram:TestIndicator>",
-                before="ram:GuidelineSpecifiedDocumentContextParameter")(root)
+        add_xml(
+            "/rsm:CrossIndustryInvoice/rsm:ExchangedDocumentContext",
+            "<ram:TestIndicator><udt:Indicator>true</udt:Indicator></ram:TestIndicator>",
+            before="ram:GuidelineSpecifiedDocumentContextParameter",
+        )(root)
         ctx = one(root, "/rsm:CrossIndustryInvoice/rsm:ExchangedDocumentContext")
         ctx.append(etree.fromstring(etree.tostring(ctx[-1])))  # a second specification identifier
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from vefa import VefaCase, check_case, load_testsets
 
 from belegwerk.rules.en16931_cii import RULESET
+from vefa import VefaCase, check_case, load_testsets
 
 pytestmark = pytest.mark.einvoice
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from belegwerk.rules.engine import Context, Element, Finding, Rule, RuleSet, Severity, location_of
@@ -92,9 +91,9 @@ class DocIndex:
             for c in node:
                 t = c.tag
                 if t.__class__ is str:
-                    group = found.get(t)  # type: ignore[call-overload]
+                    group = found.get(t)
                     if group is None:
-                        found[t] = [c]  # type: ignore[index]
+                        found[t] = [c]
                     else:
                         group.append(c)
             self._kids[node] = found
@@ -165,10 +164,7 @@ def string_value(el: Element) -> str:
         hit = d.texts.get(el)
         if hit is not None:
             return hit
-    if len(el) == 0:
-        value = el.text or ""
-    else:
-        value = "".join(t for t in el.itertext() if isinstance(t, str))
+    value = (el.text or "") if len(el) == 0 else "".join(t for t in el.itertext() if isinstance(t, str))
     if d is not None:
         d.texts[el] = value
     return value
@@ -265,7 +261,7 @@ class RelPath:
 _PATHS: dict[str, RelPath] = {}
 
 
-def P(path: str) -> RelPath:  # noqa: N802 - reads like a path literal at the call sites
+def P(path: str) -> RelPath:
     """The compiled :class:`RelPath` for ``path`` (compiled once; paths are literals of the code)."""
     found = _PATHS.get(path)
     if found is None:
@@ -449,8 +445,8 @@ class TableContext(Context):
             for n in nodes:
                 keys = n.keys()
                 if keys:
-                    for a in keys:
-                        path = self.own_attrs.get(a)
+                    for name in keys:
+                        path = self.own_attrs.get(str(name))
                         if path is not None:
                             counts[(n, path)] = 1
         by_tag = d.by_tag

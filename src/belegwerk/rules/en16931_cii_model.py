@@ -340,7 +340,9 @@ def _no_other_category(tag: str) -> Test:
 _GROUPINGS: dict[tuple[str, bool | None], Callable[[Element], dict[str, list[Element]]]] = {}
 
 
-def _grouping(path: str, flag: bool | None, keys: Callable[[Element], Iterable[str]]) -> Callable[[Element], dict[str, list[Element]]]:
+def _grouping(
+    path: str, flag: bool | None, keys: Callable[[Element], Iterable[str]]
+) -> Callable[[Element], dict[str, list[Element]]]:
     """Nodes of ``path`` grouped by category code, computed once per document and shared by the
     contexts of all categories (instead of every category context scanning the same nodes)."""
     found = _GROUPINGS.get((path, flag))
@@ -399,7 +401,10 @@ def _tax_ctx(path: str, code: str, charge: bool | None = None) -> Callable[[Elem
     return lambda root: groups(root).get(code, EMPTY)
 
 
-_LINE_TAX = "//rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax"
+_LINE_TAX = (
+    "//rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem/"
+    "ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax"
+)
 _AC_TAX = "//ram:SpecifiedTradeAllowanceCharge/ram:CategoryTradeTax"
 _HEADER_TAX = "//rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax"
 
@@ -420,8 +425,11 @@ def _side_contexts(
     prefix: str, name: str, seller: Test, seller_text: str, rate: str, rate_text: str, order: str
 ) -> dict[str, Context]:
     """The line / allowance / charge contexts of one category (rules -02…-07)."""
-    where = {"line": ("02", "05", "an invoice line"), "allowance": ("03", "06", "a document level allowance"),
-             "charge": ("04", "07", "a document level charge")}
+    where = {
+        "line": ("02", "05", "an invoice line"),
+        "allowance": ("03", "06", "a document level allowance"),
+        "charge": ("04", "07", "a document level charge"),
+    }
     make = {"line": _line_ctx, "allowance": _allowance_ctx, "charge": _charge_ctx}
     code = _CATEGORY_LETTER[prefix]
     out: dict[str, Context] = {}
@@ -430,17 +438,32 @@ def _side_contexts(
         out[side] = Context(
             select=make[side](code),
             rules=[
-                _fatal(f"{prefix}-{seller_id}", f"{what.capitalize()} with VAT category '{name}' requires {seller_text}.",
-                       seller),
-                _fatal(f"{prefix}-{rate_id}", f"In {what} with VAT category '{name}' the VAT rate {rate_text}.",
-                       _rate_compare(rate)),
+                _fatal(
+                    f"{prefix}-{seller_id}",
+                    f"{what.capitalize()} with VAT category '{name}' requires {seller_text}.",
+                    seller,
+                ),
+                _fatal(
+                    f"{prefix}-{rate_id}",
+                    f"In {what} with VAT category '{name}' the VAT rate {rate_text}.",
+                    _rate_compare(rate),
+                ),
             ],
         )
     return out
 
 
-_CATEGORY_LETTER = {"BR-S": "S", "BR-Z": "Z", "BR-E": "E", "BR-AE": "AE", "BR-IC": "K", "BR-G": "G",
-                    "BR-O": "O", "BR-AF": "L", "BR-AG": "M"}
+_CATEGORY_LETTER = {
+    "BR-S": "S",
+    "BR-Z": "Z",
+    "BR-E": "E",
+    "BR-AE": "AE",
+    "BR-IC": "K",
+    "BR-G": "G",
+    "BR-O": "O",
+    "BR-AF": "L",
+    "BR-AG": "M",
+}
 
 _STD_SELLER = "the seller's VAT identifier (or tax registration) or the tax representative's VAT identifier"
 
@@ -450,133 +473,279 @@ def _category_contexts() -> list[Context]:
     contexts: list[Context] = []
 
     # AE — reverse charge
-    ae = _side_contexts("BR-AE", "Reverse charge", _seller_vat_reverse_charge,
-                        "seller and buyer VAT identifiers (or a buyer legal registration)", "=", "is 0",
-                        "allowance charge line")
-    contexts.append(Context(select=_header_code_ctx("AE", True, True), rules=[
-        _fatal("BR-AE-08", "The reverse-charge taxable amount must match lines, allowances and charges.",
-               _base_within_one("AE")),
-        _fatal("BR-AE-09", "The reverse-charge VAT amount must be 0.", _parent_calculated_zero),
-        _fatal("BR-AE-10", "A reverse-charge VAT breakdown needs an exemption reason or reason code.",
-               _exemption(on_parent=True, present=True)),
-    ]))
+    ae = _side_contexts(
+        "BR-AE",
+        "Reverse charge",
+        _seller_vat_reverse_charge,
+        "seller and buyer VAT identifiers (or a buyer legal registration)",
+        "=",
+        "is 0",
+        "allowance charge line",
+    )
+    contexts.append(
+        Context(
+            select=_header_code_ctx("AE", True, True),
+            rules=[
+                _fatal(
+                    "BR-AE-08",
+                    "The reverse-charge taxable amount must match lines, allowances and charges.",
+                    _base_within_one("AE"),
+                ),
+                _fatal("BR-AE-09", "The reverse-charge VAT amount must be 0.", _parent_calculated_zero),
+                _fatal(
+                    "BR-AE-10",
+                    "A reverse-charge VAT breakdown needs an exemption reason or reason code.",
+                    _exemption(on_parent=True, present=True),
+                ),
+            ],
+        )
+    )
     contexts += [ae["allowance"], ae["charge"], ae["line"]]
 
     # L — IGIC (Canary Islands)
-    af = _side_contexts("BR-AF", "IGIC", _seller_vat_standard, _STD_SELLER, ">", "is greater than 0",
-                        "line allowance charge")
-    contexts.append(Context(select=_tax_ctx(_HEADER_TAX, "L"), rules=[
-        # The official -08 test iterates over ../ram:RateApplicablePercent of the *settlement*,
-        # which never exists, so it always holds; -09 is ``true()``.
-        _fatal("BR-AF-08", "The IGIC taxable amount must match lines, allowances and charges per rate.", _always),
-        _fatal("BR-AF-09", "The IGIC VAT amount must equal taxable amount × rate.", _always),
-        _fatal("BR-AF-10", "An IGIC VAT breakdown must not have an exemption reason.",
-               _exemption(on_parent=False, present=False)),
-    ]))
+    af = _side_contexts(
+        "BR-AF", "IGIC", _seller_vat_standard, _STD_SELLER, ">", "is greater than 0", "line allowance charge"
+    )
+    contexts.append(
+        Context(
+            select=_tax_ctx(_HEADER_TAX, "L"),
+            rules=[
+                # The official -08 test iterates over ../ram:RateApplicablePercent of the *settlement*,
+                # which never exists, so it always holds; -09 is ``true()``.
+                _fatal(
+                    "BR-AF-08", "The IGIC taxable amount must match lines, allowances and charges per rate.", _always
+                ),
+                _fatal("BR-AF-09", "The IGIC VAT amount must equal taxable amount × rate.", _always),
+                _fatal(
+                    "BR-AF-10",
+                    "An IGIC VAT breakdown must not have an exemption reason.",
+                    _exemption(on_parent=False, present=False),
+                ),
+            ],
+        )
+    )
     contexts += [af["line"], af["allowance"], af["charge"]]
 
     # M — IPSI (Ceuta and Melilla)
-    ag = _side_contexts("BR-AG", "IPSI", _seller_vat_standard, _STD_SELLER, ">=", "is 0 or greater",
-                        "line allowance charge")
-    contexts.append(Context(select=_tax_ctx(_HEADER_TAX, "M"), rules=[
-        _fatal("BR-AG-08", "The IPSI taxable amount must match lines, allowances and charges per rate.", _always),
-        _fatal("BR-AG-09", "The IPSI VAT amount must equal taxable amount × rate.", _always),
-        _fatal("BR-AG-10", "An IPSI VAT breakdown must not have an exemption reason.",
-               _exemption(on_parent=False, present=False)),
-    ]))
+    ag = _side_contexts(
+        "BR-AG", "IPSI", _seller_vat_standard, _STD_SELLER, ">=", "is 0 or greater", "line allowance charge"
+    )
+    contexts.append(
+        Context(
+            select=_tax_ctx(_HEADER_TAX, "M"),
+            rules=[
+                _fatal(
+                    "BR-AG-08", "The IPSI taxable amount must match lines, allowances and charges per rate.", _always
+                ),
+                _fatal("BR-AG-09", "The IPSI VAT amount must equal taxable amount × rate.", _always),
+                _fatal(
+                    "BR-AG-10",
+                    "An IPSI VAT breakdown must not have an exemption reason.",
+                    _exemption(on_parent=False, present=False),
+                ),
+            ],
+        )
+    )
     contexts += [ag["line"], ag["allowance"], ag["charge"]]
 
     # E — exempt from VAT
-    e = _side_contexts("BR-E", "Exempt from VAT", _seller_vat_standard, _STD_SELLER, "=", "is 0",
-                       "allowance charge line")
-    contexts.append(Context(select=_header_code_ctx("E", True, True), rules=[
-        _fatal("BR-E-08", "The VAT-exempt taxable amount must match lines, allowances and charges.",
-               _base_within_one("E")),
-        _fatal("BR-E-09", "The VAT-exempt VAT amount must be 0.", _parent_calculated_zero),
-        _fatal("BR-E-10", "A VAT-exempt breakdown needs an exemption reason or reason code.",
-               _exemption(on_parent=True, present=True)),
-    ]))
+    e = _side_contexts(
+        "BR-E", "Exempt from VAT", _seller_vat_standard, _STD_SELLER, "=", "is 0", "allowance charge line"
+    )
+    contexts.append(
+        Context(
+            select=_header_code_ctx("E", True, True),
+            rules=[
+                _fatal(
+                    "BR-E-08",
+                    "The VAT-exempt taxable amount must match lines, allowances and charges.",
+                    _base_within_one("E"),
+                ),
+                _fatal("BR-E-09", "The VAT-exempt VAT amount must be 0.", _parent_calculated_zero),
+                _fatal(
+                    "BR-E-10",
+                    "A VAT-exempt breakdown needs an exemption reason or reason code.",
+                    _exemption(on_parent=True, present=True),
+                ),
+            ],
+        )
+    )
     contexts += [e["allowance"], e["charge"], e["line"]]
 
     # G — export outside the EU
-    g = _side_contexts("BR-G", "Export outside the EU", _seller_vat_any,
-                       "the seller's or the tax representative's VAT identifier", "=", "is 0",
-                       "allowance charge line")
-    contexts.append(Context(select=_header_code_ctx("G", True, True), rules=[
-        _fatal("BR-G-08", "The export taxable amount must match lines, allowances and charges.",
-               _base_within_one("G")),
-        _fatal("BR-G-09", "The export VAT amount must be 0.", _parent_calculated_zero),
-        _fatal("BR-G-10", "An export VAT breakdown needs an exemption reason or reason code.",
-               _exemption(on_parent=True, present=True)),
-    ]))
+    g = _side_contexts(
+        "BR-G",
+        "Export outside the EU",
+        _seller_vat_any,
+        "the seller's or the tax representative's VAT identifier",
+        "=",
+        "is 0",
+        "allowance charge line",
+    )
+    contexts.append(
+        Context(
+            select=_header_code_ctx("G", True, True),
+            rules=[
+                _fatal(
+                    "BR-G-08",
+                    "The export taxable amount must match lines, allowances and charges.",
+                    _base_within_one("G"),
+                ),
+                _fatal("BR-G-09", "The export VAT amount must be 0.", _parent_calculated_zero),
+                _fatal(
+                    "BR-G-10",
+                    "An export VAT breakdown needs an exemption reason or reason code.",
+                    _exemption(on_parent=True, present=True),
+                ),
+            ],
+        )
+    )
     contexts += [g["allowance"], g["charge"], g["line"]]
 
     # K — intra-community supply
-    ic = _side_contexts("BR-IC", "Intra-community supply", _seller_and_buyer_vat,
-                        "the seller's (or representative's) and the buyer's VAT identifiers", "=", "is 0",
-                        "allowance charge line")
-    contexts.append(Context(select=_header_code_ctx("K", True, True), rules=[
-        _fatal("BR-IC-08", "The intra-community taxable amount must match lines, allowances and charges.",
-               _base_within_one("K")),
-        _fatal("BR-IC-09", "The intra-community VAT amount must be 0.", _parent_calculated_zero),
-        _fatal("BR-IC-10", "An intra-community VAT breakdown needs an exemption reason or reason code.",
-               _exemption(on_parent=True, present=True)),
-        _fatal("BR-IC-11", "An intra-community supply needs an actual delivery date or an invoicing period.",
-               _ic_11),
-        _fatal("BR-IC-12", "An intra-community supply needs the deliver-to country code.", _ic_12),
-    ]))
+    ic = _side_contexts(
+        "BR-IC",
+        "Intra-community supply",
+        _seller_and_buyer_vat,
+        "the seller's (or representative's) and the buyer's VAT identifiers",
+        "=",
+        "is 0",
+        "allowance charge line",
+    )
+    contexts.append(
+        Context(
+            select=_header_code_ctx("K", True, True),
+            rules=[
+                _fatal(
+                    "BR-IC-08",
+                    "The intra-community taxable amount must match lines, allowances and charges.",
+                    _base_within_one("K"),
+                ),
+                _fatal("BR-IC-09", "The intra-community VAT amount must be 0.", _parent_calculated_zero),
+                _fatal(
+                    "BR-IC-10",
+                    "An intra-community VAT breakdown needs an exemption reason or reason code.",
+                    _exemption(on_parent=True, present=True),
+                ),
+                _fatal(
+                    "BR-IC-11",
+                    "An intra-community supply needs an actual delivery date or an invoicing period.",
+                    _ic_11,
+                ),
+                _fatal("BR-IC-12", "An intra-community supply needs the deliver-to country code.", _ic_12),
+            ],
+        )
+    )
     contexts += [ic["allowance"], ic["charge"], ic["line"]]
 
     # O — not subject to VAT
-    o = _side_contexts("BR-O", "Not subject to VAT", _no_vat_ids,
-                       "that neither seller, tax representative nor buyer states a VAT identifier", "absent",
-                       "is not given", "allowance charge line")
-    contexts.append(Context(select=_tax_ctx(_HEADER_TAX, "O"), rules=[
-        _fatal("BR-O-08", "The not-subject-to-VAT taxable amount must equal lines plus charges minus allowances.",
-               _o_08),
-        _fatal("BR-O-09", "The not-subject-to-VAT VAT amount must be 0.",
-               lambda n: any(eq_double(v, 0.0) for v in P("ram:CalculatedAmount").values(n))),
-        _fatal("BR-O-10", "A not-subject-to-VAT breakdown needs an exemption reason or reason code.",
-               _exemption(on_parent=False, present=True)),
-        _fatal("BR-O-11", "With category O the invoice must not have VAT breakdowns of other categories.",
-               _no_other_category("ram:ApplicableTradeTax")),
-        _fatal("BR-O-12", "With category O no invoice line may have another VAT category.",
-               _no_other_category("ram:ApplicableTradeTax")),
-        _fatal("BR-O-13", "With category O no document level allowance may have another VAT category.",
-               _no_other_category("ram:CategoryTradeTax")),
-        _fatal("BR-O-14", "With category O no document level charge may have another VAT category.",
-               _no_other_category("ram:CategoryTradeTax")),
-    ]))
+    o = _side_contexts(
+        "BR-O",
+        "Not subject to VAT",
+        _no_vat_ids,
+        "that neither seller, tax representative nor buyer states a VAT identifier",
+        "absent",
+        "is not given",
+        "allowance charge line",
+    )
+    contexts.append(
+        Context(
+            select=_tax_ctx(_HEADER_TAX, "O"),
+            rules=[
+                _fatal(
+                    "BR-O-08",
+                    "The not-subject-to-VAT taxable amount must equal lines plus charges minus allowances.",
+                    _o_08,
+                ),
+                _fatal(
+                    "BR-O-09",
+                    "The not-subject-to-VAT VAT amount must be 0.",
+                    lambda n: any(eq_double(v, 0.0) for v in P("ram:CalculatedAmount").values(n)),
+                ),
+                _fatal(
+                    "BR-O-10",
+                    "A not-subject-to-VAT breakdown needs an exemption reason or reason code.",
+                    _exemption(on_parent=False, present=True),
+                ),
+                _fatal(
+                    "BR-O-11",
+                    "With category O the invoice must not have VAT breakdowns of other categories.",
+                    _no_other_category("ram:ApplicableTradeTax"),
+                ),
+                _fatal(
+                    "BR-O-12",
+                    "With category O no invoice line may have another VAT category.",
+                    _no_other_category("ram:ApplicableTradeTax"),
+                ),
+                _fatal(
+                    "BR-O-13",
+                    "With category O no document level allowance may have another VAT category.",
+                    _no_other_category("ram:CategoryTradeTax"),
+                ),
+                _fatal(
+                    "BR-O-14",
+                    "With category O no document level charge may have another VAT category.",
+                    _no_other_category("ram:CategoryTradeTax"),
+                ),
+            ],
+        )
+    )
     contexts += [o["allowance"], o["charge"], o["line"]]
 
     # S — standard rate
-    s = _side_contexts("BR-S", "Standard rated", _seller_vat_standard, _STD_SELLER, ">",
-                       "is greater than 0", "line allowance charge")
-    contexts.append(Context(select=_header_code_ctx("S", False, False), rules=[
-        _fatal("BR-S-08", "The standard-rate taxable amount must match lines, allowances and charges per rate.",
-               _base_per_rate("S")),
-        _fatal("BR-S-09", "The standard-rate VAT amount must equal taxable amount × rate (±1).", _s_09),
-        _fatal("BR-S-10", "A standard-rate VAT breakdown must not have an exemption reason.",
-               _exemption(on_parent=True, present=False)),
-    ]))
+    s = _side_contexts(
+        "BR-S", "Standard rated", _seller_vat_standard, _STD_SELLER, ">", "is greater than 0", "line allowance charge"
+    )
+    contexts.append(
+        Context(
+            select=_header_code_ctx("S", False, False),
+            rules=[
+                _fatal(
+                    "BR-S-08",
+                    "The standard-rate taxable amount must match lines, allowances and charges per rate.",
+                    _base_per_rate("S"),
+                ),
+                _fatal("BR-S-09", "The standard-rate VAT amount must equal taxable amount × rate (±1).", _s_09),
+                _fatal(
+                    "BR-S-10",
+                    "A standard-rate VAT breakdown must not have an exemption reason.",
+                    _exemption(on_parent=True, present=False),
+                ),
+            ],
+        )
+    )
     contexts += [s["line"], s["allowance"], s["charge"]]
 
     # Z — zero rated
-    z = _side_contexts("BR-Z", "Zero rated", _seller_vat_standard, _STD_SELLER, "=", "is 0",
-                       "allowance charge line")
-    contexts.append(Context(select=_header_code_ctx("Z", False, False), rules=[
-        _fatal("BR-Z-08", "The zero-rated taxable amount must match lines, allowances and charges.",
-               _base_within_one("Z")),
-        _fatal("BR-Z-09", "The zero-rated VAT amount must be 0.", _parent_calculated_zero),
-        _fatal("BR-Z-10", "A zero-rated VAT breakdown must not have an exemption reason.",
-               _exemption(on_parent=True, present=False)),
-    ]))
+    z = _side_contexts("BR-Z", "Zero rated", _seller_vat_standard, _STD_SELLER, "=", "is 0", "allowance charge line")
+    contexts.append(
+        Context(
+            select=_header_code_ctx("Z", False, False),
+            rules=[
+                _fatal(
+                    "BR-Z-08",
+                    "The zero-rated taxable amount must match lines, allowances and charges.",
+                    _base_within_one("Z"),
+                ),
+                _fatal("BR-Z-09", "The zero-rated VAT amount must be 0.", _parent_calculated_zero),
+                _fatal(
+                    "BR-Z-10",
+                    "A zero-rated VAT breakdown must not have an exemption reason.",
+                    _exemption(on_parent=True, present=False),
+                ),
+            ],
+        )
+    )
     contexts += [z["allowance"], z["charge"], z["line"]]
     return contexts
 
 
-_delivery_date = _nodes(f"{_TX}/ram:ApplicableHeaderTradeDelivery/ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime/udt:DateTimeString")
-_ship_to_country = _nodes(f"{_TX}/ram:ApplicableHeaderTradeDelivery/ram:ShipToTradeParty/ram:PostalTradeAddress/ram:CountryID")
+_delivery_date = _nodes(
+    f"{_TX}/ram:ApplicableHeaderTradeDelivery/ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime/udt:DateTimeString"
+)
+_ship_to_country = _nodes(
+    f"{_TX}/ram:ApplicableHeaderTradeDelivery/ram:ShipToTradeParty/ram:PostalTradeAddress/ram:CountryID"
+)
 _period_start_end = P("ram:BillingSpecifiedPeriod/ram:StartDateTime")
 _period_end = P("ram:BillingSpecifiedPeriod/ram:EndDateTime")
 
@@ -856,7 +1025,9 @@ def _b_02(n: Element) -> bool:
 
 
 def _uri_scheme(party: str) -> Test:
-    comm = P(f"rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/ram:{party}/ram:URIUniversalCommunication")
+    comm = P(
+        f"rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/ram:{party}/ram:URIUniversalCommunication"
+    )
     uri = clark("ram:URIID")
 
     def test(n: Element) -> bool:
@@ -872,39 +1043,64 @@ def _uri_scheme(party: str) -> Test:
 _A = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement"
 
 _ROOT_RULES = [
-    _fatal("BR-01", "The invoice must have a specification identifier (BT-24).",
-           _filled("rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID")),
+    _fatal(
+        "BR-01",
+        "The invoice must have a specification identifier (BT-24).",
+        _filled("rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID"),
+    ),
     _fatal("BR-02", "The invoice must have an invoice number (BT-1).", _filled("rsm:ExchangedDocument/ram:ID")),
-    _fatal("BR-03", "The invoice must have an issue date (BT-2) in format 102.",
-           _br_03),
-    _fatal("BR-04", "The invoice must have an invoice type code (BT-3).", _filled("rsm:ExchangedDocument/ram:TypeCode")),
-    _fatal("BR-05", "The invoice must have an invoice currency code (BT-5).",
-           _filled("rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/ram:InvoiceCurrencyCode")),
+    _fatal("BR-03", "The invoice must have an issue date (BT-2) in format 102.", _br_03),
+    _fatal(
+        "BR-04", "The invoice must have an invoice type code (BT-3).", _filled("rsm:ExchangedDocument/ram:TypeCode")
+    ),
+    _fatal(
+        "BR-05",
+        "The invoice must have an invoice currency code (BT-5).",
+        _filled("rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/ram:InvoiceCurrencyCode"),
+    ),
     _fatal("BR-06", "The invoice must name the seller (BT-27).", _filled(f"{_A}/ram:SellerTradeParty/ram:Name")),
     _fatal("BR-07", "The invoice must name the buyer (BT-44).", _filled(f"{_A}/ram:BuyerTradeParty/ram:Name")),
-    _fatal("BR-08", "The invoice must contain the seller postal address (BG-5).",
-           _exists(f"{_A}/ram:SellerTradeParty/ram:PostalTradeAddress")),
-    _fatal("BR-09", "The seller postal address must have a country code (BT-40).",
-           _filled(f"{_A}/ram:SellerTradeParty/ram:PostalTradeAddress/ram:CountryID")),
-    _fatal("BR-10", "The invoice must contain the buyer postal address (BG-8).",
-           _exists(f"{_A}/ram:BuyerTradeParty/ram:PostalTradeAddress")),
-    _fatal("BR-11", "The buyer postal address must have a country code (BT-55).",
-           _filled(f"{_A}/ram:BuyerTradeParty/ram:PostalTradeAddress/ram:CountryID")),
-    _fatal("BR-16", "The invoice must have at least one invoice line (BG-25).",
-           lambda n: bool(doc(n).tagged("ram:IncludedSupplyChainTradeLineItem"))),
-    _fatal("BR-62", "The seller electronic address (BT-34) needs a scheme identifier.", _uri_scheme("SellerTradeParty")),
+    _fatal(
+        "BR-08",
+        "The invoice must contain the seller postal address (BG-5).",
+        _exists(f"{_A}/ram:SellerTradeParty/ram:PostalTradeAddress"),
+    ),
+    _fatal(
+        "BR-09",
+        "The seller postal address must have a country code (BT-40).",
+        _filled(f"{_A}/ram:SellerTradeParty/ram:PostalTradeAddress/ram:CountryID"),
+    ),
+    _fatal(
+        "BR-10",
+        "The invoice must contain the buyer postal address (BG-8).",
+        _exists(f"{_A}/ram:BuyerTradeParty/ram:PostalTradeAddress"),
+    ),
+    _fatal(
+        "BR-11",
+        "The buyer postal address must have a country code (BT-55).",
+        _filled(f"{_A}/ram:BuyerTradeParty/ram:PostalTradeAddress/ram:CountryID"),
+    ),
+    _fatal(
+        "BR-16",
+        "The invoice must have at least one invoice line (BG-25).",
+        lambda n: bool(doc(n).tagged("ram:IncludedSupplyChainTradeLineItem")),
+    ),
+    _fatal(
+        "BR-62", "The seller electronic address (BT-34) needs a scheme identifier.", _uri_scheme("SellerTradeParty")
+    ),
     _fatal("BR-63", "The buyer electronic address (BT-49) needs a scheme identifier.", _uri_scheme("BuyerTradeParty")),
-    _fatal("BR-CO-15", "Invoice total with VAT (BT-112) must equal total without VAT (BT-109) plus VAT total (BT-110).",
-           _co_15),
+    _fatal(
+        "BR-CO-15",
+        "Invoice total with VAT (BT-112) must equal total without VAT (BT-109) plus VAT total (BT-110).",
+        _co_15,
+    ),
     _fatal("BR-S-01", "Standard rated items need a standard rated VAT breakdown.", _some_breakdown("S")),
     _fatal("BR-Z-01", "Zero rated items need exactly one zero rated VAT breakdown.", _one_breakdown("Z")),
     _fatal("BR-E-01", "VAT exempt items need exactly one exempt VAT breakdown.", _one_breakdown("E")),
     _fatal("BR-AE-01", "Reverse charge items need exactly one reverse charge VAT breakdown.", _one_breakdown("AE")),
-    _fatal("BR-IC-01", "Intra-community supplies need exactly one intra-community VAT breakdown.",
-           _one_breakdown("K")),
+    _fatal("BR-IC-01", "Intra-community supplies need exactly one intra-community VAT breakdown.", _one_breakdown("K")),
     _fatal("BR-G-01", "Export items need exactly one export VAT breakdown.", _one_breakdown("G")),
-    _fatal("BR-O-01", "A not-subject-to-VAT breakdown must be single and used by lines, allowances or charges.",
-           _o_01),
+    _fatal("BR-O-01", "A not-subject-to-VAT breakdown must be single and used by lines, allowances or charges.", _o_01),
     _fatal("BR-AF-01", "IGIC items need an IGIC VAT breakdown.", _some_breakdown("L")),
     _fatal("BR-AG-01", "IPSI items need an IPSI VAT breakdown.", _some_breakdown("M")),
     _fatal("BR-B-01", "Split payment (category B) is only allowed for domestic Italian invoices.", _b_01),
@@ -918,12 +1114,19 @@ _ROOT_RULES = [
 
 def _allowance_charge_rules(level: str, charge: bool) -> list[Rule]:
     """Rules on a ChargeIndicator node (context ``ram:ChargeIndicator[udt:Indicator = '…']``)."""
+    ids: tuple[str, str | None, str, str, str, str, str]
     if level == "document":
-        ids = ("BR-36", "BR-37", "BR-38", "BR-CO-06", "BR-CO-22", "BR-DEC-05", "BR-DEC-06") if charge else (
-            "BR-31", "BR-32", "BR-33", "BR-CO-05", "BR-CO-21", "BR-DEC-01", "BR-DEC-02")
+        ids = (
+            ("BR-36", "BR-37", "BR-38", "BR-CO-06", "BR-CO-22", "BR-DEC-05", "BR-DEC-06")
+            if charge
+            else ("BR-31", "BR-32", "BR-33", "BR-CO-05", "BR-CO-21", "BR-DEC-01", "BR-DEC-02")
+        )
     else:
-        ids = ("BR-43", None, "BR-44", "BR-CO-08", "BR-CO-24", "BR-DEC-27", "BR-DEC-28") if charge else (
-            "BR-41", None, "BR-42", "BR-CO-07", "BR-CO-23", "BR-DEC-24", "BR-DEC-25")
+        ids = (
+            ("BR-43", None, "BR-44", "BR-CO-08", "BR-CO-24", "BR-DEC-27", "BR-DEC-28")
+            if charge
+            else ("BR-41", None, "BR-42", "BR-CO-07", "BR-CO-23", "BR-DEC-24", "BR-DEC-25")
+        )
     what = f"{'Document' if level == 'document' else 'Line'} level {'charge' if charge else 'allowance'}"
     amount, vat, reason, same, reason2, dec_amount, dec_basis = ids
     rules = [_fatal(amount, f"{what} needs an amount.", _exists("../ram:ActualAmount"))]
@@ -932,8 +1135,11 @@ def _allowance_charge_rules(level: str, charge: bool) -> list[Rule]:
     rules += [
         _fatal(reason, f"{what} needs a reason or a reason code.", _any_exists("../ram:Reason", "../ram:ReasonCode")),
         _fatal(same, f"{what}: reason code and reason text must describe the same thing (not checkable).", _always),
-        _fatal(reason2, f"{what} needs a reason, a reason code, or both.",
-               _any_exists("../ram:Reason", "../ram:ReasonCode")),
+        _fatal(
+            reason2,
+            f"{what} needs a reason, a reason code, or both.",
+            _any_exists("../ram:Reason", "../ram:ReasonCode"),
+        ),
         _fatal(dec_amount, f"{what} amount may have at most two decimals.", _max_decimals("../ram:ActualAmount")),
         _fatal(dec_basis, f"{what} base amount may have at most two decimals.", _max_decimals("../ram:BasisAmount")),
     ]
@@ -982,8 +1188,7 @@ def _period_order(n: Element) -> bool:
     if not end.exists(n) or not start.exists(n):
         return True
     ends = [string_value(e) for e in _END_DTS.all(n) if e.get("format") == "102"]
-    starts = [string_value(e) for e in _START_DTS.all(n)
-              if e.get("format") == "102"]
+    starts = [string_value(e) for e in _START_DTS.all(n) if e.get("format") == "102"]
     return any(a >= b for a in ends for b in starts)
 
 
@@ -1013,156 +1218,367 @@ def _co_09(n: Element) -> bool:
 
 def _general_contexts_before_categories() -> list[Context]:
     return [
-        Context(select=select("//ram:DesignatedProductClassification"), rules=[
-            _fatal("BR-65", "An item classification identifier (BT-158) needs a scheme identifier.",
-                   lambda n: P("ram:ClassCode/@listID").ns(n) != "" or not P("ram:ClassCode").exists(n)),
-        ]),
-        Context(select=select("//ram:AdditionalReferencedDocument"), rules=[
-            _fatal("BR-52", "Every additional supporting document (BG-24) needs a reference (BT-122).",
-                   _filled("ram:IssuerAssignedID")),
-        ]),
-        Context(select=select("//ram:ApplicableTradeSettlementFinancialCard"), rules=[
-            _fatal("BR-51", "Show at most the first six and last four digits of a card number (BT-87).",
-                   lambda n: len(P("ram:ID").ns(n)) <= 10),
-        ]),
-        Context(select=select("//ram:SpecifiedTradeSettlementPaymentMeans/ram:PayeePartyCreditorFinancialAccount",
-                              where=_credit_transfer_account), rules=[
-            _fatal("BR-50", "A credit transfer needs a payment account identifier (BT-84).",
-                   lambda n: P("ram:IBANID").filled(n) or P("ram:ProprietaryID").filled(n)),
-            _fatal("BR-61", "SEPA, local or international credit transfers need the payment account identifier.",
-                   _any_exists("ram:IBANID", "ram:ProprietaryID")),
-        ]),
-        Context(select=select(f"{_TX}/ram:ApplicableHeaderTradeDelivery"), rules=[
-            _fatal("BR-57", "Every deliver-to address (BG-15) needs a country code (BT-80).",
-                   lambda n: not P("ram:ShipToTradeParty/ram:PostalTradeAddress").exists(n)
-                   or P("ram:ShipToTradeParty/ram:PostalTradeAddress/ram:CountryID").filled(n)),
-        ]),
-        Context(select=_indicator_ctx("//ram:ApplicableHeaderTradeSettlement/ram:SpecifiedTradeAllowanceCharge/"
-                                      "ram:ChargeIndicator", "false"),
-                rules=_allowance_charge_rules("document", charge=False)),
-        Context(select=_indicator_ctx("//ram:ApplicableHeaderTradeSettlement/ram:SpecifiedTradeAllowanceCharge/"
-                                      "ram:ChargeIndicator", "true"),
-                rules=_allowance_charge_rules("document", charge=True)),
-        Context(select=select("//ram:SpecifiedTradeSettlementHeaderMonetarySummation"), rules=[
-            _fatal("BR-12", "The invoice must have the sum of line net amounts (BT-106).", _exists("ram:LineTotalAmount")),
-            _fatal("BR-13", "The invoice must have the total without VAT (BT-109).", _exists("ram:TaxBasisTotalAmount")),
-            _fatal("BR-14", "The invoice must have the total with VAT (BT-112).", _exists("ram:GrandTotalAmount")),
-            _fatal("BR-15", "The invoice must have the amount due for payment (BT-115).", _exists("ram:DuePayableAmount")),
-            _fatal("BR-53", "With a VAT accounting currency (BT-6), the VAT total in that currency (BT-111) is required "
-                   "and must differ from the invoice currency.", _br_53),
-            _fatal("BR-CO-10", "Sum of line net amounts (BT-106) must equal the sum of the line net amounts (BT-131).",
-                   _co_10),
-            _fatal("BR-CO-11", "Sum of allowances (BT-107) must equal the sum of document level allowances (BT-92).",
-                   _charges_total(False, "ram:AllowanceTotalAmount")),
-            _fatal("BR-CO-12", "Sum of charges (BT-108) must equal the sum of document level charges (BT-99).",
-                   _charges_total(True, "ram:ChargeTotalAmount")),
-            _fatal("BR-CO-13", "Total without VAT (BT-109) must equal line sum − allowances + charges.", _co_13),
-            _fatal("BR-CO-16", "Amount due (BT-115) must equal total with VAT − paid amount + rounding amount.",
-                   _co_16),
-            _fatal("BR-DEC-09", "The sum of line net amounts may have at most two decimals.",
-                   _max_decimals("ram:LineTotalAmount")),
-            _fatal("BR-DEC-10", "The sum of allowances may have at most two decimals.",
-                   _max_decimals("ram:AllowanceTotalAmount")),
-            _fatal("BR-DEC-11", "The sum of charges may have at most two decimals.",
-                   _max_decimals("ram:ChargeTotalAmount")),
-            _fatal("BR-DEC-12", "The total without VAT may have at most two decimals.",
-                   _max_decimals("ram:TaxBasisTotalAmount")),
-            _fatal("BR-DEC-14", "The total with VAT may have at most two decimals.",
-                   _max_decimals("ram:GrandTotalAmount")),
-            _fatal("BR-DEC-13", "The VAT total in invoice currency may have at most two decimals.",
-                   _tax_total_cents(_icc, need_currency=True)),
-            _fatal("BR-DEC-15", "The VAT total in accounting currency may have at most two decimals.",
-                   _tax_total_cents(_tcc, need_currency=False)),
-            _fatal("BR-DEC-16", "The paid amount may have at most two decimals.",
-                   _max_decimals("ram:TotalPrepaidAmount")),
-            _fatal("BR-DEC-17", "The rounding amount may have at most two decimals.",
-                   _max_decimals("ram:RoundingAmount")),
-            _fatal("BR-DEC-18", "The amount due may have at most two decimals.",
-                   _max_decimals("ram:DuePayableAmount")),
-        ]),
+        Context(
+            select=select("//ram:DesignatedProductClassification"),
+            rules=[
+                _fatal(
+                    "BR-65",
+                    "An item classification identifier (BT-158) needs a scheme identifier.",
+                    lambda n: P("ram:ClassCode/@listID").ns(n) != "" or not P("ram:ClassCode").exists(n),
+                ),
+            ],
+        ),
+        Context(
+            select=select("//ram:AdditionalReferencedDocument"),
+            rules=[
+                _fatal(
+                    "BR-52",
+                    "Every additional supporting document (BG-24) needs a reference (BT-122).",
+                    _filled("ram:IssuerAssignedID"),
+                ),
+            ],
+        ),
+        Context(
+            select=select("//ram:ApplicableTradeSettlementFinancialCard"),
+            rules=[
+                _fatal(
+                    "BR-51",
+                    "Show at most the first six and last four digits of a card number (BT-87).",
+                    lambda n: len(P("ram:ID").ns(n)) <= 10,
+                ),
+            ],
+        ),
+        Context(
+            select=select(
+                "//ram:SpecifiedTradeSettlementPaymentMeans/ram:PayeePartyCreditorFinancialAccount",
+                where=_credit_transfer_account,
+            ),
+            rules=[
+                _fatal(
+                    "BR-50",
+                    "A credit transfer needs a payment account identifier (BT-84).",
+                    lambda n: P("ram:IBANID").filled(n) or P("ram:ProprietaryID").filled(n),
+                ),
+                _fatal(
+                    "BR-61",
+                    "SEPA, local or international credit transfers need the payment account identifier.",
+                    _any_exists("ram:IBANID", "ram:ProprietaryID"),
+                ),
+            ],
+        ),
+        Context(
+            select=select(f"{_TX}/ram:ApplicableHeaderTradeDelivery"),
+            rules=[
+                _fatal(
+                    "BR-57",
+                    "Every deliver-to address (BG-15) needs a country code (BT-80).",
+                    lambda n: (
+                        not P("ram:ShipToTradeParty/ram:PostalTradeAddress").exists(n)
+                        or P("ram:ShipToTradeParty/ram:PostalTradeAddress/ram:CountryID").filled(n)
+                    ),
+                ),
+            ],
+        ),
+        Context(
+            select=_indicator_ctx(
+                "//ram:ApplicableHeaderTradeSettlement/ram:SpecifiedTradeAllowanceCharge/ram:ChargeIndicator", "false"
+            ),
+            rules=_allowance_charge_rules("document", charge=False),
+        ),
+        Context(
+            select=_indicator_ctx(
+                "//ram:ApplicableHeaderTradeSettlement/ram:SpecifiedTradeAllowanceCharge/ram:ChargeIndicator", "true"
+            ),
+            rules=_allowance_charge_rules("document", charge=True),
+        ),
+        Context(
+            select=select("//ram:SpecifiedTradeSettlementHeaderMonetarySummation"),
+            rules=[
+                _fatal(
+                    "BR-12",
+                    "The invoice must have the sum of line net amounts (BT-106).",
+                    _exists("ram:LineTotalAmount"),
+                ),
+                _fatal(
+                    "BR-13", "The invoice must have the total without VAT (BT-109).", _exists("ram:TaxBasisTotalAmount")
+                ),
+                _fatal("BR-14", "The invoice must have the total with VAT (BT-112).", _exists("ram:GrandTotalAmount")),
+                _fatal(
+                    "BR-15",
+                    "The invoice must have the amount due for payment (BT-115).",
+                    _exists("ram:DuePayableAmount"),
+                ),
+                _fatal(
+                    "BR-53",
+                    "With a VAT accounting currency (BT-6), the VAT total in that currency (BT-111) is required "
+                    "and must differ from the invoice currency.",
+                    _br_53,
+                ),
+                _fatal(
+                    "BR-CO-10",
+                    "Sum of line net amounts (BT-106) must equal the sum of the line net amounts (BT-131).",
+                    _co_10,
+                ),
+                _fatal(
+                    "BR-CO-11",
+                    "Sum of allowances (BT-107) must equal the sum of document level allowances (BT-92).",
+                    _charges_total(False, "ram:AllowanceTotalAmount"),
+                ),
+                _fatal(
+                    "BR-CO-12",
+                    "Sum of charges (BT-108) must equal the sum of document level charges (BT-99).",
+                    _charges_total(True, "ram:ChargeTotalAmount"),
+                ),
+                _fatal("BR-CO-13", "Total without VAT (BT-109) must equal line sum − allowances + charges.", _co_13),
+                _fatal(
+                    "BR-CO-16", "Amount due (BT-115) must equal total with VAT − paid amount + rounding amount.", _co_16
+                ),
+                _fatal(
+                    "BR-DEC-09",
+                    "The sum of line net amounts may have at most two decimals.",
+                    _max_decimals("ram:LineTotalAmount"),
+                ),
+                _fatal(
+                    "BR-DEC-10",
+                    "The sum of allowances may have at most two decimals.",
+                    _max_decimals("ram:AllowanceTotalAmount"),
+                ),
+                _fatal(
+                    "BR-DEC-11",
+                    "The sum of charges may have at most two decimals.",
+                    _max_decimals("ram:ChargeTotalAmount"),
+                ),
+                _fatal(
+                    "BR-DEC-12",
+                    "The total without VAT may have at most two decimals.",
+                    _max_decimals("ram:TaxBasisTotalAmount"),
+                ),
+                _fatal(
+                    "BR-DEC-14",
+                    "The total with VAT may have at most two decimals.",
+                    _max_decimals("ram:GrandTotalAmount"),
+                ),
+                _fatal(
+                    "BR-DEC-13",
+                    "The VAT total in invoice currency may have at most two decimals.",
+                    _tax_total_cents(_icc, need_currency=True),
+                ),
+                _fatal(
+                    "BR-DEC-15",
+                    "The VAT total in accounting currency may have at most two decimals.",
+                    _tax_total_cents(_tcc, need_currency=False),
+                ),
+                _fatal(
+                    "BR-DEC-16",
+                    "The paid amount may have at most two decimals.",
+                    _max_decimals("ram:TotalPrepaidAmount"),
+                ),
+                _fatal(
+                    "BR-DEC-17",
+                    "The rounding amount may have at most two decimals.",
+                    _max_decimals("ram:RoundingAmount"),
+                ),
+                _fatal(
+                    "BR-DEC-18", "The amount due may have at most two decimals.", _max_decimals("ram:DuePayableAmount")
+                ),
+            ],
+        ),
         Context(select=select(_ROOT), rules=_ROOT_RULES),
-        Context(select=select("//ram:IncludedSupplyChainTradeLineItem"), rules=[
-            _fatal("BR-21", "Every invoice line needs a line identifier (BT-126).",
-                   _filled("ram:AssociatedDocumentLineDocument/ram:LineID")),
-            _fatal("BR-22", "Every invoice line needs an invoiced quantity (BT-129).",
-                   _exists("ram:SpecifiedLineTradeDelivery/ram:BilledQuantity")),
-            _fatal("BR-23", "Every invoiced quantity needs a unit of measure (BT-130).",
-                   _exists("ram:SpecifiedLineTradeDelivery/ram:BilledQuantity/@unitCode")),
-            _fatal("BR-24", "Every invoice line needs a line net amount (BT-131).",
-                   _exists("ram:SpecifiedLineTradeSettlement/ram:SpecifiedTradeSettlementLineMonetarySummation/"
-                           "ram:LineTotalAmount")),
-            _fatal("BR-25", "Every invoice line needs an item name (BT-153).", _filled("ram:SpecifiedTradeProduct/ram:Name")),
-            _fatal("BR-26", "Every invoice line needs an item net price (BT-146).",
-                   _exists("ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:ChargeAmount")),
-            _fatal("BR-27", "The item net price (BT-146) must not be negative.",
-                   _ge_zero("ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:ChargeAmount", False)),
-            _fatal("BR-28", "The item gross price (BT-148) must not be negative.",
-                   _ge_zero("ram:SpecifiedLineTradeAgreement/ram:GrossPriceProductTradePrice/ram:ChargeAmount", True)),
-            _fatal("BR-64", "An item standard identifier (BT-157) needs a scheme identifier.",
-                   lambda n: P("ram:SpecifiedTradeProduct/ram:GlobalID/@schemeID").ns(n) != ""
-                   or not P("ram:SpecifiedTradeProduct/ram:GlobalID").exists(n)),
-            _fatal("BR-CO-04", "Every invoice line needs a VAT category code (BT-151).", _line_vat_code),
-            _fatal("BR-CO-18", "The invoice needs at least one VAT breakdown (BG-23).",
-                   lambda n: bool(_header_taxes_any_tx(n))),
-            _fatal("BR-DEC-23", "The line net amount may have at most two decimals.",
-                   _max_decimals("ram:SpecifiedLineTradeSettlement/ram:SpecifiedTradeSettlementLineMonetarySummation/"
-                                 "ram:LineTotalAmount")),
-        ]),
-        Context(select=_indicator_ctx("//ram:SpecifiedLineTradeSettlement/ram:SpecifiedTradeAllowanceCharge/"
-                                      "ram:ChargeIndicator", "false"),
-                rules=_allowance_charge_rules("line", charge=False)),
-        Context(select=_indicator_ctx("//ram:SpecifiedLineTradeSettlement/ram:SpecifiedTradeAllowanceCharge/"
-                                      "ram:ChargeIndicator", "true"),
-                rules=_allowance_charge_rules("line", charge=True)),
-        Context(select=select("//ram:SpecifiedLineTradeSettlement/ram:BillingSpecifiedPeriod"), rules=[
-            _fatal("BR-30", "The line period end date must not be before its start date.", _period_order),
-            _fatal("BR-CO-20", "A line invoicing period needs a start date, an end date, or both.",
-                   _any_exists("ram:StartDateTime", "ram:EndDateTime")),
-        ]),
-        Context(select=select("//ram:ApplicableHeaderTradeSettlement/ram:BillingSpecifiedPeriod"), rules=[
-            _fatal("BR-29", "The invoicing period end date must not be before its start date.", _period_order),
-            _fatal("BR-CO-19", "An invoicing period needs a start date, an end date, or both.",
-                   _any_exists("ram:StartDateTime", "ram:EndDateTime")),
-        ]),
-        Context(select=select("//ram:ApplicableProductCharacteristic"), rules=[
-            _fatal("BR-54", "Every item attribute needs a name and a value.",
-                   lambda n: P("ram:Description").exists(n) and P("ram:Value").exists(n)),
-        ]),
-        Context(select=select("//ram:PayeeTradeParty"), rules=[
-            _fatal("BR-17", "A payee (BG-10) must be named and must be a party other than the seller.", _br_17),
-        ]),
-        Context(select=select("//ram:SpecifiedTradeSettlementPaymentMeans"), rules=[
-            _fatal("BR-49", "Every payment instruction needs a payment means type code (BT-81).", _exists("ram:TypeCode")),
-        ]),
-        Context(select=select(f"{_SETTLEMENT}/ram:InvoiceReferencedDocument"), rules=[
-            _fatal("BR-55", "Every preceding invoice reference (BG-3) needs the preceding invoice number (BT-25).",
-                   _filled("ram:IssuerAssignedID")),
-        ]),
-        Context(select=select("//ram:SellerTradeParty"), rules=[
-            _fatal("BR-CO-26", "The seller needs an identifier, a legal registration identifier or a VAT identifier.",
-                   lambda n: P("ram:ID").exists(n) or P("ram:GlobalID").exists(n)
-                   or P("ram:SpecifiedLegalOrganization/ram:ID").exists(n)
-                   or any(e.get("schemeID") == "VA" for e in _TAX_REG_ID.all(n))),
-        ]),
-        Context(select=select("//ram:SellerTaxRepresentativeTradeParty"), rules=[
-            _fatal("BR-18", "The seller's tax representative (BG-11) must be named (BT-62).", _filled("ram:Name")),
-            _fatal("BR-19", "The seller's tax representative needs a postal address (BG-12).",
-                   _exists("ram:PostalTradeAddress")),
-            _fatal("BR-20", "The tax representative postal address needs a country code (BT-69).",
-                   _filled("ram:PostalTradeAddress/ram:CountryID")),
-            _fatal("BR-56", "The seller's tax representative needs a VAT identifier (BT-63).",
-                   _rep_va_filled),
-        ]),
-        Context(select=select("//ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:TaxTotalAmount",
-                              where=_tax_total_in_invoice_currency), rules=[
-            _fatal("BR-CO-14", "The VAT total (BT-110) must equal the sum of the VAT category amounts (BT-117).",
-                   _co_14),
-        ]),
-        Context(select=select("//ram:SpecifiedTaxRegistration/ram:ID", where=lambda e: e.get("schemeID") == "VA"),
-                rules=[
-            _fatal("BR-CO-09", "A VAT identifier must start with a country prefix (ISO 3166-1 alpha-2, EL or XI).",
-                   _co_09),
-        ]),
+        Context(
+            select=select("//ram:IncludedSupplyChainTradeLineItem"),
+            rules=[
+                _fatal(
+                    "BR-21",
+                    "Every invoice line needs a line identifier (BT-126).",
+                    _filled("ram:AssociatedDocumentLineDocument/ram:LineID"),
+                ),
+                _fatal(
+                    "BR-22",
+                    "Every invoice line needs an invoiced quantity (BT-129).",
+                    _exists("ram:SpecifiedLineTradeDelivery/ram:BilledQuantity"),
+                ),
+                _fatal(
+                    "BR-23",
+                    "Every invoiced quantity needs a unit of measure (BT-130).",
+                    _exists("ram:SpecifiedLineTradeDelivery/ram:BilledQuantity/@unitCode"),
+                ),
+                _fatal(
+                    "BR-24",
+                    "Every invoice line needs a line net amount (BT-131).",
+                    _exists(
+                        "ram:SpecifiedLineTradeSettlement/ram:SpecifiedTradeSettlementLineMonetarySummation/"
+                        "ram:LineTotalAmount"
+                    ),
+                ),
+                _fatal(
+                    "BR-25",
+                    "Every invoice line needs an item name (BT-153).",
+                    _filled("ram:SpecifiedTradeProduct/ram:Name"),
+                ),
+                _fatal(
+                    "BR-26",
+                    "Every invoice line needs an item net price (BT-146).",
+                    _exists("ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:ChargeAmount"),
+                ),
+                _fatal(
+                    "BR-27",
+                    "The item net price (BT-146) must not be negative.",
+                    _ge_zero("ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:ChargeAmount", False),
+                ),
+                _fatal(
+                    "BR-28",
+                    "The item gross price (BT-148) must not be negative.",
+                    _ge_zero("ram:SpecifiedLineTradeAgreement/ram:GrossPriceProductTradePrice/ram:ChargeAmount", True),
+                ),
+                _fatal(
+                    "BR-64",
+                    "An item standard identifier (BT-157) needs a scheme identifier.",
+                    lambda n: (
+                        P("ram:SpecifiedTradeProduct/ram:GlobalID/@schemeID").ns(n) != ""
+                        or not P("ram:SpecifiedTradeProduct/ram:GlobalID").exists(n)
+                    ),
+                ),
+                _fatal("BR-CO-04", "Every invoice line needs a VAT category code (BT-151).", _line_vat_code),
+                _fatal(
+                    "BR-CO-18",
+                    "The invoice needs at least one VAT breakdown (BG-23).",
+                    lambda n: bool(_header_taxes_any_tx(n)),
+                ),
+                _fatal(
+                    "BR-DEC-23",
+                    "The line net amount may have at most two decimals.",
+                    _max_decimals(
+                        "ram:SpecifiedLineTradeSettlement/ram:SpecifiedTradeSettlementLineMonetarySummation/"
+                        "ram:LineTotalAmount"
+                    ),
+                ),
+            ],
+        ),
+        Context(
+            select=_indicator_ctx(
+                "//ram:SpecifiedLineTradeSettlement/ram:SpecifiedTradeAllowanceCharge/ram:ChargeIndicator", "false"
+            ),
+            rules=_allowance_charge_rules("line", charge=False),
+        ),
+        Context(
+            select=_indicator_ctx(
+                "//ram:SpecifiedLineTradeSettlement/ram:SpecifiedTradeAllowanceCharge/ram:ChargeIndicator", "true"
+            ),
+            rules=_allowance_charge_rules("line", charge=True),
+        ),
+        Context(
+            select=select("//ram:SpecifiedLineTradeSettlement/ram:BillingSpecifiedPeriod"),
+            rules=[
+                _fatal("BR-30", "The line period end date must not be before its start date.", _period_order),
+                _fatal(
+                    "BR-CO-20",
+                    "A line invoicing period needs a start date, an end date, or both.",
+                    _any_exists("ram:StartDateTime", "ram:EndDateTime"),
+                ),
+            ],
+        ),
+        Context(
+            select=select("//ram:ApplicableHeaderTradeSettlement/ram:BillingSpecifiedPeriod"),
+            rules=[
+                _fatal("BR-29", "The invoicing period end date must not be before its start date.", _period_order),
+                _fatal(
+                    "BR-CO-19",
+                    "An invoicing period needs a start date, an end date, or both.",
+                    _any_exists("ram:StartDateTime", "ram:EndDateTime"),
+                ),
+            ],
+        ),
+        Context(
+            select=select("//ram:ApplicableProductCharacteristic"),
+            rules=[
+                _fatal(
+                    "BR-54",
+                    "Every item attribute needs a name and a value.",
+                    lambda n: P("ram:Description").exists(n) and P("ram:Value").exists(n),
+                ),
+            ],
+        ),
+        Context(
+            select=select("//ram:PayeeTradeParty"),
+            rules=[
+                _fatal("BR-17", "A payee (BG-10) must be named and must be a party other than the seller.", _br_17),
+            ],
+        ),
+        Context(
+            select=select("//ram:SpecifiedTradeSettlementPaymentMeans"),
+            rules=[
+                _fatal(
+                    "BR-49",
+                    "Every payment instruction needs a payment means type code (BT-81).",
+                    _exists("ram:TypeCode"),
+                ),
+            ],
+        ),
+        Context(
+            select=select(f"{_SETTLEMENT}/ram:InvoiceReferencedDocument"),
+            rules=[
+                _fatal(
+                    "BR-55",
+                    "Every preceding invoice reference (BG-3) needs the preceding invoice number (BT-25).",
+                    _filled("ram:IssuerAssignedID"),
+                ),
+            ],
+        ),
+        Context(
+            select=select("//ram:SellerTradeParty"),
+            rules=[
+                _fatal(
+                    "BR-CO-26",
+                    "The seller needs an identifier, a legal registration identifier or a VAT identifier.",
+                    lambda n: (
+                        P("ram:ID").exists(n)
+                        or P("ram:GlobalID").exists(n)
+                        or P("ram:SpecifiedLegalOrganization/ram:ID").exists(n)
+                        or any(e.get("schemeID") == "VA" for e in _TAX_REG_ID.all(n))
+                    ),
+                ),
+            ],
+        ),
+        Context(
+            select=select("//ram:SellerTaxRepresentativeTradeParty"),
+            rules=[
+                _fatal("BR-18", "The seller's tax representative (BG-11) must be named (BT-62).", _filled("ram:Name")),
+                _fatal(
+                    "BR-19",
+                    "The seller's tax representative needs a postal address (BG-12).",
+                    _exists("ram:PostalTradeAddress"),
+                ),
+                _fatal(
+                    "BR-20",
+                    "The tax representative postal address needs a country code (BT-69).",
+                    _filled("ram:PostalTradeAddress/ram:CountryID"),
+                ),
+                _fatal("BR-56", "The seller's tax representative needs a VAT identifier (BT-63).", _rep_va_filled),
+            ],
+        ),
+        Context(
+            select=select(
+                "//ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:TaxTotalAmount",
+                where=_tax_total_in_invoice_currency,
+            ),
+            rules=[
+                _fatal(
+                    "BR-CO-14",
+                    "The VAT total (BT-110) must equal the sum of the VAT category amounts (BT-117).",
+                    _co_14,
+                ),
+            ],
+        ),
+        Context(
+            select=select("//ram:SpecifiedTaxRegistration/ram:ID", where=lambda e: e.get("schemeID") == "VA"),
+            rules=[
+                _fatal(
+                    "BR-CO-09",
+                    "A VAT identifier must start with a country prefix (ISO 3166-1 alpha-2, EL or XI).",
+                    _co_09,
+                ),
+            ],
+        ),
     ]
 
 
@@ -1182,24 +1598,43 @@ def _credit_transfer_account(e: Element) -> bool:
     return parent is not None and any(string_value(t) in ("30", "58") for t in kids(parent, _TYPE_CODE))
 
 
-_header_taxes_any_tx = _nodes("//rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax")
+_header_taxes_any_tx = _nodes(
+    "//rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax"
+)
 
 
 def _vat_breakdown_context() -> Context:
-    return Context(select=select("//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax"), rules=[
-        _fatal("BR-45", "Every VAT breakdown (BG-23) needs the taxable amount (BT-116).", _exists("ram:BasisAmount")),
-        _fatal("BR-46", "Every VAT breakdown needs the VAT amount (BT-117).", _exists("ram:CalculatedAmount")),
-        _fatal("BR-47", "Every VAT breakdown needs a VAT category code (BT-118).",
-               lambda n: _is_vat(n) and kid(n, _CATEGORY_CODE) is not None),
-        _fatal("BR-48", "Every VAT breakdown needs a VAT rate (BT-119), unless the category is O.",
-               lambda n: _is_vat(n) and (kid(n, _RATE) is not None or "O" in _codes(n))),
-        _fatal("BR-CO-03", "VAT point date (BT-7) and VAT point date code (BT-8) are mutually exclusive.",
-               lambda n: not (doc(n).tagged("ram:TaxPointDate") and doc(n).tagged("ram:DueDateTypeCode"))),
-        _fatal("BR-CO-17", "The VAT amount (BT-117) must equal taxable amount × rate, rounded to two decimals.",
-               _co_17),
-        _fatal("BR-DEC-19", "The VAT taxable amount may have at most two decimals.", _max_decimals("ram:BasisAmount")),
-        _fatal("BR-DEC-20", "The VAT amount may have at most two decimals.", _max_decimals("ram:CalculatedAmount")),
-    ])
+    return Context(
+        select=select("//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax"),
+        rules=[
+            _fatal(
+                "BR-45", "Every VAT breakdown (BG-23) needs the taxable amount (BT-116).", _exists("ram:BasisAmount")
+            ),
+            _fatal("BR-46", "Every VAT breakdown needs the VAT amount (BT-117).", _exists("ram:CalculatedAmount")),
+            _fatal(
+                "BR-47",
+                "Every VAT breakdown needs a VAT category code (BT-118).",
+                lambda n: _is_vat(n) and kid(n, _CATEGORY_CODE) is not None,
+            ),
+            _fatal(
+                "BR-48",
+                "Every VAT breakdown needs a VAT rate (BT-119), unless the category is O.",
+                lambda n: _is_vat(n) and (kid(n, _RATE) is not None or "O" in _codes(n)),
+            ),
+            _fatal(
+                "BR-CO-03",
+                "VAT point date (BT-7) and VAT point date code (BT-8) are mutually exclusive.",
+                lambda n: not (doc(n).tagged("ram:TaxPointDate") and doc(n).tagged("ram:DueDateTypeCode")),
+            ),
+            _fatal(
+                "BR-CO-17", "The VAT amount (BT-117) must equal taxable amount × rate, rounded to two decimals.", _co_17
+            ),
+            _fatal(
+                "BR-DEC-19", "The VAT taxable amount may have at most two decimals.", _max_decimals("ram:BasisAmount")
+            ),
+            _fatal("BR-DEC-20", "The VAT amount may have at most two decimals.", _max_decimals("ram:CalculatedAmount")),
+        ],
+    )
 
 
 PATTERN = Pattern(

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - the rule table below holds element paths longer than a line
 """EN 16931 CII syntax rules (pattern "EN16931-CII-Syntax"): CII-SR-* and CII-DT-*.
 
 Most of these ~580 rules say that an element or attribute the CII D16B schema allows is not
@@ -17,16 +18,14 @@ import re
 from collections.abc import Callable
 
 from belegwerk.rules.en16931_cii_index import (
-    ancestors,
-    kid,
-    kids,
-    up,
     P,
     TableContext,
     absent_test,
+    ancestors,
     clark,
     count_test,
     doc,
+    kids,
     select,
     string_value,
     xs_boolean,
@@ -712,10 +711,7 @@ def _count_docs(type_code: str, normalized: bool, below: str = "") -> Callable[[
     def test(n: Element) -> bool:
         count = 0
         for d in kids(n, ard):
-            if normalized:
-                hit = tc.ns(d) == type_code
-            else:
-                hit = type_code in tc.values(d)
+            hit = tc.ns(d) == type_code if normalized else type_code in tc.values(d)
             if hit:
                 count += sub.count(d) if sub else 1
         return count <= 1
@@ -836,85 +832,185 @@ _type_code = P("ram:TypeCode")
 
 _CUSTOM: dict[str, list[Rule]] = {
     "{TX}/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedTradeProduct": [
-        _r("CII-SR-046", "f", "An item standard identifier needs its scheme identifier.",
-           lambda n: not _product_gid.exists(n) or _product_gid_scheme.exists(n)),
-        _r("CII-SR-090", "f", "An item country of origin carries exactly one country code.",
-           lambda n: not _origin.exists(n) or _origin_id.count(n) == 1),
+        _r(
+            "CII-SR-046",
+            "f",
+            "An item standard identifier needs its scheme identifier.",
+            lambda n: not _product_gid.exists(n) or _product_gid_scheme.exists(n),
+        ),
+        _r(
+            "CII-SR-090",
+            "f",
+            "An item country of origin carries exactly one country code.",
+            lambda n: not _origin.exists(n) or _origin_id.count(n) == 1,
+        ),
     ],
     "{TX}/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedLineTradeAgreement": [
         _r("CII-SR-119", "w", "A price discount on the gross price must be an allowance with an amount.", _sr_119),
     ],
     "//ram:SpecifiedTradeAllowanceCharge": [
-        _r("CII-SR-463", "f", "Every allowance or charge states whether it is a charge (ChargeIndicator).",
-           P("ram:ChargeIndicator").exists),
+        _r(
+            "CII-SR-463",
+            "f",
+            "Every allowance or charge states whether it is a charge (ChargeIndicator).",
+            P("ram:ChargeIndicator").exists,
+        ),
     ],
     "{TX}/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedLineTradeSettlement": [
-        _r("CII-SR-474", "w", "A line refers to at most one invoiced object (document type 130).",
-           _count_docs("130", normalized=True)),
+        _r(
+            "CII-SR-474",
+            "w",
+            "A line refers to at most one invoiced object (document type 130).",
+            _count_docs("130", normalized=True),
+        ),
     ],
     "{TX}/ram:ApplicableHeaderTradeAgreement": [
-        _r("CII-SR-450", "w", "The buyer should have either an identifier or a global identifier, not both.",
-           _both_ids_absent_or_one("BuyerTradeParty")),
+        _r(
+            "CII-SR-450",
+            "w",
+            "The buyer should have either an identifier or a global identifier, not both.",
+            _both_ids_absent_or_one("BuyerTradeParty"),
+        ),
         _r("CII-SR-457", "w", "At most one tender or lot reference (document type 50).", _count_docs("50", False)),
-        _r("CII-SR-458", "w", "At most one invoiced object identifier (document type 130).",
-           _count_docs("130", False)),
-        _r("CII-SR-465", "w", "The seller contact should be a person name or a department name, not both.",
-           _contact_not_both("SellerTradeParty")),
-        _r("CII-SR-466", "w", "The buyer contact should be a person name or a department name, not both.",
-           _contact_not_both("BuyerTradeParty")),
-        _r("CII-SR-475", "w", "A supporting document (type 916) has at most one description.",
-           _count_docs("916", True, "ram:Name")),
-        _r("CII-SR-476", "w", "A supporting document (type 916) has at most one attached binary object.",
-           _count_docs("916", True, "ram:AttachmentBinaryObject")),
+        _r("CII-SR-458", "w", "At most one invoiced object identifier (document type 130).", _count_docs("130", False)),
+        _r(
+            "CII-SR-465",
+            "w",
+            "The seller contact should be a person name or a department name, not both.",
+            _contact_not_both("SellerTradeParty"),
+        ),
+        _r(
+            "CII-SR-466",
+            "w",
+            "The buyer contact should be a person name or a department name, not both.",
+            _contact_not_both("BuyerTradeParty"),
+        ),
+        _r(
+            "CII-SR-475",
+            "w",
+            "A supporting document (type 916) has at most one description.",
+            _count_docs("916", True, "ram:Name"),
+        ),
+        _r(
+            "CII-SR-476",
+            "w",
+            "A supporting document (type 916) has at most one attached binary object.",
+            _count_docs("916", True, "ram:AttachmentBinaryObject"),
+        ),
     ],
     "{TX}/ram:ApplicableHeaderTradeDelivery": [
-        _r("CII-SR-449", "w", "The deliver-to party should have either an identifier or a global identifier, not both.",
-           _both_ids_absent_or_one("ShipToTradeParty")),
+        _r(
+            "CII-SR-449",
+            "w",
+            "The deliver-to party should have either an identifier or a global identifier, not both.",
+            _both_ids_absent_or_one("ShipToTradeParty"),
+        ),
     ],
     "{TX}/ram:ApplicableHeaderTradeSettlement": [
-        _r("CII-SR-451", "w", "The payee should have either an identifier or a global identifier, not both.",
-           _both_ids_absent_or_one("PayeeTradeParty")),
+        _r(
+            "CII-SR-451",
+            "w",
+            "The payee should have either an identifier or a global identifier, not both.",
+            _both_ids_absent_or_one("PayeeTradeParty"),
+        ),
         _r("CII-SR-462", "f", "All VAT breakdowns must use the same VAT point date code.", _sr_462),
-        _r("CII-SR-470", "f", "A credit transfer (payment means 30 or 58) needs an IBAN or proprietary account id.",
-           _sr_470),
+        _r(
+            "CII-SR-470",
+            "f",
+            "A credit transfer (payment means 30 or 58) needs an IBAN or proprietary account id.",
+            _sr_470,
+        ),
     ],
     "/rsm:CrossIndustryInvoice": [
-        _r("CII-SR-467", "f", "All payment means must have the same payment means type code.",
-           _all_equal("ram:TypeCode")),
-        _r("CII-SR-468", "f", "All payment means must have the same payment means text.",
-           _all_equal("ram:Information")),
+        _r(
+            "CII-SR-467",
+            "f",
+            "All payment means must have the same payment means type code.",
+            _all_equal("ram:TypeCode"),
+        ),
+        _r(
+            "CII-SR-468", "f", "All payment means must have the same payment means text.", _all_equal("ram:Information")
+        ),
         _r("CII-SR-469", "f", "There is at most one remittance information (PaymentReference).", _sr_469),
     ],
     "//ram:*ReferencedDocument": [
-        _r("CII-DT-015", "f", "A referenced document carries a URI only as a supporting document (type 916).",
-           _ref_doc_allows("ram:URIID", "916")),
-        _r("CII-DT-018", "f", "Only additional documents of type 50, 130 or 916 carry a type code.",
-           _ref_doc_allows("ram:TypeCode", "50", "130", "916")),
-        _r("CII-DT-021", "f", "A referenced document carries a name only as a supporting document (type 916).",
-           _ref_doc_allows("ram:Name", "916")),
-        _r("CII-DT-022", "f", "Only supporting documents (type 916) carry an attached binary object.",
-           _ref_doc_allows("ram:AttachmentBinaryObject", "916")),
-        _r("CII-DT-024", "f", "Only invoiced object references (type 130) carry a reference type code.",
-           _ref_doc_allows("ram:ReferenceTypeCode", "130")),
+        _r(
+            "CII-DT-015",
+            "f",
+            "A referenced document carries a URI only as a supporting document (type 916).",
+            _ref_doc_allows("ram:URIID", "916"),
+        ),
+        _r(
+            "CII-DT-018",
+            "f",
+            "Only additional documents of type 50, 130 or 916 carry a type code.",
+            _ref_doc_allows("ram:TypeCode", "50", "130", "916"),
+        ),
+        _r(
+            "CII-DT-021",
+            "f",
+            "A referenced document carries a name only as a supporting document (type 916).",
+            _ref_doc_allows("ram:Name", "916"),
+        ),
+        _r(
+            "CII-DT-022",
+            "f",
+            "Only supporting documents (type 916) carry an attached binary object.",
+            _ref_doc_allows("ram:AttachmentBinaryObject", "916"),
+        ),
+        _r(
+            "CII-DT-024",
+            "f",
+            "Only invoiced object references (type 130) carry a reference type code.",
+            _ref_doc_allows("ram:ReferenceTypeCode", "130"),
+        ),
         _r("CII-DT-027", "f", "Only a preceding invoice reference carries an issue date.", _dt_027),
     ],
     "//ram:*Quantity": [
-        _r("CII-DT-033", "f", "A unit code on a quantity is only allowed where invoice lines have billed units.",
-           _dt_033),
+        _r(
+            "CII-DT-033",
+            "f",
+            "A unit code on a quantity is only allowed where invoice lines have billed units.",
+            _dt_033,
+        ),
     ],
     "//ram:*TradeTax": [
-        _r("CII-DT-037", "f", "The tax type code must be VAT.",
-           lambda n: not _type_code.exists(n) or "VAT" in _type_code.values(n)),
-        _r("CII-DT-041", "w", "A VAT basis amount belongs to the document-level VAT breakdown only.",
-           _only_in_header("ram:BasisAmount")),
-        _r("CII-DT-052", "w", "A VAT exemption reason code belongs to an applicable trade tax only.",
-           _only_on_applicable_tax("ram:ExemptionReasonCode")),
-        _r("CII-DT-098", "w", "A VAT exemption reason text belongs to an applicable trade tax only.",
-           _only_on_applicable_tax("ram:ExemptionReason")),
-        _r("CII-DT-054", "w", "A VAT point date belongs to the document-level VAT breakdown only.",
-           _only_in_header("ram:TaxPointDate")),
-        _r("CII-DT-058", "w", "A VAT point date code belongs to the document-level VAT breakdown only.",
-           _only_in_header("ram:DueDateTypeCode")),
+        _r(
+            "CII-DT-037",
+            "f",
+            "The tax type code must be VAT.",
+            lambda n: not _type_code.exists(n) or "VAT" in _type_code.values(n),
+        ),
+        _r(
+            "CII-DT-041",
+            "w",
+            "A VAT basis amount belongs to the document-level VAT breakdown only.",
+            _only_in_header("ram:BasisAmount"),
+        ),
+        _r(
+            "CII-DT-052",
+            "w",
+            "A VAT exemption reason code belongs to an applicable trade tax only.",
+            _only_on_applicable_tax("ram:ExemptionReasonCode"),
+        ),
+        _r(
+            "CII-DT-098",
+            "w",
+            "A VAT exemption reason text belongs to an applicable trade tax only.",
+            _only_on_applicable_tax("ram:ExemptionReason"),
+        ),
+        _r(
+            "CII-DT-054",
+            "w",
+            "A VAT point date belongs to the document-level VAT breakdown only.",
+            _only_in_header("ram:TaxPointDate"),
+        ),
+        _r(
+            "CII-DT-058",
+            "w",
+            "A VAT point date code belongs to the document-level VAT breakdown only.",
+            _only_in_header("ram:DueDateTypeCode"),
+        ),
     ],
 }
 
@@ -933,8 +1029,12 @@ def _pattern() -> Pattern:
         Context(
             select=_date_context,
             rules=[
-                _r("CII-DT-097", "f", "A date with format 102 must be written YYYYMMDD and be a plausible date.",
-                   lambda n: _DATE_102.match(string_value(n)) is not None),
+                _r(
+                    "CII-DT-097",
+                    "f",
+                    "A date with format 102 must be written YYYYMMDD and be a plausible date.",
+                    lambda n: _DATE_102.match(string_value(n)) is not None,
+                ),
             ],
         )
     )
