@@ -376,7 +376,19 @@ def select(*paths: str, where: Callable[[Element], bool] | None = None) -> Calla
             found = [e for e in found if where(e)]
         return found
 
+    tags = [p.last.exact for p in compiled]
+    if all(tags):
+        nodes.tags = frozenset(t for t in tags if t)  # type: ignore[attr-defined]
     return nodes
+
+
+S = TypeVar("S", bound=Callable[[Element], list[Element]])
+
+
+def needs_tags(selector: S, tags: frozenset[str]) -> S:
+    """Mark ``selector`` as selecting only elements with one of ``tags`` (lets evaluation skip it)."""
+    selector.tags = tags  # type: ignore[attr-defined]
+    return selector
 
 
 # --------------------------------------------------------------------------------------------
@@ -510,9 +522,13 @@ class CiiRuleSet(RuleSet):
         findings: list[Finding] = []
         name = self.name
         d = _CURRENT.get()
+        present = d.by_tag.keys()
         for pattern in self.patterns:
             seen: set[Element] = set()
             for ctx in pattern.contexts:
+                tags = getattr(ctx.select, "tags", None)
+                if tags is not None and tags.isdisjoint(present):
+                    continue  # none of the elements this context selects occurs in the document
                 nodes = ctx.nodes(root)
                 if pattern.exclusive:
                     nodes = [n for n in nodes if n not in seen]

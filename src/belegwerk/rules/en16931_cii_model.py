@@ -16,7 +16,19 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from belegwerk.rules.codelists import rule_codelist
-from belegwerk.rules.en16931_cii_index import EMPTY, P, any_boolean, clark, doc, kid, kids, select, string_value, up
+from belegwerk.rules.en16931_cii_index import (
+    EMPTY,
+    P,
+    any_boolean,
+    clark,
+    doc,
+    kid,
+    kids,
+    needs_tags,
+    select,
+    string_value,
+    up,
+)
 from belegwerk.rules.en16931_cii_numbers import (
     add,
     decimal_of,
@@ -381,7 +393,7 @@ def _header_code_ctx(code: str, with_vat: bool, anchored: bool) -> Callable[[Ele
         return [string_value(e)]
 
     groups = _grouping(path, with_vat, keys)
-    return lambda root: groups(root).get(code, EMPTY)
+    return needs_tags(lambda root: groups(root).get(code, EMPTY), frozenset({clark("ram:CategoryCode")}))
 
 
 def _tax_ctx(path: str, code: str, charge: bool | None = None) -> Callable[[Element], list[Element]]:
@@ -398,7 +410,8 @@ def _tax_ctx(path: str, code: str, charge: bool | None = None) -> Callable[[Elem
         return _codes(e)
 
     groups = _grouping(path, charge, keys)
-    return lambda root: groups(root).get(code, EMPTY)
+    tag = clark(path.rsplit("/", 1)[1])
+    return needs_tags(lambda root: groups(root).get(code, EMPTY), frozenset({tag}))
 
 
 _LINE_TAX = (
@@ -959,13 +972,20 @@ _any_ac_taxes = _nodes("//ram:CategoryTradeTax")
 
 def _category_counts(n: Element, code: str) -> tuple[int, int, int]:
     """How many header breakdowns, line VAT entries and allowance/charge VAT entries use ``code``."""
+    header, lines, acs = doc(n).memo("category-counts", lambda: _count_categories(n))
+    return header.get(code, 0), lines.get(code, 0), acs.get(code, 0)
 
-    def count(nodes: list[Element]) -> int:
-        return sum(1 for t in nodes if code in _codes(t))
 
-    return doc(n).memo(
-        ("counts", code), lambda: (count(_any_header_taxes(n)), count(_any_line_taxes(n)), count(_any_ac_taxes(n)))
-    )
+def _count_categories(n: Element) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+    """Per category code: the number of VAT entries of each kind naming it (one pass per document)."""
+    out: list[dict[str, int]] = []
+    for nodes in (_any_header_taxes(n), _any_line_taxes(n), _any_ac_taxes(n)):
+        counts: dict[str, int] = {}
+        for t in nodes:
+            for c in set(_codes(t)):
+                counts[c] = counts.get(c, 0) + 1
+        out.append(counts)
+    return out[0], out[1], out[2]
 
 
 _ISSUE_DATE = P("rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString")
