@@ -57,7 +57,7 @@ def main() -> None:
 
     print(f"{len(items)} CII files from {corpus}")
     times: dict[str, list[float]] = {"parse": [], "xsd": [], "rules": [], "official": []}
-    for round_ in range(2):  # the first round warms caches and is discarded
+    for _round in range(2):  # the first round warms caches and is discarded
         for k in times:
             times[k].clear()
         for data in items:
