@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
+from functools import cache
 from typing import Any, TypeVar
 
 from belegwerk.rules.engine import Context, Element, Finding, Rule, RuleSet, Severity, location_of
@@ -27,6 +28,7 @@ T = TypeVar("T")
 _PREFIX_OF = {uri: prefix for prefix, uri in NSMAP.items() if prefix in ("rsm", "ram", "udt", "qdt")}
 
 
+@cache
 def clark(path: str) -> str:
     """``ram:A/ram:B/@x`` → ``{urn…}A/{urn…}B/@x`` (ElementPath syntax without a prefix map)."""
     steps = []
@@ -195,8 +197,14 @@ class RelPath:
         d = _CURRENT.get(None)
         if d is None:
             return self._all_lxml(node)
+        steps = self.steps
+        if len(steps) == 1 and steps[0] != "..":
+            grouped = d._kids.get(node)
+            if grouped is None:
+                grouped = d.children(node)
+            return grouped.get(steps[0], EMPTY)
         nodes = [node]
-        for step in self.steps:
+        for step in steps:
             if step == "..":
                 nodes = [p for n in nodes if (p := n.getparent()) is not None]
             elif len(nodes) == 1:
@@ -523,23 +531,41 @@ class CiiRuleSet(RuleSet):
         name = self.name
         d = _CURRENT.get()
         present = d.by_tag.keys()
-        for pattern in self.patterns:
+        for exclusive, contexts in self._plan():
             seen: set[Element] = set()
-            for ctx in pattern.contexts:
-                tags = getattr(ctx.select, "tags", None)
+            for ctx, tags, table in contexts:
                 if tags is not None and tags.isdisjoint(present):
                     continue  # none of the elements this context selects occurs in the document
                 nodes = ctx.nodes(root)
-                if pattern.exclusive:
+                if not nodes:
+                    continue
+                if exclusive:
                     nodes = [n for n in nodes if n not in seen]
                     seen.update(nodes)
-                if isinstance(ctx, TableContext):
-                    failed = ctx.failing_all(list(nodes), d)
+                if table is not None:
+                    failed = table.failing_all(list(nodes), d)
                 else:
                     failed = [(n, r) for n in nodes for r in ctx.rules if not r.test(n)]
                 for n, r in failed:
                     findings.append(Finding(r.id, r.severity, r.message, location_of(n), name))
         return findings
+
+    def _plan(self) -> list[tuple[bool, list[tuple[Context, frozenset[str] | None, TableContext | None]]]]:
+        """Per pattern: its contexts with the tags they can select and their table form (cached;
+        rebuilt if the patterns were changed)."""
+        key = tuple(id(c) for p in self.patterns for c in p.contexts)
+        cached = self.__dict__.get("_plan_cache")
+        if cached is not None and cached[0] == key:
+            return cached[1]  # type: ignore[no-any-return]
+        plan = [
+            (
+                p.exclusive,
+                [(c, getattr(c.select, "tags", None), c if isinstance(c, TableContext) else None) for c in p.contexts],
+            )
+            for p in self.patterns
+        ]
+        self.__dict__["_plan_cache"] = (key, plan)
+        return plan
 
 
 def xs_boolean(value: str | None) -> bool | None:
