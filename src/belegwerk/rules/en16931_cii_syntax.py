@@ -21,7 +21,6 @@ from belegwerk.rules.en16931_cii_index import (
     P,
     TableContext,
     absent_test,
-    ancestors,
     clark,
     count_test,
     doc,
@@ -804,7 +803,7 @@ _HEADER_SETTLEMENT = clark("ram:ApplicableHeaderTradeSettlement")
 
 
 def _in_header_settlement(n: Element) -> bool:
-    return any(a.tag == _HEADER_SETTLEMENT for a in ancestors(n))
+    return next(n.iterancestors(_HEADER_SETTLEMENT), None) is not None
 
 
 def _only_in_header(child: str) -> Callable[[Element], bool]:
