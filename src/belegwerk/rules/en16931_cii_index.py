@@ -19,13 +19,11 @@ from contextvars import ContextVar
 from functools import cache
 from typing import Any, TypeVar
 
-from belegwerk.rules.engine import Context, Element, Finding, Rule, RuleSet, Severity, location_of
+from belegwerk.rules.engine import Context, Element, Finding, Rule, RuleSet, location_of
 from belegwerk.rules.functions import normalize_space
 from belegwerk.xml.ns import NSMAP
 
 T = TypeVar("T")
-
-_PREFIX_OF = {uri: prefix for prefix, uri in NSMAP.items() if prefix in ("rsm", "ram", "udt", "qdt")}
 
 
 @cache
@@ -39,16 +37,6 @@ def clark(path: str) -> str:
         else:
             steps.append(step)
     return "/".join(steps)
-
-
-def qname(tag: str) -> str:
-    """``{urn…ram…}X`` → ``ram:X`` for the CII namespaces (other tags unchanged)."""
-    if tag[:1] == "{":
-        uri, _, local = tag[1:].partition("}")
-        prefix = _PREFIX_OF.get(uri)
-        if prefix is not None:
-            return f"{prefix}:{local}"
-    return tag
 
 
 # --------------------------------------------------------------------------------------------
@@ -150,13 +138,6 @@ def kid(node: Element, tag: str) -> Element | None:
 def up(node: Element | None) -> Element | None:
     """The parent element (None for the root or for None)."""
     return None if node is None else node.getparent()
-
-
-def ancestors(node: Element) -> Iterable[Element]:
-    cur = up(node)
-    while cur is not None:
-        yield cur
-        cur = up(cur)
 
 
 def string_value(el: Element) -> str:
@@ -401,10 +382,6 @@ def needs_tags(selector: S, tags: frozenset[str]) -> S:
 
 # --------------------------------------------------------------------------------------------
 # rule sets and table-driven contexts
-
-
-def rule(rule_id: str, severity: Severity, message: str, test: Callable[[Element], bool]) -> Rule:
-    return Rule(rule_id, severity, message, test)
 
 
 class TableContext(Context):
