@@ -435,7 +435,7 @@ def _charge_ctx(code: str) -> Callable[[Element], list[Element]]:
 
 
 def _side_contexts(
-    prefix: str, name: str, seller: Test, seller_text: str, rate: str, rate_text: str, order: str
+    prefix: str, name: str, seller: Test, seller_text: str, rate: str, rate_text: str
 ) -> dict[str, Context]:
     """The line / allowance / charge contexts of one category (rules -02…-07)."""
     where = {
@@ -446,7 +446,7 @@ def _side_contexts(
     make = {"line": _line_ctx, "allowance": _allowance_ctx, "charge": _charge_ctx}
     code = _CATEGORY_LETTER[prefix]
     out: dict[str, Context] = {}
-    for side in order.split():
+    for side in where:
         seller_id, rate_id, what = where[side]
         out[side] = Context(
             select=make[side](code),
@@ -493,7 +493,6 @@ def _category_contexts() -> list[Context]:
         "seller and buyer VAT identifiers (or a buyer legal registration)",
         "=",
         "is 0",
-        "allowance charge line",
     )
     contexts.append(
         Context(
@@ -516,9 +515,7 @@ def _category_contexts() -> list[Context]:
     contexts += [ae["allowance"], ae["charge"], ae["line"]]
 
     # L — IGIC (Canary Islands)
-    af = _side_contexts(
-        "BR-AF", "IGIC", _seller_vat_standard, _STD_SELLER, ">", "is greater than 0", "line allowance charge"
-    )
+    af = _side_contexts("BR-AF", "IGIC", _seller_vat_standard, _STD_SELLER, ">", "is greater than 0")
     contexts.append(
         Context(
             select=_tax_ctx(_HEADER_TAX, "L"),
@@ -540,9 +537,7 @@ def _category_contexts() -> list[Context]:
     contexts += [af["line"], af["allowance"], af["charge"]]
 
     # M — IPSI (Ceuta and Melilla)
-    ag = _side_contexts(
-        "BR-AG", "IPSI", _seller_vat_standard, _STD_SELLER, ">=", "is 0 or greater", "line allowance charge"
-    )
+    ag = _side_contexts("BR-AG", "IPSI", _seller_vat_standard, _STD_SELLER, ">=", "is 0 or greater")
     contexts.append(
         Context(
             select=_tax_ctx(_HEADER_TAX, "M"),
@@ -562,9 +557,7 @@ def _category_contexts() -> list[Context]:
     contexts += [ag["line"], ag["allowance"], ag["charge"]]
 
     # E — exempt from VAT
-    e = _side_contexts(
-        "BR-E", "Exempt from VAT", _seller_vat_standard, _STD_SELLER, "=", "is 0", "allowance charge line"
-    )
+    e = _side_contexts("BR-E", "Exempt from VAT", _seller_vat_standard, _STD_SELLER, "=", "is 0")
     contexts.append(
         Context(
             select=_header_code_ctx("E", True, True),
@@ -593,7 +586,6 @@ def _category_contexts() -> list[Context]:
         "the seller's or the tax representative's VAT identifier",
         "=",
         "is 0",
-        "allowance charge line",
     )
     contexts.append(
         Context(
@@ -623,7 +615,6 @@ def _category_contexts() -> list[Context]:
         "the seller's (or representative's) and the buyer's VAT identifiers",
         "=",
         "is 0",
-        "allowance charge line",
     )
     contexts.append(
         Context(
@@ -659,7 +650,6 @@ def _category_contexts() -> list[Context]:
         "that neither seller, tax representative nor buyer states a VAT identifier",
         "absent",
         "is not given",
-        "allowance charge line",
     )
     contexts.append(
         Context(
@@ -706,9 +696,7 @@ def _category_contexts() -> list[Context]:
     contexts += [o["allowance"], o["charge"], o["line"]]
 
     # S — standard rate
-    s = _side_contexts(
-        "BR-S", "Standard rated", _seller_vat_standard, _STD_SELLER, ">", "is greater than 0", "line allowance charge"
-    )
+    s = _side_contexts("BR-S", "Standard rated", _seller_vat_standard, _STD_SELLER, ">", "is greater than 0")
     contexts.append(
         Context(
             select=_header_code_ctx("S", False, False),
@@ -730,7 +718,7 @@ def _category_contexts() -> list[Context]:
     contexts += [s["line"], s["allowance"], s["charge"]]
 
     # Z — zero rated
-    z = _side_contexts("BR-Z", "Zero rated", _seller_vat_standard, _STD_SELLER, "=", "is 0", "allowance charge line")
+    z = _side_contexts("BR-Z", "Zero rated", _seller_vat_standard, _STD_SELLER, "=", "is 0")
     contexts.append(
         Context(
             select=_header_code_ctx("Z", False, False),
