@@ -158,3 +158,64 @@ def test_mutated_corpus_files_finding_for_finding(official: Official, cii_files:
                 problems.append(f"{path.name} (mutated): {result}")
     assert compared >= 400
     assert problems == []
+
+
+def _category_variants() -> list[tuple[str, bytes]]:
+    """The small test invoice with every VAT category code, combined with the things the
+    category rules look at: allowances, charges, exemption reasons, rates, VAT identifiers."""
+    from test_rules_cii_semantics import ALLOWANCE, MINIMAL, SETTLEMENT
+
+    from belegwerk.xml.ns import NSMAP
+
+    def frag(xml: str) -> etree._Element:
+        decl = " ".join(f'xmlns:{p}="{NSMAP[p]}"' for p in ("ram", "udt"))
+        return etree.fromstring(f"<w {decl}>{xml}</w>")[0]
+
+    def tweak(root: etree._Element, what: str) -> None:
+        settlement = root.xpath(SETTLEMENT, namespaces=NSMAP)[0]
+        summation = settlement[-1]
+        header_tax = settlement.find("ram:ApplicableTradeTax", NSMAP)
+        if what in ("allowance", "charge"):
+            indicator = "false" if what == "allowance" else "true"
+            summation.addprevious(frag(ALLOWANCE.format(amount="10.00", indicator=indicator)))
+        elif what == "exemption":
+            header_tax.find("ram:BasisAmount", NSMAP).addnext(frag("<ram:ExemptionReason>exempt</ram:ExemptionReason>"))
+        elif what == "rate0":
+            for r in root.iterfind(".//ram:RateApplicablePercent", NSMAP):
+                r.text = "0"
+        elif what == "no-rate":
+            for r in list(root.iterfind(".//ram:RateApplicablePercent", NSMAP)):
+                r.getparent().remove(r)
+        elif what == "buyer-vat":
+            buyer = root.find(".//ram:BuyerTradeParty", NSMAP)
+            buyer.append(
+                frag(
+                    '<ram:SpecifiedTaxRegistration><ram:ID schemeID="VA">FR123</ram:ID></ram:SpecifiedTaxRegistration>'
+                )
+            )
+        elif what == "no-seller-vat":
+            reg = root.find(".//ram:SellerTradeParty/ram:SpecifiedTaxRegistration", NSMAP)
+            reg.getparent().remove(reg)
+
+    variants = []
+    for code in ("S", "Z", "E", "AE", "K", "G", "O", "L", "M", "B"):
+        for what in ("", "allowance", "charge", "exemption", "rate0", "no-rate", "buyer-vat", "no-seller-vat"):
+            root = etree.fromstring(MINIMAL)
+            tweak(root, what)
+            for c in root.iterfind(".//ram:CategoryCode", NSMAP):
+                c.text = code
+            variants.append((f"{code}/{what or 'plain'}", etree.tostring(root, xml_declaration=True, encoding="utf-8")))
+    return variants
+
+
+def test_vat_category_variants_finding_for_finding(official: Official) -> None:
+    problems, compared = [], 0
+    for name, data in _category_variants():
+        result = _compare(official, data)
+        if result is None:
+            continue
+        compared += 1
+        if result:
+            problems.append(f"{name}: {result}")
+    assert compared >= 70
+    assert problems == []
