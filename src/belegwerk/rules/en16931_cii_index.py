@@ -156,8 +156,9 @@ def string_value(el: Element) -> str:
 class RelPath:
     """A relative path (``ram:A/udt:B``, ``../ram:C``, ``ram:A/@x``) compiled once.
 
-    Steps are walked with ``iterchildren(tag)``, which lxml filters in C; multi-step ElementPath
-    strings would go through lxml's Python-level path engine and cost several times more.
+    During an evaluation, steps are looked up in the document index (children grouped by tag),
+    which is dictionary work instead of lxml navigation calls; outside an evaluation they are
+    walked with ``iterchildren(tag)``.
     """
 
     __slots__ = ("attr", "path", "steps")
@@ -209,6 +210,10 @@ class RelPath:
         found = self.all(node)
         return found[0] if found else None
 
+    def _first_text(self, node: Element) -> str | None:
+        found = self.all(node)
+        return string_value(found[0]) if found else None
+
     def values(self, node: Element) -> list[str]:
         """String values of every selected node (attribute values when the path ends in ``@x``)."""
         if self.attr is None:
@@ -219,8 +224,7 @@ class RelPath:
     def value(self, node: Element) -> str | None:
         """String value of the first selected node, or None when nothing is selected."""
         if self.attr is None:
-            e = self.first(node)
-            return None if e is None else string_value(e)
+            return self._first_text(node)
         attr = self.attr
         for e in self.all(node):
             v = e.get(attr)
@@ -230,7 +234,7 @@ class RelPath:
 
     def exists(self, node: Element) -> bool:
         if self.attr is None:
-            return self.first(node) is not None
+            return bool(self.all(node))
         return self.value(node) is not None
 
     def count(self, node: Element) -> int:
@@ -244,7 +248,7 @@ class RelPath:
 
     def filled(self, node: Element) -> bool:
         """``normalize-space(path) != ''``."""
-        return self.ns(node) != ""
+        return normalize_space(self.value(node)) != ""
 
 
 _PATHS: dict[str, RelPath] = {}
@@ -356,7 +360,7 @@ def select(*paths: str, where: Callable[[Element], bool] | None = None) -> Calla
     simple = len(compiled) == 1 and not compiled[0].above and not compiled[0].anchored
 
     def nodes(root: Element) -> list[Element]:
-        d = doc(root)
+        d = _CURRENT.get(None) or doc(root)
         if simple:
             found = list(compiled[0].candidates(d))
         else:
