@@ -124,7 +124,7 @@ def _print_human(console: Console, report: ValidationReport) -> None:
 
 
 def validate(
-    paths: list[Path] = typer.Argument(..., help="E-invoice files (XML, Factur-X PDF) or directories."),  # noqa: B008
+    paths: list[Path] = typer.Argument(..., help="E-invoice files (XML, Factur-X PDF) or directories."),
     json_output: bool = typer.Option(False, "--json", help="One JSON object per document and line."),
 ) -> None:
     """Validate e-invoices (UBL, CII; XRechnung, Peppol BIS) against EN 16931 and their specification."""

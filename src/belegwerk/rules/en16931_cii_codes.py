@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from belegwerk.rules.codelists import rule_codelist
-from belegwerk.rules.en16931_cii_index import P, ancestors, any_boolean, clark, select, string_value, up
+from belegwerk.rules.en16931_cii_index import P, any_boolean, clark, select, string_value, up
 from belegwerk.rules.engine import Context, Element, Pattern, Rule, Severity
 from belegwerk.rules.functions import normalize_space
 
@@ -51,10 +51,12 @@ def _has_attr(name: str) -> Callable[[Element], bool]:
 
 
 def _no_ancestor(*tags: str) -> Callable[[Element], bool]:
-    clarks = {clark(t) for t in tags}
-    return lambda e: not any(a.tag in clarks for a in ancestors(e))
+    clarks = [clark(t) for t in tags]
+    return lambda e: next(e.iterancestors(*clarks), None) is None
 
 
+_OUTSIDE_PRODUCT_AND_SHIP_TO = _no_ancestor("ram:SpecifiedTradeProduct", "ram:ShipToTradeParty")
+_OUTSIDE_TAX_REGISTRATION = _no_ancestor("ram:SpecifiedTaxRegistration")
 _INDICATOR = P("ram:ChargeIndicator/udt:Indicator")
 
 
@@ -101,16 +103,14 @@ def _pattern() -> Pattern:
             "BR-CL-10",
             "The identifier scheme (ICD)",
             _cl("BR-CL-10", "schemeID"),
-            lambda e: (
-                e.get("schemeID") is not None and _no_ancestor("ram:SpecifiedTradeProduct", "ram:ShipToTradeParty")(e)
-            ),
+            lambda e: e.get("schemeID") is not None and _OUTSIDE_PRODUCT_AND_SHIP_TO(e),
         ),
         _ctx(
             ("//ram:ID",),
             "BR-CL-11",
             "The registration identifier scheme",
             _cl("BR-CL-11", "schemeID"),
-            lambda e: e.get("schemeID") is not None and _no_ancestor("ram:SpecifiedTaxRegistration")(e),
+            lambda e: e.get("schemeID") is not None and _OUTSIDE_TAX_REGISTRATION(e),
         ),
         _ctx(
             ("//ram:ClassCode",),

@@ -16,17 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
+from functools import cache
 from typing import Any, TypeVar
 
-from belegwerk.rules.engine import Context, Element, Finding, Rule, RuleSet, Severity, location_of
+from belegwerk.rules.engine import Context, Element, Finding, Rule, RuleSet, location_of
 from belegwerk.rules.functions import normalize_space
 from belegwerk.xml.ns import NSMAP
 
 T = TypeVar("T")
 
-_PREFIX_OF = {uri: prefix for prefix, uri in NSMAP.items() if prefix in ("rsm", "ram", "udt", "qdt")}
 
-
+@cache
 def clark(path: str) -> str:
     """``ram:A/ram:B/@x`` → ``{urn…}A/{urn…}B/@x`` (ElementPath syntax without a prefix map)."""
     steps = []
@@ -37,16 +37,6 @@ def clark(path: str) -> str:
         else:
             steps.append(step)
     return "/".join(steps)
-
-
-def qname(tag: str) -> str:
-    """``{urn…ram…}X`` → ``ram:X`` for the CII namespaces (other tags unchanged)."""
-    if tag[:1] == "{":
-        uri, _, local = tag[1:].partition("}")
-        prefix = _PREFIX_OF.get(uri)
-        if prefix is not None:
-            return f"{prefix}:{local}"
-    return tag
 
 
 # --------------------------------------------------------------------------------------------
@@ -91,9 +81,9 @@ class DocIndex:
             for c in node:
                 t = c.tag
                 if t.__class__ is str:
-                    group = found.get(t)  # type: ignore[call-overload]
+                    group = found.get(t)
                     if group is None:
-                        found[t] = [c]  # type: ignore[index]
+                        found[t] = [c]
                     else:
                         group.append(c)
             self._kids[node] = found
@@ -150,13 +140,6 @@ def up(node: Element | None) -> Element | None:
     return None if node is None else node.getparent()
 
 
-def ancestors(node: Element) -> Iterable[Element]:
-    cur = up(node)
-    while cur is not None:
-        yield cur
-        cur = up(cur)
-
-
 def string_value(el: Element) -> str:
     """XPath string value of an element: all descendant text (cached per document)."""
     d = _CURRENT.get(None)
@@ -164,10 +147,7 @@ def string_value(el: Element) -> str:
         hit = d.texts.get(el)
         if hit is not None:
             return hit
-    if len(el) == 0:
-        value = el.text or ""
-    else:
-        value = "".join(t for t in el.itertext() if isinstance(t, str))
+    value = (el.text or "") if len(el) == 0 else "".join(t for t in el.itertext() if isinstance(t, str))
     if d is not None:
         d.texts[el] = value
     return value
@@ -176,8 +156,9 @@ def string_value(el: Element) -> str:
 class RelPath:
     """A relative path (``ram:A/udt:B``, ``../ram:C``, ``ram:A/@x``) compiled once.
 
-    Steps are walked with ``iterchildren(tag)``, which lxml filters in C; multi-step ElementPath
-    strings would go through lxml's Python-level path engine and cost several times more.
+    During an evaluation, steps are looked up in the document index (children grouped by tag),
+    which is dictionary work instead of lxml navigation calls; outside an evaluation they are
+    walked with ``iterchildren(tag)``.
     """
 
     __slots__ = ("attr", "path", "steps")
@@ -198,8 +179,14 @@ class RelPath:
         d = _CURRENT.get(None)
         if d is None:
             return self._all_lxml(node)
+        steps = self.steps
+        if len(steps) == 1 and steps[0] != "..":
+            grouped = d._kids.get(node)
+            if grouped is None:
+                grouped = d.children(node)
+            return grouped.get(steps[0], EMPTY)
         nodes = [node]
-        for step in self.steps:
+        for step in steps:
             if step == "..":
                 nodes = [p for n in nodes if (p := n.getparent()) is not None]
             elif len(nodes) == 1:
@@ -223,6 +210,10 @@ class RelPath:
         found = self.all(node)
         return found[0] if found else None
 
+    def _first_text(self, node: Element) -> str | None:
+        found = self.all(node)
+        return string_value(found[0]) if found else None
+
     def values(self, node: Element) -> list[str]:
         """String values of every selected node (attribute values when the path ends in ``@x``)."""
         if self.attr is None:
@@ -233,8 +224,7 @@ class RelPath:
     def value(self, node: Element) -> str | None:
         """String value of the first selected node, or None when nothing is selected."""
         if self.attr is None:
-            e = self.first(node)
-            return None if e is None else string_value(e)
+            return self._first_text(node)
         attr = self.attr
         for e in self.all(node):
             v = e.get(attr)
@@ -244,7 +234,7 @@ class RelPath:
 
     def exists(self, node: Element) -> bool:
         if self.attr is None:
-            return self.first(node) is not None
+            return bool(self.all(node))
         return self.value(node) is not None
 
     def count(self, node: Element) -> int:
@@ -258,7 +248,7 @@ class RelPath:
 
     def filled(self, node: Element) -> bool:
         """``normalize-space(path) != ''``."""
-        return self.ns(node) != ""
+        return normalize_space(self.value(node)) != ""
 
 
 _PATHS: dict[str, RelPath] = {}
@@ -370,7 +360,7 @@ def select(*paths: str, where: Callable[[Element], bool] | None = None) -> Calla
     simple = len(compiled) == 1 and not compiled[0].above and not compiled[0].anchored
 
     def nodes(root: Element) -> list[Element]:
-        d = doc(root)
+        d = _CURRENT.get(None) or doc(root)
         if simple:
             found = list(compiled[0].candidates(d))
         else:
@@ -379,15 +369,23 @@ def select(*paths: str, where: Callable[[Element], bool] | None = None) -> Calla
             found = [e for e in found if where(e)]
         return found
 
+    tags = [p.last.exact for p in compiled]
+    if all(tags):
+        nodes.tags = frozenset(t for t in tags if t)  # type: ignore[attr-defined]
     return nodes
+
+
+S = TypeVar("S", bound=Callable[[Element], list[Element]])
+
+
+def needs_tags(selector: S, tags: frozenset[str]) -> S:
+    """Mark ``selector`` as selecting only elements with one of ``tags`` (lets evaluation skip it)."""
+    selector.tags = tags  # type: ignore[attr-defined]
+    return selector
 
 
 # --------------------------------------------------------------------------------------------
 # rule sets and table-driven contexts
-
-
-def rule(rule_id: str, severity: Severity, message: str, test: Callable[[Element], bool]) -> Rule:
-    return Rule(rule_id, severity, message, test)
 
 
 class TableContext(Context):
@@ -448,8 +446,8 @@ class TableContext(Context):
             for n in nodes:
                 keys = n.keys()
                 if keys:
-                    for a in keys:
-                        path = self.own_attrs.get(a)
+                    for name in keys:
+                        path = self.own_attrs.get(str(name))
                         if path is not None:
                             counts[(n, path)] = 1
         by_tag = d.by_tag
@@ -513,20 +511,42 @@ class CiiRuleSet(RuleSet):
         findings: list[Finding] = []
         name = self.name
         d = _CURRENT.get()
-        for pattern in self.patterns:
+        present = d.by_tag.keys()
+        for exclusive, contexts in self._plan():
             seen: set[Element] = set()
-            for ctx in pattern.contexts:
+            for ctx, tags, table in contexts:
+                if tags is not None and tags.isdisjoint(present):
+                    continue  # none of the elements this context selects occurs in the document
                 nodes = ctx.nodes(root)
-                if pattern.exclusive:
+                if not nodes:
+                    continue
+                if exclusive:
                     nodes = [n for n in nodes if n not in seen]
                     seen.update(nodes)
-                if isinstance(ctx, TableContext):
-                    failed = ctx.failing_all(list(nodes), d)
+                if table is not None:
+                    failed = table.failing_all(list(nodes), d)
                 else:
                     failed = [(n, r) for n in nodes for r in ctx.rules if not r.test(n)]
                 for n, r in failed:
                     findings.append(Finding(r.id, r.severity, r.message, location_of(n), name))
         return findings
+
+    def _plan(self) -> list[tuple[bool, list[tuple[Context, frozenset[str] | None, TableContext | None]]]]:
+        """Per pattern: its contexts with the tags they can select and their table form (cached;
+        rebuilt if the patterns were changed)."""
+        key = tuple(id(c) for p in self.patterns for c in p.contexts)
+        cached = self.__dict__.get("_plan_cache")
+        if cached is not None and cached[0] == key:
+            return cached[1]  # type: ignore[no-any-return]
+        plan = [
+            (
+                p.exclusive,
+                [(c, getattr(c.select, "tags", None), c if isinstance(c, TableContext) else None) for c in p.contexts],
+            )
+            for p in self.patterns
+        ]
+        self.__dict__["_plan_cache"] = (key, plan)
+        return plan
 
 
 def xs_boolean(value: str | None) -> bool | None:

@@ -16,7 +16,19 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from belegwerk.rules.codelists import rule_codelist
-from belegwerk.rules.en16931_cii_index import EMPTY, P, any_boolean, clark, doc, kid, kids, select, string_value, up
+from belegwerk.rules.en16931_cii_index import (
+    EMPTY,
+    P,
+    any_boolean,
+    clark,
+    doc,
+    kid,
+    kids,
+    needs_tags,
+    select,
+    string_value,
+    up,
+)
 from belegwerk.rules.en16931_cii_numbers import (
     add,
     decimal_of,
@@ -381,7 +393,7 @@ def _header_code_ctx(code: str, with_vat: bool, anchored: bool) -> Callable[[Ele
         return [string_value(e)]
 
     groups = _grouping(path, with_vat, keys)
-    return lambda root: groups(root).get(code, EMPTY)
+    return needs_tags(lambda root: groups(root).get(code, EMPTY), frozenset({clark("ram:CategoryCode")}))
 
 
 def _tax_ctx(path: str, code: str, charge: bool | None = None) -> Callable[[Element], list[Element]]:
@@ -398,10 +410,14 @@ def _tax_ctx(path: str, code: str, charge: bool | None = None) -> Callable[[Elem
         return _codes(e)
 
     groups = _grouping(path, charge, keys)
-    return lambda root: groups(root).get(code, EMPTY)
+    tag = clark(path.rsplit("/", 1)[1])
+    return needs_tags(lambda root: groups(root).get(code, EMPTY), frozenset({tag}))
 
 
-_LINE_TAX = "//rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax"
+_LINE_TAX = (
+    "//rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem/"
+    "ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax"
+)
 _AC_TAX = "//ram:SpecifiedTradeAllowanceCharge/ram:CategoryTradeTax"
 _HEADER_TAX = "//rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax"
 
@@ -419,7 +435,7 @@ def _charge_ctx(code: str) -> Callable[[Element], list[Element]]:
 
 
 def _side_contexts(
-    prefix: str, name: str, seller: Test, seller_text: str, rate: str, rate_text: str, order: str
+    prefix: str, name: str, seller: Test, seller_text: str, rate: str, rate_text: str
 ) -> dict[str, Context]:
     """The line / allowance / charge contexts of one category (rules -02…-07)."""
     where = {
@@ -430,7 +446,7 @@ def _side_contexts(
     make = {"line": _line_ctx, "allowance": _allowance_ctx, "charge": _charge_ctx}
     code = _CATEGORY_LETTER[prefix]
     out: dict[str, Context] = {}
-    for side in order.split():
+    for side in where:
         seller_id, rate_id, what = where[side]
         out[side] = Context(
             select=make[side](code),
@@ -477,7 +493,6 @@ def _category_contexts() -> list[Context]:
         "seller and buyer VAT identifiers (or a buyer legal registration)",
         "=",
         "is 0",
-        "allowance charge line",
     )
     contexts.append(
         Context(
@@ -500,9 +515,7 @@ def _category_contexts() -> list[Context]:
     contexts += [ae["allowance"], ae["charge"], ae["line"]]
 
     # L — IGIC (Canary Islands)
-    af = _side_contexts(
-        "BR-AF", "IGIC", _seller_vat_standard, _STD_SELLER, ">", "is greater than 0", "line allowance charge"
-    )
+    af = _side_contexts("BR-AF", "IGIC", _seller_vat_standard, _STD_SELLER, ">", "is greater than 0")
     contexts.append(
         Context(
             select=_tax_ctx(_HEADER_TAX, "L"),
@@ -524,9 +537,7 @@ def _category_contexts() -> list[Context]:
     contexts += [af["line"], af["allowance"], af["charge"]]
 
     # M — IPSI (Ceuta and Melilla)
-    ag = _side_contexts(
-        "BR-AG", "IPSI", _seller_vat_standard, _STD_SELLER, ">=", "is 0 or greater", "line allowance charge"
-    )
+    ag = _side_contexts("BR-AG", "IPSI", _seller_vat_standard, _STD_SELLER, ">=", "is 0 or greater")
     contexts.append(
         Context(
             select=_tax_ctx(_HEADER_TAX, "M"),
@@ -546,9 +557,7 @@ def _category_contexts() -> list[Context]:
     contexts += [ag["line"], ag["allowance"], ag["charge"]]
 
     # E — exempt from VAT
-    e = _side_contexts(
-        "BR-E", "Exempt from VAT", _seller_vat_standard, _STD_SELLER, "=", "is 0", "allowance charge line"
-    )
+    e = _side_contexts("BR-E", "Exempt from VAT", _seller_vat_standard, _STD_SELLER, "=", "is 0")
     contexts.append(
         Context(
             select=_header_code_ctx("E", True, True),
@@ -577,7 +586,6 @@ def _category_contexts() -> list[Context]:
         "the seller's or the tax representative's VAT identifier",
         "=",
         "is 0",
-        "allowance charge line",
     )
     contexts.append(
         Context(
@@ -607,7 +615,6 @@ def _category_contexts() -> list[Context]:
         "the seller's (or representative's) and the buyer's VAT identifiers",
         "=",
         "is 0",
-        "allowance charge line",
     )
     contexts.append(
         Context(
@@ -643,7 +650,6 @@ def _category_contexts() -> list[Context]:
         "that neither seller, tax representative nor buyer states a VAT identifier",
         "absent",
         "is not given",
-        "allowance charge line",
     )
     contexts.append(
         Context(
@@ -690,9 +696,7 @@ def _category_contexts() -> list[Context]:
     contexts += [o["allowance"], o["charge"], o["line"]]
 
     # S — standard rate
-    s = _side_contexts(
-        "BR-S", "Standard rated", _seller_vat_standard, _STD_SELLER, ">", "is greater than 0", "line allowance charge"
-    )
+    s = _side_contexts("BR-S", "Standard rated", _seller_vat_standard, _STD_SELLER, ">", "is greater than 0")
     contexts.append(
         Context(
             select=_header_code_ctx("S", False, False),
@@ -714,7 +718,7 @@ def _category_contexts() -> list[Context]:
     contexts += [s["line"], s["allowance"], s["charge"]]
 
     # Z — zero rated
-    z = _side_contexts("BR-Z", "Zero rated", _seller_vat_standard, _STD_SELLER, "=", "is 0", "allowance charge line")
+    z = _side_contexts("BR-Z", "Zero rated", _seller_vat_standard, _STD_SELLER, "=", "is 0")
     contexts.append(
         Context(
             select=_header_code_ctx("Z", False, False),
@@ -956,13 +960,20 @@ _any_ac_taxes = _nodes("//ram:CategoryTradeTax")
 
 def _category_counts(n: Element, code: str) -> tuple[int, int, int]:
     """How many header breakdowns, line VAT entries and allowance/charge VAT entries use ``code``."""
+    header, lines, acs = doc(n).memo("category-counts", lambda: _count_categories(n))
+    return header.get(code, 0), lines.get(code, 0), acs.get(code, 0)
 
-    def count(nodes: list[Element]) -> int:
-        return sum(1 for t in nodes if code in _codes(t))
 
-    return doc(n).memo(
-        ("counts", code), lambda: (count(_any_header_taxes(n)), count(_any_line_taxes(n)), count(_any_ac_taxes(n)))
-    )
+def _count_categories(n: Element) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+    """Per category code: the number of VAT entries of each kind naming it (one pass per document)."""
+    out: list[dict[str, int]] = []
+    for nodes in (_any_header_taxes(n), _any_line_taxes(n), _any_ac_taxes(n)):
+        counts: dict[str, int] = {}
+        for t in nodes:
+            for c in set(_codes(t)):
+                counts[c] = counts.get(c, 0) + 1
+        out.append(counts)
+    return out[0], out[1], out[2]
 
 
 _ISSUE_DATE = P("rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString")
@@ -1111,6 +1122,7 @@ _ROOT_RULES = [
 
 def _allowance_charge_rules(level: str, charge: bool) -> list[Rule]:
     """Rules on a ChargeIndicator node (context ``ram:ChargeIndicator[udt:Indicator = '…']``)."""
+    ids: tuple[str, str | None, str, str, str, str, str]
     if level == "document":
         ids = (
             ("BR-36", "BR-37", "BR-38", "BR-CO-06", "BR-CO-22", "BR-DEC-05", "BR-DEC-06")

@@ -98,11 +98,6 @@ def eq_double(untyped: str | None, number: float | Decimal | None) -> bool:
     return d is not None and d == float(number)
 
 
-def exact(value: Decimal) -> Decimal:
-    """Identity that documents an exact (unrounded) decimal result."""
-    return value
-
-
 def mul(a: Decimal, b: Decimal) -> Decimal:
     return _EXACT.multiply(a, b)
 

@@ -1,3 +1,4 @@
+
 """EN 16931 CII syntax rules (pattern "EN16931-CII-Syntax"): CII-SR-* and CII-DT-*.
 
 Most of these ~580 rules say that an element or attribute the CII D16B schema allows is not
@@ -20,7 +21,6 @@ from belegwerk.rules.en16931_cii_index import (
     P,
     TableContext,
     absent_test,
-    ancestors,
     clark,
     count_test,
     doc,
@@ -710,10 +710,7 @@ def _count_docs(type_code: str, normalized: bool, below: str = "") -> Callable[[
     def test(n: Element) -> bool:
         count = 0
         for d in kids(n, ard):
-            if normalized:
-                hit = tc.ns(d) == type_code
-            else:
-                hit = type_code in tc.values(d)
+            hit = tc.ns(d) == type_code if normalized else type_code in tc.values(d)
             if hit:
                 count += sub.count(d) if sub else 1
         return count <= 1
@@ -806,7 +803,7 @@ _HEADER_SETTLEMENT = clark("ram:ApplicableHeaderTradeSettlement")
 
 
 def _in_header_settlement(n: Element) -> bool:
-    return any(a.tag == _HEADER_SETTLEMENT for a in ancestors(n))
+    return next(n.iterancestors(_HEADER_SETTLEMENT), None) is not None
 
 
 def _only_in_header(child: str) -> Callable[[Element], bool]:

@@ -9,7 +9,6 @@ merges a subset of them.
 
 # Rule tables carry the official element paths and our messages verbatim; wrapping them would hurt
 # reading them side by side with the pack, so long lines are accepted in this module.
-# ruff: noqa: E501
 
 from __future__ import annotations
 

@@ -16,7 +16,6 @@ subset of them (with its own tolerance and severities).
 
 # Rule tables carry the official element paths and our messages verbatim; wrapping them would hurt
 # reading them side by side with the pack, so long lines are accepted in this module.
-# ruff: noqa: E501
 
 from __future__ import annotations
 

@@ -13,7 +13,6 @@ Which scenario a document falls into and the KoSIT severity overrides are the pi
 
 # Rule tables carry the official element paths and our messages verbatim; wrapping them would hurt
 # reading them side by side with the pack, so long lines are accepted in this module.
-# ruff: noqa: E501
 
 from __future__ import annotations
 
