@@ -116,20 +116,75 @@ def _xpath(path: str) -> etree.XPath:
     return xp
 
 
-def xb(expr: str) -> Check:
+class XPathTest:
     """A rule test written as an XPath 1.0 boolean expression, evaluated with the node as context.
 
     Most official assertions that need no XPath 2.0 feature are existence tests or string
-    comparisons; lxml evaluates those in C, which keeps the packs fast. XPath 2.0 functions the
-    packs use (``matches``, ``upper-case``, ``ends-with``, ``castable as xs:date``) and the pack's
-    check-digit functions are available as ``bw:`` extension functions.
+    comparisons; lxml evaluates those in C. XPath 2.0 functions the packs use (``matches``,
+    ``upper-case``, ``ends-with``, ``castable as xs:date``) and the pack's check-digit functions
+    are available as ``bw:`` extension functions. :func:`ctx` fuses the XPath tests of one
+    context into a single evaluation per node.
     """
-    xp = etree.XPath(f"boolean({expr})", namespaces=_NS, extensions=_extensions() if "bw:" in expr else None)
 
-    def test(node: Element) -> bool:
-        return bool(xp(node))
+    __slots__ = ("_xp", "expr")
 
-    return test
+    def __init__(self, expr: str) -> None:
+        self.expr = expr
+        self._xp = _xpath(f"boolean({expr})")
+
+    def __call__(self, node: Element) -> bool:
+        return bool(self._xp(node))
+
+
+def xb(expr: str) -> Check:
+    """See :class:`XPathTest`."""
+    return XPathTest(expr)
+
+
+class _FusedTests:
+    """All XPath tests of one context in one expression: ``concat(number(boolean(t1)), ...)``.
+
+    The engine runs a context's rules in order on the same node: the first fused rule evaluates
+    the expression (always, so a re-validated, modified tree is never answered from a stale
+    result) and the following ones read their digit from it.
+    """
+
+    __slots__ = ("_node", "_result", "_xp")
+
+    def __init__(self, exprs: list[str]) -> None:
+        parts = ", ".join(f"number(boolean({e}))" for e in exprs)
+        self._xp = _xpath(f"concat({parts}, '')")
+        self._node: Element | None = None
+        self._result = ""
+
+    def result(self, node: Element, fresh: bool) -> str:
+        if fresh or node is not self._node:
+            self._result = cast(str, self._xp(node))
+            self._node = node
+        return self._result
+
+
+class _FusedMember:
+    __slots__ = ("_fused", "_i")
+
+    def __init__(self, fused: _FusedTests, i: int) -> None:
+        self._fused = fused
+        self._i = i
+
+    def __call__(self, node: Element) -> bool:
+        return self._fused.result(node, self._i == 0)[self._i] == "1"
+
+
+def _fuse(rules: Sequence[Rule]) -> list[Rule]:
+    xpath_rules = [r for r in rules if isinstance(r.test, XPathTest)]
+    if len(xpath_rules) < 2:
+        return list(rules)
+    fused = _FusedTests([r.test.expr for r in xpath_rules])  # type: ignore[attr-defined]
+    position = {id(r): i for i, r in enumerate(xpath_rules)}
+    return [
+        Rule(r.id, r.severity, r.message, _FusedMember(fused, position[id(r)])) if id(r) in position else r
+        for r in rules
+    ]
 
 
 def xs(expr: str) -> Callable[[Element], list[Element]]:
@@ -479,8 +534,12 @@ _STEP = re.compile(r"^(\*|[A-Za-z_][\w.-]*:[A-Za-z_][\w.-]*)((?:\[.*\])?)$", re.
 _POSITIONAL = re.compile(r"\[\s*(\d+|last\(\)|position\(\))")
 
 
-def _reverse_check(branch: str) -> tuple[str, str] | None:
-    """(last step's name test, boolean XPath checking a candidate), or None if not convertible."""
+def _reverse_check(branch: str) -> tuple[str, Callable[[Element], bool]] | None:
+    """(last step's name test, check of a candidate), or None if the branch is not convertible.
+
+    Paths without predicates are checked by comparing ancestor tags in Python; others by the
+    reverse XPath ``self::c[...][parent::b[...][parent::a[...]]]``.
+    """
     b = branch.strip()
     if b.startswith("//"):
         anchored, body = False, b[2:]
@@ -498,9 +557,32 @@ def _reverse_check(branch: str) -> tuple[str, str] | None:
     if any(_POSITIONAL.search(p) for _, p in parsed) or parsed[-1][0] == "*":
         return None
     last_name, last_preds = parsed[-1]
+    if not any(p for _, p in parsed):
+        return last_name, _tag_chain([n for n, _ in parsed], anchored)
     root_check = "[not(parent::*)]" if anchored else ""
     context_check = f"[{_reparent(parsed, anchored)}]" if len(parsed) > 1 else root_check
-    return last_name, f"self::{last_name}{last_preds}{context_check}"
+    xp = _xpath(f"boolean(self::{last_name}{last_preds}{context_check})")
+
+    def check(e: Element) -> bool:
+        return bool(xp(e))
+
+    return last_name, check
+
+
+def _tag_chain(names: list[str], anchored: bool) -> Callable[[Element], bool]:
+    """Check that a candidate's ancestors carry the given tags (``*`` = any element)."""
+    wanted = [None if n == "*" else _clark(n) for n in reversed(names[:-1])]
+
+    def check(e: Element) -> bool:
+        node = e
+        for tag in wanted:
+            parent = node.getparent()
+            if parent is None or (tag is not None and parent.tag != tag):
+                return False
+            node = parent
+        return not anchored or node.getparent() is None
+
+    return check
 
 
 def _reparent(parsed: list[tuple[str, str]], anchored: bool) -> str:
@@ -522,7 +604,7 @@ def indexed(expr: str) -> Callable[[Element], list[Element]]:
     branches = [_reverse_check(b) for b in _split_top(expr, "|")]
     if any(b is None for b in branches):
         return xs(expr)
-    checks = [(_clark(name), _xpath(f"boolean({check})")) for name, check in branches]  # type: ignore[misc]
+    checks = [(_clark(name), check) for name, check in branches]  # type: ignore[misc]
     single = len(checks) == 1
 
     def nodes(root: Element) -> list[Element]:
@@ -565,4 +647,4 @@ def document_order(root: Element) -> dict[Element, int]:
 
 def ctx(select: str | Callable[[Element], list[Element]], rules: Sequence[Rule]) -> Context:
     """A :class:`Context` whose XPath selection goes through the per-document element index."""
-    return Context(indexed(select) if isinstance(select, str) else select, rules)
+    return Context(indexed(select) if isinstance(select, str) else select, _fuse(rules))
