@@ -246,19 +246,6 @@ def node_at(node: Element, path: str) -> Element | None:
     return found[0] if found else None
 
 
-def decimal_or(node: Element, path: str, default: Decimal) -> Decimal | None:
-    """``if (path) then xs:decimal(path) else default`` with one lookup (None when not castable)."""
-    found = nodes_at(node, path)
-    if not found:
-        return default
-    return to_decimal(string_value(found[0]))
-
-
-def decimal_sum(node: Element, path: str) -> Decimal:
-    """``sum(path/xs:decimal(.))``; values that do not cast count as zero."""
-    return sum((to_decimal(string_value(e)) or Decimal(0) for e in nodes_at(node, path)), Decimal(0))
-
-
 def has(node: Element, path: str) -> bool:
     """XPath ``exists(path)``."""
     return bool(_xpath(path)(node))
