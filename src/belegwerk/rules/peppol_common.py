@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
@@ -477,15 +478,9 @@ def upper_norm(value: str | None) -> str:
 @per_document
 def element_index(root: Element) -> dict[str, list[Element]]:
     """All elements of the document by Clark tag, in document order (one tree walk)."""
-    index: dict[str, list[Element]] = {}
-    for e in root.iter():
-        tag = e.tag
-        if isinstance(tag, str):
-            bucket = index.get(tag)
-            if bucket is None:
-                index[tag] = [e]
-            else:
-                bucket.append(e)
+    index: defaultdict[str, list[Element]] = defaultdict(list)
+    for e in root.iter(etree.Element):
+        index[e.tag].append(e)
     return index
 
 
@@ -615,14 +610,16 @@ def indexed(expr: str) -> Callable[[Element], list[Element]]:
 def empty_elements(root: Element) -> list[Element]:
     """Elements without element children whose text is only whitespace (``//*[not(*) and not(normalize-space())]``)."""
     out: list[Element] = []
-    for bucket in element_index(root).values():
-        for e in bucket:
-            if e.text and e.text.strip(" \t\n\r"):
-                continue
-            if any(isinstance(c.tag, str) for c in e):
-                continue
-            if not normalize_space(string_value(e)):
+    for e in root.iter(etree.Element):
+        if len(e) == 0:
+            text = e.text
+            if not text or not text.strip(" \t\n\r"):
                 out.append(e)
+            continue
+        if isinstance(e[0].tag, str) or any(isinstance(c.tag, str) for c in e):
+            continue
+        if not normalize_space(string_value(e)):
+            out.append(e)
     return out
 
 
