@@ -476,12 +476,28 @@ def upper_norm(value: str | None) -> str:
 
 
 @per_document
-def element_index(root: Element) -> dict[str, list[Element]]:
-    """All elements of the document by Clark tag, in document order (one tree walk)."""
+def _scan(root: Element) -> tuple[dict[str, list[Element]], list[Element]]:
+    """One tree walk: elements by Clark tag (document order) and the candidates for "empty element".
+
+    Leaves with only whitespace are empty; an element whose first child is not an element
+    (a comment or processing instruction) is kept as a candidate and decided later.
+    """
     index: defaultdict[str, list[Element]] = defaultdict(list)
+    maybe_empty: list[Element] = []
     for e in root.iter(etree.Element):
         index[e.tag].append(e)
-    return index
+        if len(e) == 0:
+            text = e.text
+            if not text or not text.strip(" \t\n\r"):
+                maybe_empty.append(e)
+        elif not isinstance(e[0].tag, str):
+            maybe_empty.append(e)
+    return index, maybe_empty
+
+
+def element_index(root: Element) -> dict[str, list[Element]]:
+    """All elements of the document by Clark tag, in document order (one tree walk per document)."""
+    return _scan(root)[0]
 
 
 def _split_top(expr: str, sep: str) -> list[str]:
@@ -609,18 +625,11 @@ def indexed(expr: str) -> Callable[[Element], list[Element]]:
 @per_document
 def empty_elements(root: Element) -> list[Element]:
     """Elements without element children whose text is only whitespace (``//*[not(*) and not(normalize-space())]``)."""
-    out: list[Element] = []
-    for e in root.iter(etree.Element):
-        if len(e) == 0:
-            text = e.text
-            if not text or not text.strip(" \t\n\r"):
-                out.append(e)
-            continue
-        if isinstance(e[0].tag, str) or any(isinstance(c.tag, str) for c in e):
-            continue
-        if not normalize_space(string_value(e)):
-            out.append(e)
-    return out
+    return [
+        e
+        for e in _scan(root)[1]
+        if len(e) == 0 or (not any(isinstance(c.tag, str) for c in e) and not normalize_space(string_value(e)))
+    ]
 
 
 @per_document
