@@ -560,9 +560,11 @@ def _reverse_check(branch: str) -> tuple[str, Callable[[Element], bool]] | None:
     root_check = "[not(parent::*)]" if anchored else ""
     context_check = f"[{_reparent(parsed, anchored)}]" if len(parsed) > 1 else root_check
     xp = _xpath(f"boolean(self::{last_name}{last_preds}{context_check})")
+    chain = _tag_chain([n for n, _ in parsed], anchored)
 
     def check(e: Element) -> bool:
-        return bool(xp(e))
+        # the cheap ancestor-tag test first; the XPath only decides the predicates
+        return chain(e) and bool(xp(e))
 
     return last_name, check
 
