@@ -39,6 +39,7 @@ from belegwerk.rules.peppol_common import (
     nodes_at,
     partita_iva,
     per_document,
+    prologue,
     se_orgnr,
     slack,
     string_value,
@@ -1318,6 +1319,7 @@ def codelist_pattern() -> Pattern:
 RULESET = RuleSet(
     "Peppol BIS Billing 3.0 CII",
     [
+        prologue(),
         transaction_pattern(),
         norway_pattern(),
         denmark_pattern(),

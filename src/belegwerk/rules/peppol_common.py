@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -27,7 +28,7 @@ from typing import Generic, TypeVar, cast
 
 from lxml import etree
 
-from belegwerk.rules.engine import Check, Context, Element, Rule
+from belegwerk.rules.engine import Check, Context, Element, Pattern, Rule
 from belegwerk.rules.functions import normalize_space, to_decimal
 from belegwerk.xml.ns import NSMAP
 
@@ -150,19 +151,19 @@ class _FusedTests:
     result) and the following ones read their digit from it.
     """
 
-    __slots__ = ("_node", "_result", "_xp")
+    __slots__ = ("_local", "_xp")
 
     def __init__(self, exprs: list[str]) -> None:
         parts = ", ".join(f"number(boolean({e}))" for e in exprs)
         self._xp = _xpath(f"concat({parts}, '')")
-        self._node: Element | None = None
-        self._result = ""
+        self._local = threading.local()
 
     def result(self, node: Element, fresh: bool) -> str:
-        if fresh or node is not self._node:
-            self._result = cast(str, self._xp(node))
-            self._node = node
-        return self._result
+        local = self._local
+        if fresh or getattr(local, "node", None) is not node:
+            local.result = cast(str, self._xp(node))
+            local.node = node
+        return cast(str, local.result)
 
 
 class _FusedMember:
@@ -202,27 +203,52 @@ def xs(expr: str) -> Callable[[Element], list[Element]]:
 _STRING = etree.XPath("string(.)")
 
 
+_STATE = threading.local()
+
+
+def _epoch() -> int:
+    return getattr(_STATE, "epoch", 0)
+
+
+def begin_document(root: Element) -> list[Element]:
+    """Start a new evaluation: invalidate all per-document caches of this thread.
+
+    Each rule set's first (rule-less) context calls this, so values computed from a document
+    are only reused within one evaluation; a tree that is modified and validated again is
+    never answered from stale data.
+    """
+    _STATE.epoch = _epoch() + 1
+    return []
+
+
+def prologue() -> Pattern:
+    """The rule-less pattern every rule set of these modules starts with (see :func:`begin_document`)."""
+    return Pattern([Context(begin_document, [])], "begin-document")
+
+
 class per_document(Generic[T]):
-    """Compute a document-level value once per document (schematron's pack-level ``let``).
+    """Compute a document-level value once per evaluation (schematron's pack-level ``let``).
 
     Rules only receive their context node; the value is computed from the node's root and
-    remembered for that root. Holding a reference to the last root keeps lxml's proxy object
-    alive, so the identity check cannot be fooled by a recycled proxy.
+    remembered for that root until the next evaluation starts. The cache is per thread, so
+    documents validated concurrently do not see each other's values.
     """
 
-    __slots__ = ("_fn", "_root", "_value")
+    __slots__ = ("_fn", "_local")
 
     def __init__(self, fn: Callable[[Element], T]) -> None:
         self._fn = fn
-        self._root: Element | None = None
-        self._value: T | None = None
+        self._local = threading.local()
 
     def __call__(self, node: Element) -> T:
         root = node.getroottree().getroot()
-        if root is not self._root:
-            self._value = self._fn(root)
-            self._root = root
-        return self._value  # type: ignore[return-value]
+        local = self._local
+        epoch = _epoch()
+        if getattr(local, "root", None) is not root or local.epoch != epoch:
+            local.value = self._fn(root)
+            local.root = root
+            local.epoch = epoch
+        return local.value  # type: ignore[no-any-return]
 
 
 def string_value(node: Element) -> str:

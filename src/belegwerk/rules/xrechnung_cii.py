@@ -39,6 +39,7 @@ from belegwerk.rules.peppol_common import (
     node_at,
     nodes_at,
     per_document,
+    prologue,
     string_value,
     texts,
     xb,
@@ -869,5 +870,5 @@ def cvd_pattern() -> Pattern:
 
 RULESET = RuleSet(
     "XRechnung CII",
-    [*peppol_patterns(_slack_value, W), cius_pattern(), extension_pattern(), cvd_pattern()],
+    [prologue(), *peppol_patterns(_slack_value, W), cius_pattern(), extension_pattern(), cvd_pattern()],
 )

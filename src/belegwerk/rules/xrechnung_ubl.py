@@ -33,6 +33,7 @@ from belegwerk.rules.peppol_common import (
     indexed,
     nodes_at,
     per_document,
+    prologue,
     string_value,
     texts,
     xb,
@@ -864,5 +865,5 @@ def cvd_pattern() -> Pattern:
 
 RULESET = RuleSet(
     "XRechnung UBL",
-    [*peppol_patterns(_slack_value, W), cius_pattern(), extension_pattern(), cvd_pattern()],
+    [prologue(), *peppol_patterns(_slack_value, W), cius_pattern(), extension_pattern(), cvd_pattern()],
 )
