@@ -27,8 +27,6 @@ from belegwerk.rules.peppol_common import (
     codice_ipa,
     ctx,
     decimal_of,
-    decimal_or,
-    decimal_sum,
     first_text,
     gln,
     has,
@@ -40,6 +38,7 @@ from belegwerk.rules.peppol_common import (
     nodes_at,
     partita_iva,
     per_document,
+    prologue,
     se_orgnr,
     slack,
     string_value,
@@ -141,36 +140,73 @@ def make_r040(tolerance: Callable[[Element], Decimal]) -> Callable[[Element], bo
     return test
 
 
-_LINE_AC = "ram:SpecifiedLineTradeSettlement/ram:SpecifiedTradeAllowanceCharge[normalize-space(ram:ChargeIndicator/udt:Indicator) = '{}']/ram:ActualAmount"
+_R = f"{{{NSMAP['ram']}}}"
+_U = f"{{{NSMAP['udt']}}}"
+
+
+def _descend(node: Element, *locals_: str) -> Element | None:
+    """First element (document order) at the ``ram:`` child path, walking children directly."""
+    if not locals_:
+        return node
+    tag = _R + locals_[0]
+    for child in node:
+        if child.tag == tag:
+            found = _descend(child, *locals_[1:])
+            if found is not None:
+                return found
+    return None
+
+
+def _dec_at(line: Element, default: Decimal, *locals_: str) -> Decimal | None:
+    el = _descend(line, *locals_)
+    return default if el is None else to_decimal(string_value(el))
+
+
+def _line_ac_sum(line: Element, indicator: str) -> Decimal:
+    total = Decimal(0)
+    for settlement in line:
+        if settlement.tag != _R + "SpecifiedLineTradeSettlement":
+            continue
+        for ac in settlement:
+            if ac.tag != _R + "SpecifiedTradeAllowanceCharge":
+                continue
+            ind = _descend(ac, "ChargeIndicator")
+            value = next((c for c in ind if c.tag == _U + "Indicator"), None) if ind is not None else None
+            if value is None or normalize_space(string_value(value)) != indicator:
+                continue
+            for c in ac:
+                if c.tag == _R + "ActualAmount":
+                    total += to_decimal(string_value(c)) or Decimal(0)
+    return xpath_round(total, 2) if total else Decimal(0)
 
 
 def make_r120(tolerance: Callable[[Element], Decimal], *, gross_fallback: bool) -> Callable[[Element], bool]:
-    """Line net amount check; the XRechnung merge also takes the gross price base quantity as fallback."""
-    prices = ["ram:NetPriceProductTradePrice"] + (["ram:GrossPriceProductTradePrice"] if gross_fallback else [])
-    base_paths = [f"ram:SpecifiedLineTradeAgreement/{p}/ram:BasisQuantity" for p in prices]
-    charges_path, allowances_path = _LINE_AC.format("true"), _LINE_AC.format("false")
+    """Line net amount check; the XRechnung merge also takes the gross price base quantity as fallback.
+
+    Hot path (runs for every line): walks the line's children directly instead of via XPath.
+    """
+    prices = ["NetPriceProductTradePrice"] + (["GrossPriceProductTradePrice"] if gross_fallback else [])
 
     def test(line: Element) -> bool:
-        ext = decimal_or(
+        ext = _dec_at(
             line,
-            "ram:SpecifiedLineTradeSettlement/ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount",
             Decimal(0),
+            "SpecifiedLineTradeSettlement",
+            "SpecifiedTradeSettlementLineMonetarySummation",
+            "LineTotalAmount",
         )
-        qty = decimal_or(line, "ram:SpecifiedLineTradeDelivery/ram:BilledQuantity", Decimal(1))
-        price = decimal_or(
-            line, "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:ChargeAmount", Decimal(0)
-        )
+        qty = _dec_at(line, Decimal(1), "SpecifiedLineTradeDelivery", "BilledQuantity")
+        price = _dec_at(line, Decimal(0), "SpecifiedLineTradeAgreement", "NetPriceProductTradePrice", "ChargeAmount")
         base = Decimal(1)
-        for path in base_paths:
-            bq = decimal_or(line, path, Decimal(0))
+        for price_kind in prices:
+            bq = _dec_at(line, Decimal(0), "SpecifiedLineTradeAgreement", price_kind, "BasisQuantity")
             if bq:
                 base = bq
                 break
         if ext is None or qty is None or price is None:
             return False
-        charges = xpath_round(decimal_sum(line, charges_path), 2)
-        allowances = xpath_round(decimal_sum(line, allowances_path), 2)
-        return slack(ext, qty * (price / base) + charges - allowances, tolerance(line))
+        calc = qty * (price / base) + _line_ac_sum(line, "true") - _line_ac_sum(line, "false")
+        return slack(ext, calc, tolerance(line))
 
     return test
 
@@ -1282,6 +1318,7 @@ def codelist_pattern() -> Pattern:
 RULESET = RuleSet(
     "Peppol BIS Billing 3.0 CII",
     [
+        prologue(),
         transaction_pattern(),
         norway_pattern(),
         denmark_pattern(),

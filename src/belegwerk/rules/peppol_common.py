@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import math
 import re
+import threading
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
@@ -26,7 +28,7 @@ from typing import Generic, TypeVar, cast
 
 from lxml import etree
 
-from belegwerk.rules.engine import Check, Context, Element, Rule
+from belegwerk.rules.engine import Check, Context, Element, Pattern, Rule
 from belegwerk.rules.functions import normalize_space, to_decimal
 from belegwerk.xml.ns import NSMAP
 
@@ -116,20 +118,75 @@ def _xpath(path: str) -> etree.XPath:
     return xp
 
 
-def xb(expr: str) -> Check:
+class XPathTest:
     """A rule test written as an XPath 1.0 boolean expression, evaluated with the node as context.
 
     Most official assertions that need no XPath 2.0 feature are existence tests or string
-    comparisons; lxml evaluates those in C, which keeps the packs fast. XPath 2.0 functions the
-    packs use (``matches``, ``upper-case``, ``ends-with``, ``castable as xs:date``) and the pack's
-    check-digit functions are available as ``bw:`` extension functions.
+    comparisons; lxml evaluates those in C. XPath 2.0 functions the packs use (``matches``,
+    ``upper-case``, ``ends-with``, ``castable as xs:date``) and the pack's check-digit functions
+    are available as ``bw:`` extension functions. :func:`ctx` fuses the XPath tests of one
+    context into a single evaluation per node.
     """
-    xp = etree.XPath(f"boolean({expr})", namespaces=_NS, extensions=_extensions() if "bw:" in expr else None)
 
-    def test(node: Element) -> bool:
-        return bool(xp(node))
+    __slots__ = ("_xp", "expr")
 
-    return test
+    def __init__(self, expr: str) -> None:
+        self.expr = expr
+        self._xp = _xpath(f"boolean({expr})")
+
+    def __call__(self, node: Element) -> bool:
+        return bool(self._xp(node))
+
+
+def xb(expr: str) -> Check:
+    """See :class:`XPathTest`."""
+    return XPathTest(expr)
+
+
+class _FusedTests:
+    """All XPath tests of one context in one expression: ``concat(number(boolean(t1)), ...)``.
+
+    The engine runs a context's rules in order on the same node: the first fused rule evaluates
+    the expression (always, so a re-validated, modified tree is never answered from a stale
+    result) and the following ones read their digit from it.
+    """
+
+    __slots__ = ("_local", "_xp")
+
+    def __init__(self, exprs: list[str]) -> None:
+        parts = ", ".join(f"number(boolean({e}))" for e in exprs)
+        self._xp = _xpath(f"concat({parts}, '')")
+        self._local = threading.local()
+
+    def result(self, node: Element, fresh: bool) -> str:
+        local = self._local
+        if fresh or getattr(local, "node", None) is not node:
+            local.result = cast(str, self._xp(node))
+            local.node = node
+        return cast(str, local.result)
+
+
+class _FusedMember:
+    __slots__ = ("_fused", "_i")
+
+    def __init__(self, fused: _FusedTests, i: int) -> None:
+        self._fused = fused
+        self._i = i
+
+    def __call__(self, node: Element) -> bool:
+        return self._fused.result(node, self._i == 0)[self._i] == "1"
+
+
+def _fuse(rules: Sequence[Rule]) -> list[Rule]:
+    xpath_rules = [r for r in rules if isinstance(r.test, XPathTest)]
+    if len(xpath_rules) < 2:
+        return list(rules)
+    fused = _FusedTests([r.test.expr for r in xpath_rules])  # type: ignore[attr-defined]
+    position = {id(r): i for i, r in enumerate(xpath_rules)}
+    return [
+        Rule(r.id, r.severity, r.message, _FusedMember(fused, position[id(r)])) if id(r) in position else r
+        for r in rules
+    ]
 
 
 def xs(expr: str) -> Callable[[Element], list[Element]]:
@@ -146,27 +203,52 @@ def xs(expr: str) -> Callable[[Element], list[Element]]:
 _STRING = etree.XPath("string(.)")
 
 
+_STATE = threading.local()
+
+
+def _epoch() -> int:
+    return getattr(_STATE, "epoch", 0)
+
+
+def begin_document(root: Element) -> list[Element]:
+    """Start a new evaluation: invalidate all per-document caches of this thread.
+
+    Each rule set's first (rule-less) context calls this, so values computed from a document
+    are only reused within one evaluation; a tree that is modified and validated again is
+    never answered from stale data.
+    """
+    _STATE.epoch = _epoch() + 1
+    return []
+
+
+def prologue() -> Pattern:
+    """The rule-less pattern every rule set of these modules starts with (see :func:`begin_document`)."""
+    return Pattern([Context(begin_document, [])], "begin-document")
+
+
 class per_document(Generic[T]):
-    """Compute a document-level value once per document (schematron's pack-level ``let``).
+    """Compute a document-level value once per evaluation (schematron's pack-level ``let``).
 
     Rules only receive their context node; the value is computed from the node's root and
-    remembered for that root. Holding a reference to the last root keeps lxml's proxy object
-    alive, so the identity check cannot be fooled by a recycled proxy.
+    remembered for that root until the next evaluation starts. The cache is per thread, so
+    documents validated concurrently do not see each other's values.
     """
 
-    __slots__ = ("_fn", "_root", "_value")
+    __slots__ = ("_fn", "_local")
 
     def __init__(self, fn: Callable[[Element], T]) -> None:
         self._fn = fn
-        self._root: Element | None = None
-        self._value: T | None = None
+        self._local = threading.local()
 
     def __call__(self, node: Element) -> T:
         root = node.getroottree().getroot()
-        if root is not self._root:
-            self._value = self._fn(root)
-            self._root = root
-        return self._value  # type: ignore[return-value]
+        local = self._local
+        epoch = _epoch()
+        if getattr(local, "root", None) is not root or local.epoch != epoch:
+            local.value = self._fn(root)
+            local.root = root
+            local.epoch = epoch
+        return local.value  # type: ignore[no-any-return]
 
 
 def string_value(node: Element) -> str:
@@ -189,19 +271,6 @@ def node_at(node: Element, path: str) -> Element | None:
     """First element a relative path selects, or None."""
     found = nodes_at(node, path)
     return found[0] if found else None
-
-
-def decimal_or(node: Element, path: str, default: Decimal) -> Decimal | None:
-    """``if (path) then xs:decimal(path) else default`` with one lookup (None when not castable)."""
-    found = nodes_at(node, path)
-    if not found:
-        return default
-    return to_decimal(string_value(found[0]))
-
-
-def decimal_sum(node: Element, path: str) -> Decimal:
-    """``sum(path/xs:decimal(.))``; values that do not cast count as zero."""
-    return sum((to_decimal(string_value(e)) or Decimal(0) for e in nodes_at(node, path)), Decimal(0))
 
 
 def has(node: Element, path: str) -> bool:
@@ -433,18 +502,28 @@ def upper_norm(value: str | None) -> str:
 
 
 @per_document
+def _scan(root: Element) -> tuple[dict[str, list[Element]], list[Element]]:
+    """One tree walk: elements by Clark tag (document order) and the candidates for "empty element".
+
+    Leaves with only whitespace are empty; an element whose first child is not an element
+    (a comment or processing instruction) is kept as a candidate and decided later.
+    """
+    index: defaultdict[str, list[Element]] = defaultdict(list)
+    maybe_empty: list[Element] = []
+    for e in root.iter(etree.Element):
+        index[e.tag].append(e)
+        if len(e) == 0:
+            text = e.text
+            if not text or not text.strip(" \t\n\r"):
+                maybe_empty.append(e)
+        elif not isinstance(e[0].tag, str):
+            maybe_empty.append(e)
+    return index, maybe_empty
+
+
 def element_index(root: Element) -> dict[str, list[Element]]:
-    """All elements of the document by Clark tag, in document order (one tree walk)."""
-    index: dict[str, list[Element]] = {}
-    for e in root.iter():
-        tag = e.tag
-        if isinstance(tag, str):
-            bucket = index.get(tag)
-            if bucket is None:
-                index[tag] = [e]
-            else:
-                bucket.append(e)
-    return index
+    """All elements of the document by Clark tag, in document order (one tree walk per document)."""
+    return _scan(root)[0]
 
 
 def _split_top(expr: str, sep: str) -> list[str]:
@@ -479,8 +558,12 @@ _STEP = re.compile(r"^(\*|[A-Za-z_][\w.-]*:[A-Za-z_][\w.-]*)((?:\[.*\])?)$", re.
 _POSITIONAL = re.compile(r"\[\s*(\d+|last\(\)|position\(\))")
 
 
-def _reverse_check(branch: str) -> tuple[str, str] | None:
-    """(last step's name test, boolean XPath checking a candidate), or None if not convertible."""
+def _reverse_check(branch: str) -> tuple[str, Callable[[Element], bool]] | None:
+    """(last step's name test, check of a candidate), or None if the branch is not convertible.
+
+    Paths without predicates are checked by comparing ancestor tags in Python; others by the
+    reverse XPath ``self::c[...][parent::b[...][parent::a[...]]]``.
+    """
     b = branch.strip()
     if b.startswith("//"):
         anchored, body = False, b[2:]
@@ -498,9 +581,34 @@ def _reverse_check(branch: str) -> tuple[str, str] | None:
     if any(_POSITIONAL.search(p) for _, p in parsed) or parsed[-1][0] == "*":
         return None
     last_name, last_preds = parsed[-1]
+    if not any(p for _, p in parsed):
+        return last_name, _tag_chain([n for n, _ in parsed], anchored)
     root_check = "[not(parent::*)]" if anchored else ""
     context_check = f"[{_reparent(parsed, anchored)}]" if len(parsed) > 1 else root_check
-    return last_name, f"self::{last_name}{last_preds}{context_check}"
+    xp = _xpath(f"boolean(self::{last_name}{last_preds}{context_check})")
+    chain = _tag_chain([n for n, _ in parsed], anchored)
+
+    def check(e: Element) -> bool:
+        # the cheap ancestor-tag test first; the XPath only decides the predicates
+        return chain(e) and bool(xp(e))
+
+    return last_name, check
+
+
+def _tag_chain(names: list[str], anchored: bool) -> Callable[[Element], bool]:
+    """Check that a candidate's ancestors carry the given tags (``*`` = any element)."""
+    wanted = [None if n == "*" else _clark(n) for n in reversed(names[:-1])]
+
+    def check(e: Element) -> bool:
+        node = e
+        for tag in wanted:
+            parent = node.getparent()
+            if parent is None or (tag is not None and parent.tag != tag):
+                return False
+            node = parent
+        return not anchored or node.getparent() is None
+
+    return check
 
 
 def _reparent(parsed: list[tuple[str, str]], anchored: bool) -> str:
@@ -522,7 +630,7 @@ def indexed(expr: str) -> Callable[[Element], list[Element]]:
     branches = [_reverse_check(b) for b in _split_top(expr, "|")]
     if any(b is None for b in branches):
         return xs(expr)
-    checks = [(_clark(name), _xpath(f"boolean({check})")) for name, check in branches]  # type: ignore[misc]
+    checks = [(_clark(name), check) for name, check in branches]  # type: ignore[misc]
     single = len(checks) == 1
 
     def nodes(root: Element) -> list[Element]:
@@ -545,16 +653,11 @@ def indexed(expr: str) -> Callable[[Element], list[Element]]:
 @per_document
 def empty_elements(root: Element) -> list[Element]:
     """Elements without element children whose text is only whitespace (``//*[not(*) and not(normalize-space())]``)."""
-    out: list[Element] = []
-    for bucket in element_index(root).values():
-        for e in bucket:
-            if e.text and e.text.strip(" \t\n\r"):
-                continue
-            if any(isinstance(c.tag, str) for c in e):
-                continue
-            if not normalize_space(string_value(e)):
-                out.append(e)
-    return out
+    return [
+        e
+        for e in _scan(root)[1]
+        if len(e) == 0 or (not any(isinstance(c.tag, str) for c in e) and not normalize_space(string_value(e)))
+    ]
 
 
 @per_document
@@ -565,4 +668,4 @@ def document_order(root: Element) -> dict[Element, int]:
 
 def ctx(select: str | Callable[[Element], list[Element]], rules: Sequence[Rule]) -> Context:
     """A :class:`Context` whose XPath selection goes through the per-document element index."""
-    return Context(indexed(select) if isinstance(select, str) else select, rules)
+    return Context(indexed(select) if isinstance(select, str) else select, _fuse(rules))

@@ -50,6 +50,7 @@ from belegwerk.rules.peppol_common import (
     nodes_at,
     partita_iva,
     per_document,
+    prologue,
     se_orgnr,
     slack,
     string_value,
@@ -2212,6 +2213,7 @@ def codelist_pattern() -> Pattern:
 RULESET = RuleSet(
     "Peppol BIS Billing 3.0 UBL",
     [
+        prologue(),
         *transaction_patterns(),
         norway_pattern(),
         denmark_pattern(),

@@ -38,6 +38,7 @@ from belegwerk.rules.peppol_common import (
     node_at,
     nodes_at,
     per_document,
+    prologue,
     string_value,
     texts,
     xb,
@@ -59,8 +60,9 @@ from belegwerk.rules.xrechnung_common import (
     iban_ok,
     scheme_in,
     skonto_note_ok,
-    telephone_ok,
     url_ok,
+    xpath_has_three_digits,
+    xpath_in,
 )
 from belegwerk.xml.ns import NSMAP
 
@@ -388,40 +390,6 @@ def br_de_31(root: Element) -> bool:
     return ((b89 or b90) and b91) or not (b89 or b90 or b91)
 
 
-_LINE_TAX = "rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax"
-_HEADER_AC_TAX = f"{_H_SETTLEMENT}/ram:SpecifiedTradeAllowanceCharge/ram:CategoryTradeTax"
-
-
-_SELLER_TAX_ID = xb(
-    "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty/ram:SpecifiedTaxRegistration"
-    "/ram:ID[normalize-space(@schemeID) = 'VA' or normalize-space(@schemeID) = 'FC'][normalize-space(.)]"
-)
-
-
-def br_de_16(root: Element) -> bool:
-    """VAT categories S, Z, E, AE, K, G, L, M need a seller VAT/tax id (schemeID VA/FC) or a tax representative.
-
-    Like the pack, "type VAT" and "category in the list" are tested across all lines
-    independently, and the header allowance test compares the whole CategoryTradeTax text.
-    """
-    lines = "VAT" in texts(root, f"{_LINE_TAX}/ram:TypeCode") and any(
-        c in VAT_CODES_NEEDING_SELLER_TAX_ID for c in texts(root, f"{_LINE_TAX}/ram:CategoryCode")
-    )
-    header = "VAT" in texts(root, _HEADER_AC_TAX) and any(
-        c in VAT_CODES_NEEDING_SELLER_TAX_ID for c in texts(root, f"{_HEADER_AC_TAX}/ram:CategoryCode")
-    )
-    if not (lines or header):
-        return True
-    return (
-        _SELLER_TAX_ID(root)
-        or root.find(
-            "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/ram:SellerTaxRepresentativeTradeParty",
-            NSMAP,
-        )
-        is not None
-    )
-
-
 def br_de_18(root: Element) -> bool:
     return all(
         skonto_note_ok(n) for n in texts(root, f"{_H_SETTLEMENT}/ram:SpecifiedTradePaymentTerms/ram:Description[1]")
@@ -500,15 +468,18 @@ def cius_pattern() -> Pattern:
                         "BR-DE-16",
                         F,
                         "VAT category S, Z, E, AE, K, G, L or M is used, but neither a seller VAT/tax registration id (BT-31/BT-32) nor a tax representative (BG-11) is given.",
-                        br_de_16,
+                        xb(
+                            f"not((rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax/ram:TypeCode = 'VAT' and {xpath_in('rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax/ram:CategoryCode', VAT_CODES_NEEDING_SELLER_TAX_ID)})"
+                            f" or (rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/ram:SpecifiedTradeAllowanceCharge/ram:CategoryTradeTax = 'VAT' and {xpath_in('rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/ram:SpecifiedTradeAllowanceCharge/ram:CategoryTradeTax/ram:CategoryCode', VAT_CODES_NEEDING_SELLER_TAX_ID)}))"
+                            " or rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID[normalize-space(@schemeID) = 'VA' or normalize-space(@schemeID) = 'FC'][normalize-space(.)]"
+                            " or rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/ram:SellerTaxRepresentativeTradeParty"
+                        ),
                     ),
                     _rule(
                         "BR-DE-17",
                         W,
                         "The invoice type code (BT-3) should be one of 326, 380, 381, 384, 389, 875, 876, 877.",
-                        lambda n: (
-                            normalize_space(first_text(n, "rsm:ExchangedDocument/ram:TypeCode")) in SUPPORTED_TYPE_CODES
-                        ),
+                        xb(xpath_in("normalize-space(rsm:ExchangedDocument/ram:TypeCode)", SUPPORTED_TYPE_CODES)),
                     ),
                     _rule(
                         "BR-DE-18",
@@ -534,9 +505,7 @@ def cius_pattern() -> Pattern:
                         "BR-DE-21",
                         W,
                         "The specification identifier (BT-24) should be an XRechnung identifier.",
-                        lambda n: any(
-                            t in XR_IDS for t in texts(n, "ram:GuidelineSpecifiedDocumentContextParameter/ram:ID")
-                        ),
+                        xb(xpath_in("ram:GuidelineSpecifiedDocumentContextParameter/ram:ID", XR_IDS)),
                     )
                 ],
             ),
@@ -581,7 +550,7 @@ def cius_pattern() -> Pattern:
                         "BR-DE-27",
                         W,
                         "The seller telephone number (BT-42) should contain at least three digits.",
-                        lambda n: telephone_ok(first_text(n, "ram:TelephoneUniversalCommunication/ram:CompleteNumber")),
+                        xb(xpath_has_three_digits("ram:TelephoneUniversalCommunication/ram:CompleteNumber")),
                     ),
                     _rule(
                         "BR-DE-28",
@@ -900,5 +869,5 @@ def cvd_pattern() -> Pattern:
 
 RULESET = RuleSet(
     "XRechnung CII",
-    [*peppol_patterns(_slack_value, W), cius_pattern(), extension_pattern(), cvd_pattern()],
+    [prologue(), *peppol_patterns(_slack_value, W), cius_pattern(), extension_pattern(), cvd_pattern()],
 )

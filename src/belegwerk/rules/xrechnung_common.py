@@ -85,6 +85,20 @@ CVD_VEHICLE_CATEGORIES: Final = frozenset({"M1", "M2", "M3", "N1", "N2", "N3"})
 CVA_CODES: Final = frozenset({"clean", "zero-emission", "other"})
 
 
+def xpath_in(expr: str, codes: frozenset[str]) -> str:
+    """XPath 1.0 for "some value of ``expr`` is one of ``codes``" (existential, like the pack's ``=``)."""
+    return "(" + " or ".join(f"{expr} = '{c}'" for c in sorted(codes)) + ")"
+
+
+def xpath_has_three_digits(expr: str) -> str:
+    """XPath 1.0 for "the normalised value of ``expr`` contains at least three digits" (BR-DE-27).
+
+    Deleting every non-digit (the inner ``translate`` lists them) leaves only the digits.
+    """
+    value = f"normalize-space({expr})"
+    return f"string-length(translate({value}, translate({value}, '0123456789', ''), '')) >= 3"
+
+
 def scheme_in(scheme: str | None, codes: frozenset[str]) -> bool:
     """The pack's "single token in a space separated list" test on a scheme attribute."""
     value = normalize_space(scheme)

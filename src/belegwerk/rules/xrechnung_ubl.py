@@ -32,6 +32,7 @@ from belegwerk.rules.peppol_common import (
     indexed,
     nodes_at,
     per_document,
+    prologue,
     string_value,
     texts,
     xb,
@@ -40,7 +41,6 @@ from belegwerk.rules.peppol_ubl import (
     AC_R041,
     AC_R042,
     ac_paths,
-    br_de_16,
     br_de_22,
     make_period_check,
     make_r040,
@@ -59,6 +59,7 @@ from belegwerk.rules.xrechnung_common import (
     ISO_6523_ICD_EXT_CODES,
     SUPPORTED_TYPE_CODES,
     UNTDID_7143_CVD_CODES,
+    VAT_CODES_NEEDING_SELLER_TAX_ID,
     XR_CVD_ID,
     XR_EXTENSION_ID,
     XR_IDS,
@@ -66,8 +67,9 @@ from belegwerk.rules.xrechnung_common import (
     iban_ok,
     scheme_in,
     skonto_note_ok,
-    telephone_ok,
     url_ok,
+    xpath_has_three_digits,
+    xpath_in,
 )
 from belegwerk.xml.ns import NSMAP
 
@@ -374,15 +376,19 @@ def cius_pattern() -> Pattern:
                         "BR-DE-16",
                         F,
                         "VAT category S, Z, E, AE, K, G, L or M is used, but neither a seller VAT/tax registration id (BT-31/BT-32) nor a tax representative (BG-11) is given.",
-                        br_de_16,
+                        xb(
+                            "not((cac:AllowanceCharge[cbc:ChargeIndicator = 'true' or cbc:ChargeIndicator = 'false']/cac:TaxCategory/cbc:ID"
+                            " | cac:InvoiceLine/cac:Item/cac:ClassifiedTaxCategory/cbc:ID | cac:CreditNoteLine/cac:Item/cac:ClassifiedTaxCategory/cbc:ID)"
+                            f"[{xpath_in('.', VAT_CODES_NEEDING_SELLER_TAX_ID)}])"
+                            " or cac:TaxRepresentativeParty or cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme/cbc:CompanyID[normalize-space(.)]"
+                        ),
                     ),
                     _rule(
                         "BR-DE-17",
                         W,
                         "The invoice type code (BT-3) should be one of 326, 380, 381, 384, 389, 875, 876, 877.",
-                        lambda n: (
-                            normalize_space(first_text(n, "cbc:InvoiceTypeCode")) in SUPPORTED_TYPE_CODES
-                            or normalize_space(first_text(n, "cbc:CreditNoteTypeCode")) in SUPPORTED_TYPE_CODES
+                        xb(
+                            f"{xpath_in('normalize-space(cbc:InvoiceTypeCode)', SUPPORTED_TYPE_CODES)} or {xpath_in('normalize-space(cbc:CreditNoteTypeCode)', SUPPORTED_TYPE_CODES)}"
                         ),
                     ),
                     _rule(
@@ -395,7 +401,7 @@ def cius_pattern() -> Pattern:
                         "BR-DE-21",
                         W,
                         "The specification identifier (BT-24) should be an XRechnung identifier.",
-                        lambda n: any(t in XR_IDS for t in texts(n, "cbc:CustomizationID")),
+                        xb(xpath_in("cbc:CustomizationID", XR_IDS)),
                     ),
                     _rule("BR-DE-22", F, "The file names of embedded attachments must be unique.", br_de_22),
                     _rule(
@@ -481,7 +487,7 @@ def cius_pattern() -> Pattern:
                         "BR-DE-27",
                         W,
                         "The seller telephone number (BT-42) should contain at least three digits.",
-                        lambda n: telephone_ok(_single_text(n, "cbc:Telephone")),
+                        xb(xpath_has_three_digits("cbc:Telephone")),
                     ),
                     _rule(
                         "BR-DE-28",
@@ -858,5 +864,5 @@ def cvd_pattern() -> Pattern:
 
 RULESET = RuleSet(
     "XRechnung UBL",
-    [*peppol_patterns(_slack_value, W), cius_pattern(), extension_pattern(), cvd_pattern()],
+    [prologue(), *peppol_patterns(_slack_value, W), cius_pattern(), extension_pattern(), cvd_pattern()],
 )
