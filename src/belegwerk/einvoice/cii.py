@@ -907,7 +907,8 @@ def _w_settlement(transaction: etree._Element, invoice: InvoiceData) -> None:
         _w_date_time(terms, "ram:DueDateDateTime", invoice.due_date)
         opt(terms, "ram:DirectDebitMandateID", mandate)
     _w_summation(node, invoice)
-    for preceding in invoice.preceding_invoices:
+    # D16B allows a single InvoiceReferencedDocument in the header, so only the first BG-3 fits.
+    for preceding in invoice.preceding_invoices[:1]:
         ref = sub(node, "ram:InvoiceReferencedDocument")
         sub(ref, "ram:IssuerAssignedID", preceding.reference)
         if preceding.issue_date is not None:

@@ -189,6 +189,8 @@ INVOICED_OBJECT_CODE: Final = "130"
 PROJECT_CODE: Final = "50"
 #: Scheme that marks the SEPA creditor identifier (BT-90) among party identifiers.
 SEPA: Final = "SEPA"
+#: cac:OrderReference/cbc:ID is mandatory; this stands in when only BT-14 exists.
+ORDER_PLACEHOLDER: Final = "NA"
 
 
 # ================================================================================================
@@ -592,6 +594,14 @@ def read_ubl(data: bytes | etree._Element) -> InvoiceData:
         return _read_root(root, credit_note)
 
 
+def _purchase_order(root: etree._Element) -> str | None:
+    """BT-13; "NA" is the binding's placeholder when only the sales order (BT-14) is known."""
+    order_id = text(root, ORDER_ID)
+    if order_id == ORDER_PLACEHOLDER and text(root, SALES_ORDER_ID) is not None:
+        return None
+    return order_id
+
+
 def _read_root(root: etree._Element, credit_note: bool) -> InvoiceData:
     currency = text(root, CURRENCY) or ""
     tax_currency = text(root, TAX_CURRENCY)
@@ -622,7 +632,7 @@ def _read_root(root: etree._Element, credit_note: bool) -> InvoiceData:
         buyer_reference=text(root, BUYER_REFERENCE),
         project_reference=text(root, PROJECT_ID) or project_from_docs,
         contract_reference=text(root, CONTRACT_ID),
-        purchase_order_reference=text(root, ORDER_ID),
+        purchase_order_reference=_purchase_order(root),
         sales_order_reference=text(root, SALES_ORDER_ID),
         receiving_advice_reference=text(root, RECEIPT_ID),
         despatch_advice_reference=text(root, DESPATCH_ID),
@@ -982,8 +992,8 @@ def write_ubl(invoice: InvoiceData) -> bytes:
     _w_period(root, invoice.invoicing_period, invoice.tax_point_date_code)
     if invoice.purchase_order_reference is not None or invoice.sales_order_reference is not None:
         order = sub(root, "cac:OrderReference")
-        # cbc:ID is mandatory in UBL; "NA" is the binding's placeholder when only BT-14 is known.
-        sub(order, "cbc:ID", invoice.purchase_order_reference if invoice.purchase_order_reference is not None else "NA")
+        order_id = invoice.purchase_order_reference
+        sub(order, "cbc:ID", order_id if order_id is not None else ORDER_PLACEHOLDER)
         opt(order, "cbc:SalesOrderID", invoice.sales_order_reference)
     for preceding in invoice.preceding_invoices:
         ref = sub(sub(root, "cac:BillingReference"), "cac:InvoiceDocumentReference")
