@@ -105,14 +105,19 @@ def test_notes_keep_subject_codes() -> None:
 
 
 def test_reading_a_typical_invoice_is_fast(corpus: Path) -> None:
+    """Guards against accidental per-element XPath compilation or quadratic walks.
+
+    Measured in CPU time so a busy shared machine does not fail it; about 0.7 ms on an idle
+    core, 2 ms when two cores are shared by five busy processes. The bound catches regressions
+    of an order of magnitude, not jitter.
+    """
     data = (corpus / "en16931-examples/ubl/examples/ubl-tc434-example1.xml").read_bytes()
     assert 15_000 < len(data) < 30_000
     read_ubl(data)
     timings = []
     for _ in range(7):
-        start = time.perf_counter()
+        start = time.process_time()
         for _ in range(20):
             read_ubl(data)
-        timings.append((time.perf_counter() - start) / 20)
-    # ~0.7 ms on an idle core; the bound leaves room for a shared CI machine
-    assert statistics.median(timings) < 0.005
+        timings.append((time.process_time() - start) / 20)
+    assert statistics.median(timings) < 0.010
