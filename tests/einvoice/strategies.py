@@ -187,6 +187,23 @@ items = st.builds(
     origin_country=optional(countries),
     attributes=st.lists(st.builds(ItemAttribute, texts, texts), max_size=2),
 )
+
+
+@st.composite
+def prices(draw: st.DrawFn) -> PriceDetails:
+    """Price details as the bindings can carry them: UBL needs a discount amount next to a gross
+    price and CII a gross price next to a discount; a base-quantity unit needs a base quantity."""
+    gross = draw(optional(amounts))
+    base_quantity = draw(optional(amounts))
+    return PriceDetails(
+        net_price=draw(amounts),
+        discount=draw(amounts) if gross is not None else None,
+        gross_price=gross,
+        base_quantity=base_quantity,
+        base_quantity_unit=draw(optional(st.just("C62"))) if base_quantity is not None else None,
+    )
+
+
 lines = st.builds(
     InvoiceLine,
     id=codes,
@@ -200,14 +217,7 @@ lines = st.builds(
     period=optional(periods),
     allowances=st.lists(line_allowances, max_size=2),
     charges=st.lists(line_allowances, max_size=2),
-    price=st.builds(
-        PriceDetails,
-        net_price=amounts,
-        discount=optional(amounts),
-        gross_price=optional(amounts),
-        base_quantity=optional(amounts),
-        base_quantity_unit=optional(st.just("C62")),
-    ),
+    price=prices(),
     vat=st.builds(LineVat, category=vat_categories, rate=optional(percentages)),
     item=items,
 )
@@ -226,7 +236,7 @@ totals = st.builds(
     allowance_total=optional(amounts),
     charge_total=optional(amounts),
     tax_exclusive=amounts,
-    vat_total=optional(amounts),
+    vat_total=amounts,  # UBL needs cbc:TaxAmount wherever there is a VAT breakdown
     tax_inclusive=amounts,
     prepaid=optional(amounts),
     rounding=optional(amounts),

@@ -115,3 +115,15 @@ def test_property_round_trip(invoice: InvoiceData) -> None:
 def test_property_cross_syntax(invoice: InvoiceData) -> None:
     assert read_cii(write_cii(read_ubl(write_ubl(invoice)))) == invoice
     assert read_ubl(write_ubl(read_cii(write_cii(invoice)))) == invoice
+
+
+@pytest.fixture(scope="module")
+def cii_schema(corpus: Path) -> etree.XMLSchema:
+    xsd = corpus / "rules/xsd/cii-d16b/uncoupled-clm/CII/uncefact/data/standard/CrossIndustryInvoice_100pD16B.xsd"
+    return etree.XMLSchema(etree.parse(str(xsd)))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(invoice=invoices())
+def test_property_written_cii_is_schema_valid(cii_schema: etree.XMLSchema, invoice: InvoiceData) -> None:
+    assert cii_schema.validate(parse_xml(write_cii(invoice))), cii_schema.error_log.last_error

@@ -121,3 +121,19 @@ def test_reading_a_typical_invoice_is_fast(corpus: Path) -> None:
             read_ubl(data)
         timings.append((time.process_time() - start) / 20)
     assert statistics.median(timings) < 0.010
+
+
+@pytest.fixture(scope="module")
+def ubl_schemas(corpus: Path) -> dict[bool, etree.XMLSchema]:
+    base = corpus / "rules/xsd/ubl-2.1/maindoc"
+    return {
+        False: etree.XMLSchema(etree.parse(str(base / "UBL-Invoice-2.1.xsd"))),
+        True: etree.XMLSchema(etree.parse(str(base / "UBL-CreditNote-2.1.xsd"))),
+    }
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(invoice=invoices())
+def test_property_written_ubl_is_schema_valid(ubl_schemas: dict[bool, etree.XMLSchema], invoice: InvoiceData) -> None:
+    schema = ubl_schemas[invoice.is_credit_note]
+    assert schema.validate(parse_xml(write_ubl(invoice))), schema.error_log.last_error

@@ -959,7 +959,7 @@ def _w_line_agreement(line_node: etree._Element, line: InvoiceLine) -> None:
     price = line.price
 
     def basis(parent: etree._Element) -> None:
-        if price.base_quantity is not None or price.base_quantity_unit is not None:
+        if price.base_quantity is not None:  # a unit (BT-150) alone has no element to live in
             sub(parent, "ram:BasisQuantity", dec(price.base_quantity), unitCode=price.base_quantity_unit)
 
     if price.gross_price is not None or price.discount is not None:

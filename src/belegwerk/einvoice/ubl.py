@@ -952,7 +952,7 @@ def _w_item(parent: etree._Element, line: InvoiceLine) -> None:
 def _w_price(parent: etree._Element, price: PriceDetails, currency: str) -> None:
     node = sub(parent, "cac:Price")
     _w_amount(node, "cbc:PriceAmount", price.net_price, currency)
-    if price.base_quantity is not None or price.base_quantity_unit is not None:
+    if price.base_quantity is not None:  # a unit (BT-150) alone has no element to live in
         sub(node, "cbc:BaseQuantity", dec(price.base_quantity), unitCode=price.base_quantity_unit)
     if price.discount is not None or price.gross_price is not None:
         discount = sub(node, "cac:AllowanceCharge")
