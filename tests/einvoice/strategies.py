@@ -204,7 +204,7 @@ def prices(draw: st.DrawFn) -> PriceDetails:
     )
 
 
-lines = st.builds(
+plain_lines = st.builds(
     InvoiceLine,
     id=codes,
     note=optional(texts),
@@ -221,6 +221,19 @@ lines = st.builds(
     vat=st.builds(LineVat, category=vat_categories, rate=optional(percentages)),
     item=items,
 )
+
+
+@st.composite
+def lines(draw: st.DrawFn) -> InvoiceLine:
+    """A line, sometimes with XRechnung-Extension sub-lines (ids "<parent>.<n>", unique below it)."""
+    line = draw(plain_lines)
+    children = draw(st.lists(plain_lines, max_size=2)) if draw(st.integers(0, 4)) == 0 else []
+    for number, child in enumerate(children, start=1):
+        child.id = f"{line.id}.{number}"
+    line.sub_lines = children
+    return line
+
+
 vat_breakdowns = st.builds(
     VatBreakdown,
     taxable_amount=amounts,
@@ -306,5 +319,5 @@ def invoices(draw: st.DrawFn) -> InvoiceData:
         # at least one entry: CII carries BT-7/BT-8 on the VAT breakdown
         vat_breakdown=draw(st.lists(vat_breakdowns, min_size=1, max_size=3)),
         supporting_documents=draw(st.lists(supporting_documents, max_size=2)),
-        lines=draw(st.lists(lines, min_size=1, max_size=3)),
+        lines=draw(st.lists(lines(), min_size=1, max_size=3)),
     )

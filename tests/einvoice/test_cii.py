@@ -15,6 +15,7 @@ from strategies import invoices
 from belegwerk.domain.invoice import InvoiceData, to_bt_fields
 from belegwerk.einvoice.cii import read_cii, write_cii
 from belegwerk.einvoice.ubl import read_ubl, write_ubl
+from belegwerk.xml.ns import CII_RAM as RAM
 from belegwerk.xml.safe import parse_xml
 
 pytestmark = pytest.mark.einvoice
@@ -127,3 +128,12 @@ def cii_schema(corpus: Path) -> etree.XMLSchema:
 @given(invoice=invoices())
 def test_property_written_cii_is_schema_valid(cii_schema: etree.XMLSchema, invoice: InvoiceData) -> None:
     assert cii_schema.validate(parse_xml(write_cii(invoice))), cii_schema.error_log.last_error
+
+
+def test_sub_lines_travel_flat_with_parent_ids(corpus: Path) -> None:
+    invoice = read_ubl((corpus / "xrechnung-testsuite/business-cases/extension/04.01a-INVOICE_ubl.xml").read_bytes())
+    xml = write_cii(invoice)
+    root = parse_xml(xml)
+    parents = root.findall(".//ram:AssociatedDocumentLineDocument/ram:ParentLineID", {"ram": RAM})
+    assert parents and parents[0].text == "1"
+    assert read_cii(xml) == invoice

@@ -102,3 +102,13 @@ def test_pdf_shows_number_seller_and_totals(corpus: Path, relative: str) -> None
     assert invoice.totals.payable is not None
     assert amount_text(invoice.totals.payable, invoice.currency) in text
     assert "Zahlbetrag" in text
+
+
+def test_xrechnung_extension_sub_lines_are_rendered(corpus: Path) -> None:
+    invoice = read_invoice(
+        (corpus / "xrechnung-testsuite/business-cases/extension/04.01a-INVOICE_ubl.xml").read_bytes()
+    )
+    nested = invoice.lines[0].sub_lines[0].sub_lines[0]
+    page = render_html(invoice)
+    assert _e(nested.item.name) in page
+    assert f"↳ {_e(nested.id)}" in page

@@ -137,3 +137,12 @@ def ubl_schemas(corpus: Path) -> dict[bool, etree.XMLSchema]:
 def test_property_written_ubl_is_schema_valid(ubl_schemas: dict[bool, etree.XMLSchema], invoice: InvoiceData) -> None:
     schema = ubl_schemas[invoice.is_credit_note]
     assert schema.validate(parse_xml(write_ubl(invoice))), schema.error_log.last_error
+
+
+def test_xrechnung_extension_sub_lines_are_kept(corpus: Path) -> None:
+    invoice = read_ubl((corpus / "xrechnung-testsuite/business-cases/extension/04.01a-INVOICE_ubl.xml").read_bytes())
+    first = invoice.lines[0]
+    assert [line.id for line in first.sub_lines] == ["1 1", "1 2"]
+    assert [line.id for line in first.sub_lines[0].sub_lines] == ["1 1 1", "1 1 2", "1 1 3"]
+    assert first.sub_lines[0].sub_lines[1].quantity == Decimal("32.50")
+    assert read_ubl(write_ubl(invoice)) == invoice

@@ -104,6 +104,8 @@ TAX_TOTAL = P("cac:TaxTotal")
 LEGAL_TOTAL = P("cac:LegalMonetaryTotal")
 INVOICE_LINE = P("cac:InvoiceLine")
 CREDIT_NOTE_LINE = P("cac:CreditNoteLine")
+SUB_INVOICE_LINE = P("cac:SubInvoiceLine")
+SUB_CREDIT_NOTE_LINE = P("cac:SubCreditNoteLine")
 
 # Reused relative paths ----------------------------------------------------------------------
 DOC_TYPE_CODE = P("cbc:DocumentTypeCode")
@@ -554,7 +556,7 @@ def _read_price(node: etree._Element | None) -> PriceDetails:
     )
 
 
-def _read_line(node: etree._Element, quantity_path: tuple[str, ...]) -> InvoiceLine:
+def _read_line(node: etree._Element, credit_note: bool) -> InvoiceLine:
     allowances, charges = _read_line_allowances(node)
     object_identifier: Identifier | None = None
     for ref in every(node, LINE_DOC_REF):
@@ -563,6 +565,8 @@ def _read_line(node: etree._Element, quantity_path: tuple[str, ...]) -> InvoiceL
             break
     item = first(node, ITEM)
     tax = first(item, CLASSIFIED_TAX)
+    quantity_path = CREDITED_QUANTITY if credit_note else INVOICED_QUANTITY
+    sub_path = SUB_CREDIT_NOTE_LINE if credit_note else SUB_INVOICE_LINE
     return InvoiceLine(
         id=text(node, ID) or "",
         note=text(node, NOTE),
@@ -578,6 +582,7 @@ def _read_line(node: etree._Element, quantity_path: tuple[str, ...]) -> InvoiceL
         price=_read_price(first(node, PRICE)),
         vat=LineVat(category=text(tax, ID) or "", rate=decimal_at(tax, PERCENT)),
         item=_read_item(item),
+        sub_lines=[_read_line(child, credit_note) for child in every(node, sub_path)],
     )
 
 
@@ -617,8 +622,7 @@ def _read_root(root: etree._Element, credit_note: bool) -> InvoiceData:
             due_date = iso_date(means, PAYMENT_DUE_DATE)
             if due_date is not None:
                 break
-    quantity_path = CREDITED_QUANTITY if credit_note else INVOICED_QUANTITY
-    lines = [_read_line(line, quantity_path) for line in every(root, CREDIT_NOTE_LINE if credit_note else INVOICE_LINE)]
+    lines = [_read_line(line, credit_note) for line in every(root, CREDIT_NOTE_LINE if credit_note else INVOICE_LINE)]
     payment_terms = [t for t in (text(n) for n in every(root, PAYMENT_TERMS_NOTE)) if t is not None]
     return InvoiceData(
         number=text(root, ID) or "",
@@ -896,8 +900,14 @@ def _w_document_reference(parent: etree._Element, doc: SupportingDocument) -> No
             sub(sub(attachment, "cac:ExternalReference"), "cbc:URI", doc.external_uri)
 
 
-def _w_line(root: etree._Element, line: InvoiceLine, credit_note: bool, currency: str) -> None:
-    node = sub(root, "cac:CreditNoteLine" if credit_note else "cac:InvoiceLine")
+def _w_line(
+    root: etree._Element, line: InvoiceLine, credit_note: bool, currency: str, *, sub_line: bool = False
+) -> None:
+    if sub_line:
+        tag = "cac:SubCreditNoteLine" if credit_note else "cac:SubInvoiceLine"
+    else:
+        tag = "cac:CreditNoteLine" if credit_note else "cac:InvoiceLine"
+    node = sub(root, tag)
     sub(node, "cbc:ID", line.id)
     opt(node, "cbc:Note", line.note)
     if line.quantity is not None or line.unit_code is not None:
@@ -918,6 +928,8 @@ def _w_line(root: etree._Element, line: InvoiceLine, credit_note: bool, currency
         _w_allowance_charge(node, True, charge, currency)
     _w_item(node, line)
     _w_price(node, line.price, currency)
+    for child in line.sub_lines:
+        _w_line(node, child, credit_note, currency, sub_line=True)
 
 
 def _w_item(parent: etree._Element, line: InvoiceLine) -> None:
