@@ -167,3 +167,32 @@ def test_non_xml_corpus_files_are_refused(corpus: Path) -> None:
             assert str(exc)
             refused += 1
     assert refused >= 2  # bin001.xml and the truncated ubl007.xml at least
+
+
+def test_rule_test_instances_load_or_are_refused_cleanly(corpus: Path) -> None:
+    """The rule unit-test instances are odd on purpose; each must read and round-trip, or be
+    refused with one of the two documented errors — never anything else."""
+    from belegwerk.einvoice.cii import read_cii, write_cii
+    from belegwerk.einvoice.ubl import read_ubl, write_ubl
+
+    paths = sorted(
+        [
+            *(corpus / "xrechnung-testsuite/schematron-unit-tests").rglob("*.xml"),
+            *(corpus / "xrechnung-testsuite/validator-configuration-tests").rglob("*.xml"),
+            *(corpus / "peppol-bis/billing/national-examples").rglob("*.xml"),
+        ]
+    )
+    assert len(paths) > 350
+    loaded = 0
+    for path in paths:
+        try:
+            result = load(path.read_bytes())
+        except (UnreadableDocument, UnreadableXML):
+            continue
+        invoice = result.invoice
+        if result.detection.xml_syntax is Syntax.UBL:
+            assert read_ubl(write_ubl(invoice)) == invoice, path
+        else:
+            assert read_cii(write_cii(invoice)) == invoice, path
+        loaded += 1
+    assert loaded >= 390
