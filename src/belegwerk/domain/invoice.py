@@ -465,6 +465,8 @@ class InvoiceLine:
     price: PriceDetails = _group("BG-29", PriceDetails)
     vat: LineVat = _group("BG-30", LineVat)
     item: Item = _group("BG-31", Item)
+    #: XRechnung Extension BG-DEX-01: sub-invoice lines that break this line down (not EN 16931 core).
+    sub_lines: list[InvoiceLine] = _group("BG-DEX-01", list)
 
 
 @dataclass

@@ -224,6 +224,7 @@ GROUP_LABELS: Final[dict[str, str]] = {
     "BG-30": "Umsatzsteuer der Position",
     "BG-31": "Artikelinformationen",
     "BG-32": "Artikeleigenschaften",
+    "BG-DEX-01": "Unterpositionen (XRechnung-Extension)",
 }
 
 #: Names of the invoice type codes (BT-3) for display.

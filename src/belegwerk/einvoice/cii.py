@@ -173,6 +173,7 @@ REFERENCE_TYPE = P("ram:ReferenceTypeCode")
 # line level
 LINE_DOCUMENT = P("ram:AssociatedDocumentLineDocument")
 LINE_ID = P("ram:LineID")
+PARENT_LINE_ID = P("ram:ParentLineID")
 PRODUCT = P("ram:SpecifiedTradeProduct")
 SELLER_ASSIGNED = P("ram:SellerAssignedID")
 BUYER_ASSIGNED = P("ram:BuyerAssignedID")
@@ -572,6 +573,26 @@ def _read_line(node: etree._Element) -> InvoiceLine:
     )
 
 
+def _read_lines(transaction: etree._Element | None) -> list[InvoiceLine]:
+    """Lines, with XRechnung-Extension sub-lines (``ram:ParentLineID``) nested under their parent.
+
+    CII lists all lines flat; a sub-line names its parent, which precedes it. When ids repeat,
+    the most recent line with that id is the parent, which is what depth-first writing produces.
+    """
+    top: list[InvoiceLine] = []
+    latest: dict[str, InvoiceLine] = {}
+    for node in every(transaction, LINE_ITEM):
+        line = _read_line(node)
+        parent_id = text(node, (*LINE_DOCUMENT, *PARENT_LINE_ID))
+        parent = latest.get(parent_id) if parent_id else None
+        if parent is not None:
+            parent.sub_lines.append(line)
+        else:
+            top.append(line)
+        latest[line.id] = line
+    return top
+
+
 def read_cii(data: bytes | etree._Element) -> InvoiceData:
     """Read a CII CrossIndustryInvoice (bytes or an already parsed root) into the model."""
     root = parse_xml(data) if isinstance(data, bytes | bytearray) else data
@@ -642,7 +663,7 @@ def _read_root(root: etree._Element) -> InvoiceData:
         totals=_read_totals(settlement, currency, tax_currency),
         vat_breakdown=breakdown,
         supporting_documents=documents,
-        lines=[_read_line(node) for node in every(transaction, LINE_ITEM)],
+        lines=_read_lines(transaction),
     )
 
 
@@ -907,7 +928,8 @@ def _w_settlement(transaction: etree._Element, invoice: InvoiceData) -> None:
         _w_date_time(terms, "ram:DueDateDateTime", invoice.due_date)
         opt(terms, "ram:DirectDebitMandateID", mandate)
     _w_summation(node, invoice)
-    for preceding in invoice.preceding_invoices:
+    # D16B allows a single InvoiceReferencedDocument in the header, so only the first BG-3 fits.
+    for preceding in invoice.preceding_invoices[:1]:
         ref = sub(node, "ram:InvoiceReferencedDocument")
         sub(ref, "ram:IssuerAssignedID", preceding.reference)
         if preceding.issue_date is not None:
@@ -958,7 +980,7 @@ def _w_line_agreement(line_node: etree._Element, line: InvoiceLine) -> None:
     price = line.price
 
     def basis(parent: etree._Element) -> None:
-        if price.base_quantity is not None or price.base_quantity_unit is not None:
+        if price.base_quantity is not None:  # a unit (BT-150) alone has no element to live in
             sub(parent, "ram:BasisQuantity", dec(price.base_quantity), unitCode=price.base_quantity_unit)
 
     if price.gross_price is not None or price.discount is not None:
@@ -974,10 +996,11 @@ def _w_line_agreement(line_node: etree._Element, line: InvoiceLine) -> None:
     basis(net)
 
 
-def _w_line(transaction: etree._Element, line: InvoiceLine) -> None:
+def _w_line(transaction: etree._Element, line: InvoiceLine, parent_id: str | None = None) -> None:
     node = sub(transaction, "ram:IncludedSupplyChainTradeLineItem")
     document = sub(node, "ram:AssociatedDocumentLineDocument")
     sub(document, "ram:LineID", line.id)
+    opt(document, "ram:ParentLineID", parent_id)
     if line.note is not None:
         sub(sub(document, "ram:IncludedNote"), "ram:Content", line.note)
     _w_product(node, line.item)
@@ -1004,6 +1027,8 @@ def _w_line(transaction: etree._Element, line: InvoiceLine) -> None:
         opt(ref, "ram:ReferenceTypeCode", line.object_identifier.scheme)
     if line.accounting_reference is not None:
         sub(sub(settlement, "ram:ReceivableSpecifiedTradeAccountingAccount"), "ram:ID", line.accounting_reference)
+    for child in line.sub_lines:  # XRechnung Extension: sub-lines follow their parent, flat
+        _w_line(transaction, child, line.id)
 
 
 def write_cii(invoice: InvoiceData) -> bytes:

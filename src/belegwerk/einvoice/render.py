@@ -155,6 +155,19 @@ class LineView:
     details: list[Row]
     allowances: list[Row]
     attributes: list[tuple[str, str]]
+    #: 0 for an invoice line, 1+ for XRechnung-Extension sub-lines below it.
+    depth: int = 0
+
+
+def _line_views(lines: list[dict[str, Any]], currency: str, depth: int = 0) -> list[LineView]:
+    """Lines in reading order, each followed by its sub-lines (BG-DEX-01), indented by depth."""
+    views: list[LineView] = []
+    for line in lines:
+        view = _line_view(line, currency)
+        view.depth = depth
+        views.append(view)
+        views.extend(_line_views(line.get("BG-DEX-01", []), currency, depth + 1))
+    return views
 
 
 def _line_view(line: dict[str, Any], currency: str) -> LineView:
@@ -204,7 +217,7 @@ def invoice_view(invoice: InvoiceData) -> dict[str, Any]:
         "payee": _rows(fields, PAYEE_TERMS, currency),
         "tax_representative": _rows(fields, TAX_REPRESENTATIVE_TERMS, currency),
         "delivery": _rows(fields, DELIVERY_TERMS, currency),
-        "lines": [_line_view(line, currency) for line in fields.get("BG-25", [])],
+        "lines": _line_views(fields.get("BG-25", []), currency),
         "allowances": _table(
             fields, "BG-20", ("BT-97", "BT-98", "BT-93", "BT-94", "BT-95", "BT-96", "BT-92"), currency
         ),

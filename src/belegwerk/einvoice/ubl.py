@@ -104,6 +104,8 @@ TAX_TOTAL = P("cac:TaxTotal")
 LEGAL_TOTAL = P("cac:LegalMonetaryTotal")
 INVOICE_LINE = P("cac:InvoiceLine")
 CREDIT_NOTE_LINE = P("cac:CreditNoteLine")
+SUB_INVOICE_LINE = P("cac:SubInvoiceLine")
+SUB_CREDIT_NOTE_LINE = P("cac:SubCreditNoteLine")
 
 # Reused relative paths ----------------------------------------------------------------------
 DOC_TYPE_CODE = P("cbc:DocumentTypeCode")
@@ -189,6 +191,8 @@ INVOICED_OBJECT_CODE: Final = "130"
 PROJECT_CODE: Final = "50"
 #: Scheme that marks the SEPA creditor identifier (BT-90) among party identifiers.
 SEPA: Final = "SEPA"
+#: cac:OrderReference/cbc:ID is mandatory; this stands in when only BT-14 exists.
+ORDER_PLACEHOLDER: Final = "NA"
 
 
 # ================================================================================================
@@ -552,7 +556,7 @@ def _read_price(node: etree._Element | None) -> PriceDetails:
     )
 
 
-def _read_line(node: etree._Element, quantity_path: tuple[str, ...]) -> InvoiceLine:
+def _read_line(node: etree._Element, credit_note: bool) -> InvoiceLine:
     allowances, charges = _read_line_allowances(node)
     object_identifier: Identifier | None = None
     for ref in every(node, LINE_DOC_REF):
@@ -561,6 +565,8 @@ def _read_line(node: etree._Element, quantity_path: tuple[str, ...]) -> InvoiceL
             break
     item = first(node, ITEM)
     tax = first(item, CLASSIFIED_TAX)
+    quantity_path = CREDITED_QUANTITY if credit_note else INVOICED_QUANTITY
+    sub_path = SUB_CREDIT_NOTE_LINE if credit_note else SUB_INVOICE_LINE
     return InvoiceLine(
         id=text(node, ID) or "",
         note=text(node, NOTE),
@@ -576,6 +582,7 @@ def _read_line(node: etree._Element, quantity_path: tuple[str, ...]) -> InvoiceL
         price=_read_price(first(node, PRICE)),
         vat=LineVat(category=text(tax, ID) or "", rate=decimal_at(tax, PERCENT)),
         item=_read_item(item),
+        sub_lines=[_read_line(child, credit_note) for child in every(node, sub_path)],
     )
 
 
@@ -590,6 +597,14 @@ def read_ubl(data: bytes | etree._Element) -> InvoiceData:
         raise InvoiceReadError(f"not a UBL Invoice or CreditNote: root element is {root.tag}")
     with child_index():
         return _read_root(root, credit_note)
+
+
+def _purchase_order(root: etree._Element) -> str | None:
+    """BT-13; "NA" is the binding's placeholder when only the sales order (BT-14) is known."""
+    order_id = text(root, ORDER_ID)
+    if order_id == ORDER_PLACEHOLDER and text(root, SALES_ORDER_ID) is not None:
+        return None
+    return order_id
 
 
 def _read_root(root: etree._Element, credit_note: bool) -> InvoiceData:
@@ -607,8 +622,7 @@ def _read_root(root: etree._Element, credit_note: bool) -> InvoiceData:
             due_date = iso_date(means, PAYMENT_DUE_DATE)
             if due_date is not None:
                 break
-    quantity_path = CREDITED_QUANTITY if credit_note else INVOICED_QUANTITY
-    lines = [_read_line(line, quantity_path) for line in every(root, CREDIT_NOTE_LINE if credit_note else INVOICE_LINE)]
+    lines = [_read_line(line, credit_note) for line in every(root, CREDIT_NOTE_LINE if credit_note else INVOICE_LINE)]
     payment_terms = [t for t in (text(n) for n in every(root, PAYMENT_TERMS_NOTE)) if t is not None]
     return InvoiceData(
         number=text(root, ID) or "",
@@ -622,7 +636,7 @@ def _read_root(root: etree._Element, credit_note: bool) -> InvoiceData:
         buyer_reference=text(root, BUYER_REFERENCE),
         project_reference=text(root, PROJECT_ID) or project_from_docs,
         contract_reference=text(root, CONTRACT_ID),
-        purchase_order_reference=text(root, ORDER_ID),
+        purchase_order_reference=_purchase_order(root),
         sales_order_reference=text(root, SALES_ORDER_ID),
         receiving_advice_reference=text(root, RECEIPT_ID),
         despatch_advice_reference=text(root, DESPATCH_ID),
@@ -886,8 +900,14 @@ def _w_document_reference(parent: etree._Element, doc: SupportingDocument) -> No
             sub(sub(attachment, "cac:ExternalReference"), "cbc:URI", doc.external_uri)
 
 
-def _w_line(root: etree._Element, line: InvoiceLine, credit_note: bool, currency: str) -> None:
-    node = sub(root, "cac:CreditNoteLine" if credit_note else "cac:InvoiceLine")
+def _w_line(
+    root: etree._Element, line: InvoiceLine, credit_note: bool, currency: str, *, sub_line: bool = False
+) -> None:
+    if sub_line:
+        tag = "cac:SubCreditNoteLine" if credit_note else "cac:SubInvoiceLine"
+    else:
+        tag = "cac:CreditNoteLine" if credit_note else "cac:InvoiceLine"
+    node = sub(root, tag)
     sub(node, "cbc:ID", line.id)
     opt(node, "cbc:Note", line.note)
     if line.quantity is not None or line.unit_code is not None:
@@ -908,6 +928,8 @@ def _w_line(root: etree._Element, line: InvoiceLine, credit_note: bool, currency
         _w_allowance_charge(node, True, charge, currency)
     _w_item(node, line)
     _w_price(node, line.price, currency)
+    for child in line.sub_lines:
+        _w_line(node, child, credit_note, currency, sub_line=True)
 
 
 def _w_item(parent: etree._Element, line: InvoiceLine) -> None:
@@ -942,7 +964,7 @@ def _w_item(parent: etree._Element, line: InvoiceLine) -> None:
 def _w_price(parent: etree._Element, price: PriceDetails, currency: str) -> None:
     node = sub(parent, "cac:Price")
     _w_amount(node, "cbc:PriceAmount", price.net_price, currency)
-    if price.base_quantity is not None or price.base_quantity_unit is not None:
+    if price.base_quantity is not None:  # a unit (BT-150) alone has no element to live in
         sub(node, "cbc:BaseQuantity", dec(price.base_quantity), unitCode=price.base_quantity_unit)
     if price.discount is not None or price.gross_price is not None:
         discount = sub(node, "cac:AllowanceCharge")
@@ -982,8 +1004,8 @@ def write_ubl(invoice: InvoiceData) -> bytes:
     _w_period(root, invoice.invoicing_period, invoice.tax_point_date_code)
     if invoice.purchase_order_reference is not None or invoice.sales_order_reference is not None:
         order = sub(root, "cac:OrderReference")
-        # cbc:ID is mandatory in UBL; "NA" is the binding's placeholder when only BT-14 is known.
-        sub(order, "cbc:ID", invoice.purchase_order_reference if invoice.purchase_order_reference is not None else "NA")
+        order_id = invoice.purchase_order_reference
+        sub(order, "cbc:ID", order_id if order_id is not None else ORDER_PLACEHOLDER)
         opt(order, "cbc:SalesOrderID", invoice.sales_order_reference)
     for preceding in invoice.preceding_invoices:
         ref = sub(sub(root, "cac:BillingReference"), "cac:InvoiceDocumentReference")
