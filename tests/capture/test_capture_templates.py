@@ -27,7 +27,9 @@ def test_template_overrides_matching_vendor(tmp_path: Path) -> None:
         "  BT-44: {area: [55, 150, 300, 162], page: 1}\n",
         encoding="utf-8",
     )
-    (tmp_path / "other.yaml").write_text("keywords: ['Gibt es nicht GmbH']\nfields: {BT-1: 'x(\\d+)'}\n", encoding="utf-8")
+    (tmp_path / "other.yaml").write_text(
+        "keywords: ['Gibt es nicht GmbH']\nfields: {BT-1: 'x(\\d+)'}\n", encoding="utf-8"
+    )
     templates = load_templates(tmp_path)
     assert [t.name for t in templates] == ["other", "vendor"]
     result = capture_bytes(inv.pdf)

@@ -45,7 +45,11 @@ def cross_check(result: CaptureResult, today: date | None = None) -> None:
             elif due.value - issue.value > timedelta(days=180):
                 due.adjust(-0.15, "due date more than 180 days after invoice date")
         delivery = f.get("BT-72")
-        if delivery is not None and isinstance(delivery.value, date) and delivery.value > issue.value + timedelta(days=60):
+        if (
+            delivery is not None
+            and isinstance(delivery.value, date)
+            and delivery.value > issue.value + timedelta(days=60)
+        ):
             delivery.adjust(-0.2, "delivery date long after invoice date")
     lines = f.get("BG-25")
     net = f.get("BT-109")

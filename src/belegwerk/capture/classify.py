@@ -45,9 +45,7 @@ def sniff(data: bytes) -> tuple[InputKind | None, str]:
         return InputKind.XML, "XML"
     for magic, name in _KNOWN_OTHER:
         if data.startswith(magic):
-            raise UnsupportedInput(
-                f"the file is {name}; capture reads PDF, e-invoice XML and JPEG/PNG/TIFF images"
-            )
+            raise UnsupportedInput(f"the file is {name}; capture reads PDF, e-invoice XML and JPEG/PNG/TIFF images")
     raise UnsupportedInput(
         "the file is not a PDF, an XML e-invoice or a JPEG/PNG/TIFF image; convert it to PDF and try again"
     )

@@ -34,6 +34,7 @@ def norm_amount(value: Any) -> Decimal | None:
 
 def names_match(expected: str, got: str) -> bool:
     """Whether two company names denote the same party (legal suffixes and case ignored)."""
+
     def clean(s: str) -> str:
         s = s.lower()
         s = re.sub(r"\b(gmbh|ag|inc|ltd|llc|b\.?v\.?|sas|sarl|limited|pvt|co|kg)\b\.?", " ", s)
@@ -79,10 +80,14 @@ class AccuracyTable:
             if ok:
                 self.right[key] = self.right.get(key, 0) + 1
             else:
-                got = None if result is None else (
-                    result.value("BT-31" if key == "seller" and expected[0] == "vat" else "BT-27")
-                    if key == "seller"
-                    else result.value(key)
+                got = (
+                    None
+                    if result is None
+                    else (
+                        result.value("BT-31" if key == "seller" and expected[0] == "vat" else "BT-27")
+                        if key == "seller"
+                        else result.value(key)
+                    )
                 )
                 self.misses.append(f"{name} {key}: expected {expected!r}, got {got!r}")
 

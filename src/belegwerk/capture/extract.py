@@ -112,7 +112,11 @@ def label_hits(ex: Extraction, labels: Sequence[L.Label], pages: int | None = No
                 best: tuple[int, float] | None = None
                 for rx, weight in labels:
                     m = rx.match(txt)
-                    if m and m.end() < len(txt) and (txt[m.end() - 1].isalnum() and (txt[m.end()].isalnum() or txt[m.end()] == "_")):
+                    if (
+                        m
+                        and m.end() < len(txt)
+                        and (txt[m.end() - 1].isalnum() and (txt[m.end()].isalnum() or txt[m.end()] == "_"))
+                    ):
                         continue  # the label is only the start of a longer word ("Kunde" in "Kundennr.")
                     if m and (best is None or (m.end(), weight) > best):
                         best = (m.end(), weight)
@@ -192,7 +196,7 @@ def _date_reader(ex: Extraction) -> Any:
 
 def _amount_reader(ex: Extraction, last: bool = True) -> Any:
     def read(text: str) -> Decimal | None:
-        found = [a for a in find_amounts(text, ex.style)]
+        found = list(find_amounts(text, ex.style))
         if not found:
             return None
         with_dec = [a for a in found if a.has_decimals] or found
@@ -258,7 +262,7 @@ def _dates(ex: Extraction) -> None:
 
 
 def _month_period(text: str) -> tuple[date, date] | None:
-    """"July 1 - July 31 , 2014" style ranges where only the end carries the year."""
+    """ "July 1 - July 31 , 2014" style ranges where only the end carries the year."""
     from belegwerk.capture.parse import MONTHS
 
     m = re.search(r"([A-Za-zäéû]+)\.?\s+(\d{1,2})\s*[-–]\s*([A-Za-zäéû]+)\.?\s+(\d{1,2})\s*,?\s*(\d{4})", text)
@@ -324,8 +328,37 @@ def _row_triples(ex: Extraction) -> list[tuple[Candidate, Candidate, Candidate]]
                     bonus = 0.2 if any(rx.match(line.text) for rx, _ in L.GROSS + L.NET) else 0.0
                     bb = (line.words[0].x0, line.y0, line.words[-1].x1, line.y1)
                     conf = min(w.conf for w in line.words)
-                    mk = lambda v: Candidate(v, (0.55 + bonus) * conf, line.page, bb, "row")  # noqa: E731
-                    out.append((mk(a), mk(b), mk(c)))
+                    score = (0.55 + bonus) * conf
+                    out.append(
+                        (
+                            Candidate(a, score, line.page, bb, "row"),
+                            Candidate(b, score, line.page, bb, "row"),
+                            Candidate(c, score, line.page, bb, "row"),
+                        )
+                    )
+    return out
+
+
+def _between_totals(ex: Extraction, net: list[Candidate], gross: list[Candidate]) -> list[Candidate]:
+    """VAT as the amounts printed between the net and the gross line of a totals block.
+
+    When OCR garbles the VAT labels, the block's shape still tells: net on top, gross at the bottom, and
+    the lines in between add up to the difference.
+    """
+    out: list[Candidate] = []
+    for n in [c for c in net if c.note == "label-first"][:4]:
+        for g in [c for c in gross if c.note == "label-first" and c.page == n.page][:4]:
+            if not (n.bbox[1] < g.bbox[1] and g.value > n.value):
+                continue
+            lay = ex.layouts[n.page - 1]
+            values = []
+            for line in lay.lines:
+                if n.bbox[3] <= line.y0 and line.y1 <= g.bbox[1] + 1:
+                    found = [a.value for a in find_amounts(line.segments[-1].text, ex.style) if a.has_decimals]
+                    if found:
+                        values.append(found[-1])
+            if values and len(values) <= 4 and sum(values, Decimal(0)) == g.value - n.value:
+                out.append(Candidate(g.value - n.value, 0.6 * min(n.score, g.score), n.page, n.bbox, "between"))
     return out
 
 
@@ -350,6 +383,7 @@ def _totals(ex: Extraction) -> None:
     net = _amount_candidates(ex, L.NET)
     vat = _amount_candidates(ex, L.VAT)
     vat += _vat_sums([c for c in vat if c.note == "label-first"])
+    vat += _between_totals(ex, net, gross)
     triples = _row_triples(ex)
     best: tuple[float, Candidate | None, Candidate | None, Candidate] | None = None
     for g in gross:
@@ -367,8 +401,8 @@ def _totals(ex: Extraction) -> None:
             best = (s, n, v, g)
     plain_g = _best(gross)
     if best is not None and (plain_g is None or best[0] >= plain_g.score + 1.0 or best[3].value == plain_g.value):
-        _, n, v, g = best
-        for key, c in (("BT-109", n), ("BT-110", v), ("BT-112", g)):
+        _, n_c, v_c, g_c = best
+        for key, c in (("BT-109", n_c), ("BT-110", v_c), ("BT-112", g_c)):
             assert c is not None
             ex.fields[key] = Field(c.value, round(min(1.0, c.score + 0.15), 3), c.page, c.bbox, ["net + VAT = gross"])
     elif plain_g is not None:
@@ -381,7 +415,9 @@ def _totals(ex: Extraction) -> None:
             ex.fields["BT-110"] = Field(Decimal("0.00"), round(0.6 * n_best.score, 3), None, None, ["net equals gross"])
         elif v_best is not None:
             _set(ex, "BT-110", v_best)
-            ex.fields["BT-109"] = Field(g.value - v_best.value, round(0.6 * v_best.score, 3), None, None, ["gross - VAT"])
+            ex.fields["BT-109"] = Field(
+                g.value - v_best.value, round(0.6 * v_best.score, 3), None, None, ["gross - VAT"]
+            )
         else:
             if n_best is not None:
                 _set(ex, "BT-109", n_best)
@@ -392,7 +428,8 @@ def _totals(ex: Extraction) -> None:
     gross_f = ex.fields.get("BT-112")
     if gross_f is not None:
         due = _best(
-            c for c in _amount_candidates(ex, L._labels((r"(?:amount\s+due|zahlbetrag|zu\s+zahlen|balance\s+due)", 1.0)))
+            c
+            for c in _amount_candidates(ex, L._labels((r"(?:amount\s+due|zahlbetrag|zu\s+zahlen|balance\s+due)", 1.0)))
         )
         value = due.value if due is not None else gross_f.value
         conf = due.score if due is not None else gross_f.confidence * 0.9
@@ -615,8 +652,20 @@ _POSTCODE = re.compile(r"\b\d{4,5}\s+[A-ZÄÖÜ][a-zäöü]|\b[A-Z]{2}\s+\d{5}\b
 _ALL_LABELS = [
     rx
     for group in (
-        L.INVOICE_NUMBER, L.INVOICE_DATE, L.DUE_DATE, L.DELIVERY_DATE, L.PERIOD, L.ORDER_REFERENCE,
-        L.DESPATCH_REFERENCE, L.BUYER_REFERENCE, L.BUYER_ID, L.PAYMENT_TERMS, L.GROSS, L.NET, L.VAT, L.BUYER_NAME,
+        L.INVOICE_NUMBER,
+        L.INVOICE_DATE,
+        L.DUE_DATE,
+        L.DELIVERY_DATE,
+        L.PERIOD,
+        L.ORDER_REFERENCE,
+        L.DESPATCH_REFERENCE,
+        L.BUYER_REFERENCE,
+        L.BUYER_ID,
+        L.PAYMENT_TERMS,
+        L.GROSS,
+        L.NET,
+        L.VAT,
+        L.BUYER_NAME,
     )
     for rx, _ in group
 ]
@@ -639,7 +688,9 @@ def _seller_label_hits(ex: Extraction) -> Iterator[Hit]:
                         break
 
 
-_DOMAIN = re.compile(r"(?:https?://|www\.|@)?((?:[a-z0-9-]+\.)+(?:com|de|nl|fr|at|ch|eu|net|org|io|co|in|uk|be|it|es))\b", re.I)
+_DOMAIN = re.compile(
+    r"(?:https?://|www\.|@)?((?:[a-z0-9-]+\.)+(?:com|de|nl|fr|at|ch|eu|net|org|io|co|in|uk|be|it|es))\b", re.I
+)
 
 
 def _trading_name(ex: Extraction, buyer_zone: set[int]) -> None:
@@ -715,7 +766,9 @@ def _buyer(ex: Extraction, zone: set[int]) -> None:
             return
 
 
-_POSTCODE_CITY = re.compile(r"(?:(?P<cc>[A-Z]{1,2})-)?(?P<zip>\d{4,5}(?:\s?[A-Z]{2})?)\s+(?P<city>[A-ZÄÖÜ][\wÄÖÜäöüßéè .'-]+)")
+_POSTCODE_CITY = re.compile(
+    r"(?:(?P<cc>[A-Z]{1,2})-)?(?P<zip>\d{4,5}(?:\s?[A-Z]{2})?)\s+(?P<city>[A-ZÄÖÜ][\wÄÖÜäöüßéè .'-]+)"
+)
 
 
 def _seller_address(ex: Extraction, name: Candidate) -> None:
@@ -752,6 +805,30 @@ def _seller_address(ex: Extraction, name: Candidate) -> None:
 
 # --------------------------------------------------------------------------- payment terms
 
+_DAYS_BY = re.compile(
+    r"(?:within|innerhalb\s+von|innerhalb|binnen)\s+(\d{1,3})\s+(?:days|tagen|tage)\b[^\n]{0,40}?"
+    r"(?:\bby|bis\s+zum|bis|until|spätestens\s+am)\s+(?P<date>[^\n]{6,20})",
+    re.IGNORECASE,
+)
+
+
+def _issue_from_terms(ex: Extraction, full: str) -> None:
+    """"Pay within 14 days, by 04.06.2024" implies the invoice date: a cross-check, or a fallback."""
+    from datetime import timedelta
+
+    m = _DAYS_BY.search(full)
+    if not m:
+        return
+    dates = list(find_dates(m.group("date"), ex.month_first))
+    if not dates:
+        return
+    implied = dates[0].value - timedelta(days=int(m.group(1)))
+    issue = ex.fields.get("BT-2")
+    if issue is not None and issue.value == implied:
+        issue.adjust(0.1, "matches the payment deadline minus the payment days")
+    elif issue is None or issue.confidence < 0.4:
+        ex.fields["BT-2"] = Field(implied, 0.45, None, None, ["payment deadline minus the payment days"])
+
 _SKONTO = [
     re.compile(
         r"(?:innerhalb|binnen)\s+(?:von\s+)?(\d{1,3})\s+tag(?:en|e)?[^.%\n]{0,40}?(\d{1,2}(?:[.,]\d{1,2})?)\s*%\s*skonto",
@@ -786,7 +863,10 @@ def _payment_terms(ex: Extraction, full: str) -> None:
         if "BT-20" not in ex.fields:
             ex.fields["BT-20"] = Field(m.group(0), 0.6, None, None)
         break
-    net_days = re.search(r"(?:net(?:to)?|zahlbar\s+(?:innerhalb|binnen))\s+(?:von\s+)?(\d{1,3})\s+(?:days|tage)", full, re.I)
+    _issue_from_terms(ex, full)
+    net_days = re.search(
+        r"(?:net(?:to)?|zahlbar\s+(?:innerhalb|binnen))\s+(?:von\s+)?(\d{1,3})\s+(?:days|tage)", full, re.I
+    )
     issue = ex.fields.get("BT-2")
     if "BT-9" not in ex.fields and net_days and issue is not None and isinstance(issue.value, date):
         from datetime import timedelta

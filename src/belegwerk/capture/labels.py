@@ -124,7 +124,10 @@ GROSS: Final = _labels(
     (r"(?:gesamt|rechnungs|brutto|end|zahl)[\s-]*(?:betrag|summe)(?:\s+brutto)?" + _SEP, 1.0),
     (r"(?:summe|gesamt)\s+brutto" + _SEP, 1.0),
     (r"zu\s+zahlen(?:der\s+betrag)?" + _SEP, 1.0),
-    (r"(?:grand\s+total|total\s+amount(?:\s+due)?|amount\s+due|balance\s+due|total\s+due|total\s+to\s+pay)" + _SEP, 1.0),
+    (
+        r"(?:grand\s+total|total\s+amount(?:\s+due)?|amount\s+due|balance\s+due|total\s+due|total\s+to\s+pay)" + _SEP,
+        1.0,
+    ),
     (r"total\s+(?:incl\.?|including|gross)" + _SEP, 1.0),
     (r"total\s+for\s+this\s+invoice" + _SEP, 1.0),
     (r"(?:total|montant)\s+ttc" + _SEP, 1.0),
@@ -149,7 +152,10 @@ NET: Final = _labels(
 )
 
 VAT: Final = _labels(
-    (r"(?:zzgl\.?\s+|inkl\.?\s+|plus\s+)?(?:\d{1,2}(?:[.,]\d{1,2})?\s*%\s*)?(?:mwst|mehrwertsteuer|umsatzsteuer|ust)\.?", 1.0),
+    (
+        r"(?:zzgl\.?\s+|inkl\.?\s+|plus\s+)?(?:\d{1,2}(?:[.,]\d{1,2})?\s*%\s*)?(?:mwst|mehrwertsteuer|umsatzsteuer|ust)(?![\s.-]*(?:id|nr))\.?",
+        1.0,
+    ),
     (r"(?:total\s+|plus\s+)?(?:vat|sales\s+tax|gst|tax)(?!\s*(?:id|no|number|reg))", 0.9),
     (r"(?:total\s+|montant\s+)?tva(?!\s*intra)", 1.0),
     (r"btw(?:\s+bedrag)?(?!\s*(?:nummer|nr|nl))", 0.9),

@@ -224,7 +224,9 @@ def match_vendor(result: CaptureResult, vendors: Iterable[Vendor]) -> VendorMatc
         s_name = fuzz.token_set_ratio(name.lower(), v.name.lower()) / 100
         if s_name < 0.8:
             continue
-        s_place = fuzz.token_set_ratio(place.lower(), f"{v.street} {v.postcode} {v.city}".lower()) / 100 if place else 0.5
+        s_place = (
+            fuzz.token_set_ratio(place.lower(), f"{v.street} {v.postcode} {v.city}".lower()) / 100 if place else 0.5
+        )
         score = 0.7 * s_name + 0.3 * s_place
         if score >= 0.8 and (best is None or score > best.score):
             best = VendorMatch(v, "name_address", round(score * 0.9, 3))

@@ -61,6 +61,7 @@ def estimate_skew(img: Image.Image, max_angle: float = 5.0, step: float = 0.5) -
     small = img.copy()
     small.thumbnail((600, 600))
     bw = small.point(lambda p: 255 if p < 160 else 0)  # ink = white on black, so sums count ink
+
     def score(angle: float) -> float:
         rot = bw.rotate(angle, resample=Image.Resampling.NEAREST, expand=False, fillcolor=0)
         rows = list(rot.resize((1, rot.height), Image.Resampling.BOX).tobytes())
@@ -166,7 +167,9 @@ def mean_conf(page: PageText) -> float:
     return sum(w.conf for w in page.words) / len(page.words)
 
 
-def ocr_pages(images: Sequence[Image.Image], numbers: Sequence[int], dpi: int, settings: CaptureSettings) -> list[PageText]:
+def ocr_pages(
+    images: Sequence[Image.Image], numbers: Sequence[int], dpi: int, settings: CaptureSettings
+) -> list[PageText]:
     """Prepare, OCR, and re-OCR pages that read poorly after correcting their orientation."""
     prepared = [prepare(img, settings) for img in images]
     pages = ocr_images(prepared, numbers, dpi, settings)

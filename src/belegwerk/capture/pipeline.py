@@ -28,7 +28,9 @@ def capture_file(path: Path, settings: CaptureSettings = DEFAULT_SETTINGS) -> Ca
     except OSError as exc:
         raise CaptureError(f"cannot read {path}: {exc.strerror}") from exc
     if size > settings.max_bytes:
-        raise InputTooLarge(f"the file is {size / 1_048_576:.0f} MB; the limit is {settings.max_bytes / 1_048_576:.0f} MB")
+        raise InputTooLarge(
+            f"the file is {size / 1_048_576:.0f} MB; the limit is {settings.max_bytes / 1_048_576:.0f} MB"
+        )
     return capture_bytes(path.read_bytes(), settings)
 
 
@@ -42,10 +44,10 @@ def capture_bytes(data: bytes, settings: CaptureSettings = DEFAULT_SETTINGS) -> 
     if kind is InputKind.IMAGE:
         return _finish(_capture_image(data, settings))
     result = _finish(_capture_pdf(data, settings))
-    if result.source is SourceKind.TEXT and not ({"BT-31", "BT-84"} & result.fields.keys()):
-        # The seller's identity is often printed as a picture (a letterhead image): read the pictures too.
-        if _ocr_pictures(data, result, settings):
-            _finish(result)
+    # The seller's identity is often printed as a picture (a letterhead image): read the pictures too.
+    missing_identity = result.source is SourceKind.TEXT and not ({"BT-31", "BT-84"} & result.fields.keys())
+    if missing_identity and _ocr_pictures(data, result, settings):
+        _finish(result)
     return result
 
 
@@ -67,7 +69,9 @@ def _ocr_pictures(data: bytes, result: CaptureResult, settings: CaptureSettings,
                     left, bottom, right, top = obj.get_bounds()
                     area = (right - left) * (top - bottom)
                     if area >= 0.01 * width * height and (right - left) > 40 and (top - bottom) > 10:
-                        boxes.append((max(left, 0), max(height - top, 0), min(right, width), min(height - bottom, height)))
+                        boxes.append(
+                            (max(left, 0), max(height - top, 0), min(right, width), min(height - bottom, height))
+                        )
                 if not boxes:
                     continue
                 image = page.render(scale=dpi / 72, grayscale=True).to_pil()
@@ -225,7 +229,8 @@ def _render(doc: pdfium.PdfDocument, number: int, dpi: int, settings: CaptureSet
                 f"page {number} is {w / 72 * 25.4:.0f} x {h / 72 * 25.4:.0f} mm, too large to OCR at {dpi} dpi"
             )
         bitmap = page.render(scale=dpi / 72, grayscale=True)
-        return bitmap.to_pil()
+        image: Image.Image = bitmap.to_pil()
+        return image
     finally:
         page.close()
 
@@ -283,7 +288,9 @@ def load_images(data: bytes, settings: CaptureSettings) -> tuple[list[Image.Imag
     if dpi < 200:
         # Screenshots and low-resolution scans: Tesseract reads far better at ~300 dpi.
         factor = min(300 / dpi, 4.0)
-        frames = [f.resize((round(f.width * factor), round(f.height * factor)), Image.Resampling.LANCZOS) for f in frames]
+        frames = [
+            f.resize((round(f.width * factor), round(f.height * factor)), Image.Resampling.LANCZOS) for f in frames
+        ]
         dpi = round(dpi * factor)
     return frames, dpi
 
@@ -306,12 +313,22 @@ def _finish(result: CaptureResult) -> CaptureResult:
     return result
 
 
+_SUPPLEMENT = ("BT-84", "BT-86", "BT-31", "BT-32", "BT-13", "BT-16", "BT-10")
+"""Fields a hybrid PDF's visible text may add when its embedded XML leaves them out."""
+
+
 def _compare_visual(result: CaptureResult) -> list[str]:
     """Differences between the embedded XML and what the PDF shows, for the human check."""
     from belegwerk.capture.extract import extract_fields
 
     assert result.text is not None
     visual = extract_fields(result.text)
+    for key in _SUPPLEMENT:
+        if key not in result.fields and key in visual:
+            # The XML lacks it but the page shows it (bank details are often printed only): keep it, marked.
+            f = visual[key]
+            f.notes.append("not in the embedded XML; read from the visible PDF")
+            result.fields[key] = f
     out = []
     for key in ("BT-1", "BT-112", "BT-115"):
         x, v = result.fields.get(key), visual.get(key)
