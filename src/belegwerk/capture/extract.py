@@ -813,7 +813,7 @@ _DAYS_BY = re.compile(
 
 
 def _issue_from_terms(ex: Extraction, full: str) -> None:
-    """"Pay within 14 days, by 04.06.2024" implies the invoice date: a cross-check, or a fallback."""
+    """ "Pay within 14 days, by 04.06.2024" implies the invoice date: a cross-check, or a fallback."""
     from datetime import timedelta
 
     m = _DAYS_BY.search(full)
@@ -828,6 +828,7 @@ def _issue_from_terms(ex: Extraction, full: str) -> None:
         issue.adjust(0.1, "matches the payment deadline minus the payment days")
     elif issue is None or issue.confidence < 0.4:
         ex.fields["BT-2"] = Field(implied, 0.45, None, None, ["payment deadline minus the payment days"])
+
 
 _SKONTO = [
     re.compile(
