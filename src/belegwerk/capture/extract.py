@@ -743,15 +743,30 @@ def _buyer_zone(ex: Extraction) -> set[int]:
     return zone
 
 
+from belegwerk.capture.tables import _HEADERS as _TABLE_HEADERS  # noqa: E402
+
+
+def _not_a_name(text: str) -> bool:
+    """Labels, titles and field headers that sit where a name is expected."""
+    return (
+        not text
+        or _is_label(text)
+        or bool(L.DOCUMENT_TITLE.match(text))
+        or bool(re.fullmatch(r"(?:address|adresse|ship\s+to|lieferadresse|afleveradres)\W*", text, re.I))
+        or any(rx.match(text) for rx in _TABLE_HEADERS.values())
+    )
+
+
 def _buyer(ex: Extraction, zone: set[int]) -> None:
     for h in label_hits(ex, L.BUYER_NAME, 1):
-        name = h.rest
+        name = _clean_name(h.rest)
         bbox = h.rest_bbox
-        if not name:
+        if not name or _not_a_name(name):
             below = segments_below(h.layout, h.segment, 1)
-            if below:
-                name, bbox = below[0].text, below[0].bbox
-        name = _clean_name(name or "")
+            name, bbox = (_clean_name(below[0].text), below[0].bbox) if below else ("", None)
+            name = re.sub(r"^(?:attn|z\.?\s*hd\.?)\s*:?\s*", "", name, flags=re.I)
+        if _not_a_name(name):
+            continue
         if name and re.search(r"[A-Za-z]{2}", name) and not re.search(r"\d{2}[./]\d{2}", name):
             ex.fields["BT-44"] = Field(name, round(0.75 * h.weight, 3), h.segment.page, bbox)
             return
@@ -761,6 +776,8 @@ def _buyer(ex: Extraction, zone: set[int]) -> None:
         for line in lines:
             t = line.segments[0].text
             if re.search(r"[-–·|]\s.*\d{5}", t) or re.fullmatch(r"(?:herrn?|frau|firma|an)", t, re.I):
+                continue
+            if _not_a_name(t) or re.match(r"\d", t) or ":" in t or any(rx.match(t) for rx, _ in L.BUYER_NAME):
                 continue
             ex.fields["BT-44"] = Field(_clean_name(t), 0.55, line.page, line.segments[0].bbox)
             return

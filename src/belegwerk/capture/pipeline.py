@@ -212,10 +212,10 @@ def _pdf_barcodes(
     for number in range(1, min(len(doc), settings.barcode_pages) + 1):
         if number in scan_numbers:
             img, dpi = images[scan_numbers.index(number)], settings.ocr_dpi
+            hits += read_page_barcodes(img, number, 72 / dpi)
         else:
             dpi = settings.barcode_dpi
-            img = _render(doc, number, dpi, settings)
-        hits += read_page_barcodes(img, number, 72 / dpi)
+            hits += read_page_barcodes(_render(doc, number, dpi, settings), number, 72 / dpi, thorough=False)
     return hits
 
 

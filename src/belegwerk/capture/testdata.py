@@ -340,7 +340,6 @@ def _din(d: _Data, fonts: tuple[str, str], date_style: int, multipage: bool = Fa
     y = 125 * mm
     per_page = 28 if multipage else 99
     rows = d.lines
-    first = True
     while rows:
         chunk, rows = rows[:per_page], rows[per_page:]
         y = _table(w, d, y, chunk, header=True)
@@ -357,8 +356,6 @@ def _din(d: _Data, fonts: tuple[str, str], date_style: int, multipage: bool = Fa
                 20 * mm, 60 * mm, f"Rechnung {d.number} vom {_date_de(d.issue, date_style)} – Fortsetzung", bold=True
             )
             y = 72 * mm
-        first = False
-    del first
     y = _totals(w, d, y + 10, ("Nettobetrag", "zzgl. {rate} % MwSt.", "Rechnungsbetrag"))
     y = _payment_text(w, d, y + 6, date_style)
     _footer(w, d)
