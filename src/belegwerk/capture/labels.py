@@ -33,6 +33,7 @@ INVOICE_NUMBER: Final = _labels(
     (r"rechnung\s+(?=\S*\d)", 0.6),
     (r"factuur$", 0.6),
     (r"#\s*", 0.5),
+    (r"(?:no|nr)\.?\s*[:#]\s*", 0.4),
     (r"booking\s*id" + _SEP, 0.4),
 )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -16,7 +17,7 @@ from PIL import Image, ImageSequence
 from belegwerk.capture.classify import sniff
 from belegwerk.capture.errors import BrokenInput, CaptureError, InputTooLarge
 from belegwerk.capture.model import BarcodeHit, CaptureResult, DocumentText, InputKind, PageText, SourceKind, Word
-from belegwerk.capture.ocr import ocr_images, ocr_pages
+from belegwerk.capture.ocr import add_sparse_words, ocr_images, ocr_pages, prepare
 from belegwerk.capture.pdftext import page_char_count, page_words
 from belegwerk.capture.settings import DEFAULT_SETTINGS, CaptureSettings
 
@@ -42,13 +43,35 @@ def capture_bytes(data: bytes, settings: CaptureSettings = DEFAULT_SETTINGS) -> 
     if kind is InputKind.XML:
         return _capture_xml(data)
     if kind is InputKind.IMAGE:
-        return _finish(_capture_image(data, settings))
+        result = _finish(_capture_image(data, settings))
+        _second_look(result, lambda: load_images(data, settings), settings)
+        return result
     result = _finish(_capture_pdf(data, settings))
     # The seller's identity is often printed as a picture (a letterhead image): read the pictures too.
     missing_identity = result.source is SourceKind.TEXT and not ({"BT-31", "BT-84"} & result.fields.keys())
     if missing_identity and _ocr_pictures(data, result, settings):
         _finish(result)
     return result
+
+
+def _second_look(
+    result: CaptureResult, first_image: Callable[[], tuple[list[Image.Image], int]], settings: CaptureSettings
+) -> None:
+    """When OCR missed the invoice number, re-read page 1 in sparse-text mode and extract again."""
+    if result.source is not SourceKind.OCR or "BT-1" in result.fields or result.text is None:
+        return
+    images, dpi = first_image()
+    prepared = prepare(images[0], settings)
+    if prepared.size != images[0].size:
+        return  # deskewing rotated the page: positions would not line up with the first pass
+    try:
+        added = add_sparse_words(result.text.pages[0], prepared, dpi, settings)
+    except CaptureError as exc:
+        result.warnings.append(f"second OCR pass failed: {exc.reason}")
+        return
+    if added:
+        result.warnings.append(f"page 1 was read a second time in sparse-text mode ({added} more words)")
+        _finish(result)
 
 
 def _ocr_pictures(data: bytes, result: CaptureResult, settings: CaptureSettings, dpi: int = 300) -> bool:
