@@ -118,3 +118,16 @@ def test_confidence_reflects_cross_checks() -> None:
         assert result.fields[key].confidence >= 0.9
     assert "IBAN checksum valid" in result.fields["BT-84"].notes
     assert result.fields["BT-1"].page == 1 and result.fields["BT-1"].bbox is not None
+
+
+@pytest.mark.slow
+def test_multipage_tiff() -> None:
+    """A two-page scan as one multi-page TIFF: both pages are OCR'd and the totals on page 2 are found."""
+    inv = generate_invoice(3, "multipage")
+    assert inv.pages == 2
+    tiff = scanned_image(inv.pdf, ScanOptions(dpi=200, noise=0.1), "TIFF")
+    result = capture_bytes(tiff)
+    assert result.pages == 2 and result.input_kind is InputKind.IMAGE
+    assert result.value("BT-1") == inv.truth["BT-1"]
+    assert result.value("BT-112") == inv.truth["BT-112"]
+    assert result.fields["BT-112"].page == 2

@@ -64,11 +64,9 @@ def _short(value: Any) -> str:
 
 def capture(
     file: Path,
-    masterdata: Path | None = typer.Option(None, "--masterdata", help="Vendor master data CSV to match the seller."),
+    masterdata: Path | None = typer.Option(None, "--masterdata", help="Vendor master data CSV to match the seller."),  # noqa: B008
     json_output: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
-    no_embedded: bool = typer.Option(
-        False, "--no-embedded", help="Ignore XML embedded in a PDF; read the visible text."
-    ),
+    no_embedded: bool = typer.Option(False, "--no-embedded", help="Ignore XML embedded in a PDF; read the text."),
 ) -> None:
     """Read an invoice (e-invoice XML, PDF, scan or photo) and show every field with its confidence."""
     from belegwerk.capture.pipeline import capture_file

@@ -196,7 +196,7 @@ def _date_reader(ex: Extraction) -> Any:
 
 def _amount_reader(ex: Extraction, last: bool = True) -> Any:
     def read(text: str) -> Decimal | None:
-        found = [a for a in find_amounts(text, ex.style)]
+        found = list(find_amounts(text, ex.style))
         if not found:
             return None
         with_dec = [a for a in found if a.has_decimals] or found
@@ -328,8 +328,37 @@ def _row_triples(ex: Extraction) -> list[tuple[Candidate, Candidate, Candidate]]
                     bonus = 0.2 if any(rx.match(line.text) for rx, _ in L.GROSS + L.NET) else 0.0
                     bb = (line.words[0].x0, line.y0, line.words[-1].x1, line.y1)
                     conf = min(w.conf for w in line.words)
-                    mk = lambda v: Candidate(v, (0.55 + bonus) * conf, line.page, bb, "row")  # noqa: E731
-                    out.append((mk(a), mk(b), mk(c)))
+                    score = (0.55 + bonus) * conf
+                    out.append(
+                        (
+                            Candidate(a, score, line.page, bb, "row"),
+                            Candidate(b, score, line.page, bb, "row"),
+                            Candidate(c, score, line.page, bb, "row"),
+                        )
+                    )
+    return out
+
+
+def _between_totals(ex: Extraction, net: list[Candidate], gross: list[Candidate]) -> list[Candidate]:
+    """VAT as the amounts printed between the net and the gross line of a totals block.
+
+    When OCR garbles the VAT labels, the block's shape still tells: net on top, gross at the bottom, and
+    the lines in between add up to the difference.
+    """
+    out: list[Candidate] = []
+    for n in [c for c in net if c.note == "label-first"][:4]:
+        for g in [c for c in gross if c.note == "label-first" and c.page == n.page][:4]:
+            if not (n.bbox[1] < g.bbox[1] and g.value > n.value):
+                continue
+            lay = ex.layouts[n.page - 1]
+            values = []
+            for line in lay.lines:
+                if n.bbox[3] <= line.y0 and line.y1 <= g.bbox[1] + 1:
+                    found = [a.value for a in find_amounts(line.segments[-1].text, ex.style) if a.has_decimals]
+                    if found:
+                        values.append(found[-1])
+            if values and len(values) <= 4 and sum(values, Decimal(0)) == g.value - n.value:
+                out.append(Candidate(g.value - n.value, 0.6 * min(n.score, g.score), n.page, n.bbox, "between"))
     return out
 
 
@@ -354,6 +383,7 @@ def _totals(ex: Extraction) -> None:
     net = _amount_candidates(ex, L.NET)
     vat = _amount_candidates(ex, L.VAT)
     vat += _vat_sums([c for c in vat if c.note == "label-first"])
+    vat += _between_totals(ex, net, gross)
     triples = _row_triples(ex)
     best: tuple[float, Candidate | None, Candidate | None, Candidate] | None = None
     for g in gross:
@@ -371,8 +401,8 @@ def _totals(ex: Extraction) -> None:
             best = (s, n, v, g)
     plain_g = _best(gross)
     if best is not None and (plain_g is None or best[0] >= plain_g.score + 1.0 or best[3].value == plain_g.value):
-        _, n, v, g = best
-        for key, c in (("BT-109", n), ("BT-110", v), ("BT-112", g)):
+        _, n_c, v_c, g_c = best
+        for key, c in (("BT-109", n_c), ("BT-110", v_c), ("BT-112", g_c)):
             assert c is not None
             ex.fields[key] = Field(c.value, round(min(1.0, c.score + 0.15), 3), c.page, c.bbox, ["net + VAT = gross"])
     elif plain_g is not None:
@@ -713,15 +743,30 @@ def _buyer_zone(ex: Extraction) -> set[int]:
     return zone
 
 
+from belegwerk.capture.tables import _HEADERS as _TABLE_HEADERS  # noqa: E402
+
+
+def _not_a_name(text: str) -> bool:
+    """Labels, titles and field headers that sit where a name is expected."""
+    return (
+        not text
+        or _is_label(text)
+        or bool(L.DOCUMENT_TITLE.match(text))
+        or bool(re.fullmatch(r"(?:address|adresse|ship\s+to|lieferadresse|afleveradres)\W*", text, re.I))
+        or any(rx.match(text) for rx in _TABLE_HEADERS.values())
+    )
+
+
 def _buyer(ex: Extraction, zone: set[int]) -> None:
     for h in label_hits(ex, L.BUYER_NAME, 1):
-        name = h.rest
+        name = _clean_name(h.rest)
         bbox = h.rest_bbox
-        if not name:
+        if not name or _not_a_name(name):
             below = segments_below(h.layout, h.segment, 1)
-            if below:
-                name, bbox = below[0].text, below[0].bbox
-        name = _clean_name(name or "")
+            name, bbox = (_clean_name(below[0].text), below[0].bbox) if below else ("", None)
+            name = re.sub(r"^(?:attn|z\.?\s*hd\.?)\s*:?\s*", "", name, flags=re.I)
+        if _not_a_name(name):
+            continue
         if name and re.search(r"[A-Za-z]{2}", name) and not re.search(r"\d{2}[./]\d{2}", name):
             ex.fields["BT-44"] = Field(name, round(0.75 * h.weight, 3), h.segment.page, bbox)
             return
@@ -731,6 +776,8 @@ def _buyer(ex: Extraction, zone: set[int]) -> None:
         for line in lines:
             t = line.segments[0].text
             if re.search(r"[-–·|]\s.*\d{5}", t) or re.fullmatch(r"(?:herrn?|frau|firma|an)", t, re.I):
+                continue
+            if _not_a_name(t) or re.match(r"\d", t) or ":" in t or any(rx.match(t) for rx, _ in L.BUYER_NAME):
                 continue
             ex.fields["BT-44"] = Field(_clean_name(t), 0.55, line.page, line.segments[0].bbox)
             return
@@ -775,6 +822,31 @@ def _seller_address(ex: Extraction, name: Candidate) -> None:
 
 # --------------------------------------------------------------------------- payment terms
 
+_DAYS_BY = re.compile(
+    r"(?:within|innerhalb\s+von|innerhalb|binnen)\s+(\d{1,3})\s+(?:days|tagen|tage)\b[^\n]{0,40}?"
+    r"(?:\bby|bis\s+zum|bis|until|spätestens\s+am)\s+(?P<date>[^\n]{6,20})",
+    re.IGNORECASE,
+)
+
+
+def _issue_from_terms(ex: Extraction, full: str) -> None:
+    """ "Pay within 14 days, by 04.06.2024" implies the invoice date: a cross-check, or a fallback."""
+    from datetime import timedelta
+
+    m = _DAYS_BY.search(full)
+    if not m:
+        return
+    dates = list(find_dates(m.group("date"), ex.month_first))
+    if not dates:
+        return
+    implied = dates[0].value - timedelta(days=int(m.group(1)))
+    issue = ex.fields.get("BT-2")
+    if issue is not None and issue.value == implied:
+        issue.adjust(0.1, "matches the payment deadline minus the payment days")
+    elif issue is None or issue.confidence < 0.4:
+        ex.fields["BT-2"] = Field(implied, 0.45, None, None, ["payment deadline minus the payment days"])
+
+
 _SKONTO = [
     re.compile(
         r"(?:innerhalb|binnen)\s+(?:von\s+)?(\d{1,3})\s+tag(?:en|e)?[^.%\n]{0,40}?(\d{1,2}(?:[.,]\d{1,2})?)\s*%\s*skonto",
@@ -809,6 +881,7 @@ def _payment_terms(ex: Extraction, full: str) -> None:
         if "BT-20" not in ex.fields:
             ex.fields["BT-20"] = Field(m.group(0), 0.6, None, None)
         break
+    _issue_from_terms(ex, full)
     net_days = re.search(
         r"(?:net(?:to)?|zahlbar\s+(?:innerhalb|binnen))\s+(?:von\s+)?(\d{1,3})\s+(?:days|tage)", full, re.I
     )

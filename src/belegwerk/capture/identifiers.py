@@ -17,7 +17,7 @@ from stdnum.eu import vat
 
 _EU_PREFIXES = "AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK|XI|CHE|GB|NO"
 VAT_RE = re.compile(rf"(?<![A-Z0-9])({_EU_PREFIXES})[\s.-]?((?:[0-9A-Z][\s.-]?){{7,13}}[0-9A-Z])(?![0-9A-Za-z])")
-IBAN_RE = re.compile(r"(?<![A-Z0-9])([A-Z]{2}\d{2}(?:\s?[A-Z0-9]){11,30})")
+IBAN_RE = re.compile(r"(?<![A-Z0-9])([A-Z]{2}\d{2}(?:[\s.]{0,2}[A-Z0-9]){11,30})")
 BIC_RE = re.compile(r"(?<![A-Z0-9])([A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?)(?![A-Z0-9])")
 STNR_RE = re.compile(r"(?<![\d/])(\d{2,3}\s?/\s?\d{3,4}\s?/\s?\d{4,5}|\d{3}\s\d{3}\s\d{3}\s\d{2}|\d{10,13})(?![\d/])")
 
@@ -74,7 +74,7 @@ def iban_valid(value: str) -> bool:
 def find_ibans(text: str) -> Iterator[IdMatch]:
     """IBAN candidates in ``text``; ``valid`` says whether schwifty accepts them."""
     for m in IBAN_RE.finditer(text.upper()):
-        compact = re.sub(r"\s", "", m.group(1))
+        compact = re.sub(r"[\s.]", "", m.group(1))
         valid = iban_valid(compact)
         if not valid:
             # a following word glued on ("DE89... BIC")? try shorter prefixes that validate

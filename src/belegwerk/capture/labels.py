@@ -33,6 +33,7 @@ INVOICE_NUMBER: Final = _labels(
     (r"rechnung\s+(?=\S*\d)", 0.6),
     (r"factuur$", 0.6),
     (r"#\s*", 0.5),
+    (r"(?:no|nr)\.?\s*[:#]\s*", 0.4),
     (r"booking\s*id" + _SEP, 0.4),
 )
 
@@ -153,7 +154,7 @@ NET: Final = _labels(
 
 VAT: Final = _labels(
     (
-        r"(?:zzgl\.?\s+|inkl\.?\s+|plus\s+)?(?:\d{1,2}(?:[.,]\d{1,2})?\s*%\s*)?(?:mwst|mehrwertsteuer|umsatzsteuer|ust)\.?",
+        r"(?:zzgl\.?\s+|inkl\.?\s+|plus\s+)?(?:\d{1,2}(?:[.,]\d{1,2})?\s*%\s*)?(?:mwst|mehrwertsteuer|umsatzsteuer|ust)(?![\s.-]*(?:id|nr))\.?",
         1.0,
     ),
     (r"(?:total\s+|plus\s+)?(?:vat|sales\s+tax|gst|tax)(?!\s*(?:id|no|number|reg))", 0.9),

@@ -95,7 +95,7 @@ def detect_rotation(img: Image.Image, settings: CaptureSettings) -> int:
 
 
 def ocr_images(
-    images: Sequence[Image.Image], numbers: Sequence[int], dpi: int, settings: CaptureSettings
+    images: Sequence[Image.Image], numbers: Sequence[int], dpi: int, settings: CaptureSettings, psm: int = 3
 ) -> list[PageText]:
     """OCR page images (already prepared) in one Tesseract process; positions converted to points."""
     if not images:
@@ -109,7 +109,18 @@ def ocr_images(
             paths.append(str(p))
         listing = Path(tmp) / "pages.txt"
         listing.write_text("\n".join(paths) + "\n", encoding="utf-8")
-        cmd = [TESSERACT, str(listing), "stdout", "-l", settings.ocr_languages, "--psm", "3", "--dpi", str(dpi), "tsv"]
+        cmd = [
+            TESSERACT,
+            str(listing),
+            "stdout",
+            "-l",
+            settings.ocr_languages,
+            "--psm",
+            str(psm),
+            "--dpi",
+            str(dpi),
+            "tsv",
+        ]
         try:
             proc = subprocess.run(
                 cmd,
@@ -158,6 +169,32 @@ def ocr_images(
             )
         )
     return pages
+
+
+def add_sparse_words(page: PageText, image: Image.Image, dpi: int, settings: CaptureSettings) -> int:
+    """Re-read a page in sparse-text mode and add the words the first pass missed.
+
+    Page segmentation sometimes drops or garbles a text block (a value inside a dotted frame, a stamp);
+    Tesseract's "sparse text" mode finds such islands. A sparse word is added where the first pass read
+    nothing or only low-confidence text (which it replaces). Returns how many words were added.
+    """
+    sparse = ocr_images([image], [page.number], dpi, settings, psm=11)[0]
+    added = 0
+    for w in sparse.words:
+        if w.conf < 0.6:
+            continue
+        clash = [o for o in page.words if _overlaps(w.bbox, o.bbox)]
+        if clash and max(o.conf for o in clash) >= 0.5:
+            continue
+        # what the first pass read there was unreliable: take the sparse reading instead
+        page.words = [o for o in page.words if not any(o is c for c in clash)]
+        page.words.append(w)
+        added += 1
+    return added
+
+
+def _overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def mean_conf(page: PageText) -> float:

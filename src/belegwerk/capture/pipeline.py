@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -16,7 +17,7 @@ from PIL import Image, ImageSequence
 from belegwerk.capture.classify import sniff
 from belegwerk.capture.errors import BrokenInput, CaptureError, InputTooLarge
 from belegwerk.capture.model import BarcodeHit, CaptureResult, DocumentText, InputKind, PageText, SourceKind, Word
-from belegwerk.capture.ocr import ocr_images, ocr_pages
+from belegwerk.capture.ocr import add_sparse_words, ocr_images, ocr_pages, prepare
 from belegwerk.capture.pdftext import page_char_count, page_words
 from belegwerk.capture.settings import DEFAULT_SETTINGS, CaptureSettings
 
@@ -42,13 +43,35 @@ def capture_bytes(data: bytes, settings: CaptureSettings = DEFAULT_SETTINGS) -> 
     if kind is InputKind.XML:
         return _capture_xml(data)
     if kind is InputKind.IMAGE:
-        return _finish(_capture_image(data, settings))
+        result = _finish(_capture_image(data, settings))
+        _second_look(result, lambda: load_images(data, settings), settings)
+        return result
     result = _finish(_capture_pdf(data, settings))
-    if result.source is SourceKind.TEXT and not ({"BT-31", "BT-84"} & result.fields.keys()):
-        # The seller's identity is often printed as a picture (a letterhead image): read the pictures too.
-        if _ocr_pictures(data, result, settings):
-            _finish(result)
+    # The seller's identity is often printed as a picture (a letterhead image): read the pictures too.
+    missing_identity = result.source is SourceKind.TEXT and not ({"BT-31", "BT-84"} & result.fields.keys())
+    if missing_identity and _ocr_pictures(data, result, settings):
+        _finish(result)
     return result
+
+
+def _second_look(
+    result: CaptureResult, first_image: Callable[[], tuple[list[Image.Image], int]], settings: CaptureSettings
+) -> None:
+    """When OCR missed the invoice number, re-read page 1 in sparse-text mode and extract again."""
+    if result.source is not SourceKind.OCR or "BT-1" in result.fields or result.text is None:
+        return
+    images, dpi = first_image()
+    prepared = prepare(images[0], settings)
+    if prepared.size != images[0].size:
+        return  # deskewing rotated the page: positions would not line up with the first pass
+    try:
+        added = add_sparse_words(result.text.pages[0], prepared, dpi, settings)
+    except CaptureError as exc:
+        result.warnings.append(f"second OCR pass failed: {exc.reason}")
+        return
+    if added:
+        result.warnings.append(f"page 1 was read a second time in sparse-text mode ({added} more words)")
+        _finish(result)
 
 
 def _ocr_pictures(data: bytes, result: CaptureResult, settings: CaptureSettings, dpi: int = 300) -> bool:
@@ -212,10 +235,10 @@ def _pdf_barcodes(
     for number in range(1, min(len(doc), settings.barcode_pages) + 1):
         if number in scan_numbers:
             img, dpi = images[scan_numbers.index(number)], settings.ocr_dpi
+            hits += read_page_barcodes(img, number, 72 / dpi)
         else:
             dpi = settings.barcode_dpi
-            img = _render(doc, number, dpi, settings)
-        hits += read_page_barcodes(img, number, 72 / dpi)
+            hits += read_page_barcodes(_render(doc, number, dpi, settings), number, 72 / dpi, thorough=False)
     return hits
 
 
@@ -229,7 +252,8 @@ def _render(doc: pdfium.PdfDocument, number: int, dpi: int, settings: CaptureSet
                 f"page {number} is {w / 72 * 25.4:.0f} x {h / 72 * 25.4:.0f} mm, too large to OCR at {dpi} dpi"
             )
         bitmap = page.render(scale=dpi / 72, grayscale=True)
-        return bitmap.to_pil()
+        image: Image.Image = bitmap.to_pil()
+        return image
     finally:
         page.close()
 
@@ -312,12 +336,22 @@ def _finish(result: CaptureResult) -> CaptureResult:
     return result
 
 
+_SUPPLEMENT = ("BT-84", "BT-86", "BT-31", "BT-32", "BT-13", "BT-16", "BT-10")
+"""Fields a hybrid PDF's visible text may add when its embedded XML leaves them out."""
+
+
 def _compare_visual(result: CaptureResult) -> list[str]:
     """Differences between the embedded XML and what the PDF shows, for the human check."""
     from belegwerk.capture.extract import extract_fields
 
     assert result.text is not None
     visual = extract_fields(result.text)
+    for key in _SUPPLEMENT:
+        if key not in result.fields and key in visual:
+            # The XML lacks it but the page shows it (bank details are often printed only): keep it, marked.
+            f = visual[key]
+            f.notes.append("not in the embedded XML; read from the visible PDF")
+            result.fields[key] = f
     out = []
     for key in ("BT-1", "BT-112", "BT-115"):
         x, v = result.fields.get(key), visual.get(key)

@@ -40,7 +40,7 @@ class CaptureSettings:
     use_embedded_xml: bool = True
     barcodes: bool = True
     """Look for barcodes and payment QR codes (renders text pages at ``barcode_dpi``)."""
-    barcode_dpi: int = 150
+    barcode_dpi: int = 100
     barcode_pages: int = 3
     """Only the first pages: payment codes sit on the first or last page of an invoice."""
 

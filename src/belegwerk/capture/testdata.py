@@ -136,7 +136,7 @@ def _data(rng: random.Random, n_lines: int) -> _Data:
     account = str(rng.randint(10_000_000, 9_999_999_999))
     iban = IBAN.generate("DE", bank_code=seller[4], account_code=account)
     issue = date(2024, 1, 1) + timedelta(days=rng.randint(0, 600))
-    lines = []
+    lines: list[dict[str, Any]] = []
     for pos in range(1, n_lines + 1):
         name, unit, price, rate = rng.choice(ITEMS)
         qty = Decimal(rng.choice([1, 1, 2, 3, 5, 10, 12, 25]))
@@ -144,8 +144,9 @@ def _data(rng: random.Random, n_lines: int) -> _Data:
         lines.append({"BT-126": str(pos), "BT-153": name, "BT-129": qty, "unit": unit, "BT-146": price,
                       "BT-131": amount, "rate": rate})  # fmt: skip
     breakdown: dict[int, tuple[Decimal, Decimal]] = {}
-    for rate in sorted({ln["rate"] for ln in lines}, reverse=True):
-        base = sum((ln["BT-131"] for ln in lines if ln["rate"] == rate), Decimal(0))
+    rates: set[int] = {int(ln["rate"]) for ln in lines}
+    for rate in sorted(rates, reverse=True):
+        base: Decimal = sum((ln["BT-131"] for ln in lines if ln["rate"] == rate), Decimal(0))
         breakdown[rate] = (base, (base * rate / 100).quantize(CENT, ROUND_HALF_UP))
     net = sum((b for b, _ in breakdown.values()), Decimal(0))
     vat = sum((t for _, t in breakdown.values()), Decimal(0))
@@ -339,7 +340,6 @@ def _din(d: _Data, fonts: tuple[str, str], date_style: int, multipage: bool = Fa
     y = 125 * mm
     per_page = 28 if multipage else 99
     rows = d.lines
-    first = True
     while rows:
         chunk, rows = rows[:per_page], rows[per_page:]
         y = _table(w, d, y, chunk, header=True)
@@ -356,8 +356,6 @@ def _din(d: _Data, fonts: tuple[str, str], date_style: int, multipage: bool = Fa
                 20 * mm, 60 * mm, f"Rechnung {d.number} vom {_date_de(d.issue, date_style)} – Fortsetzung", bold=True
             )
             y = 72 * mm
-        first = False
-    del first
     y = _totals(w, d, y + 10, ("Nettobetrag", "zzgl. {rate} % MwSt.", "Rechnungsbetrag"))
     y = _payment_text(w, d, y + 6, date_style)
     _footer(w, d)
@@ -481,9 +479,10 @@ def _stamp_codes(pdf: bytes, codes: list[tuple[str, str]]) -> bytes:
 def _zx_image(code: Any) -> Image.Image:
     import zxingcpp
 
-    raw = zxingcpp.write_barcode_to_image(code, scale=4)
+    raw: Any = zxingcpp.write_barcode_to_image(code, scale=4)
     view = memoryview(raw)
-    return Image.frombytes("L", (view.shape[1], view.shape[0]), bytes(view))
+    shape = view.shape or (0, 0)
+    return Image.frombytes("L", (shape[1], shape[0]), bytes(view))
 
 
 def generate_invoice(
@@ -561,8 +560,9 @@ def scan_images(pdf: bytes, options: ScanOptions) -> list[Image.Image]:
             if options.blur:
                 img = img.filter(ImageFilter.GaussianBlur(0.7))
             if options.noise > 0:
-                noise = Image.effect_noise(img.size, 40 * options.noise)
-                img = Image.blend(img, noise, 0.15 * options.noise)
+                # seeded (Image.effect_noise is not), so every run sees the same scan
+                noise = Image.frombytes("L", img.size, rng.randbytes(img.width * img.height))
+                img = Image.blend(img, noise, 0.12 * options.noise)
                 specks = Image.new("L", img.size, 255)
                 for _ in range(int(1500 * options.noise)):
                     x, y = rng.randrange(img.width), rng.randrange(img.height)
