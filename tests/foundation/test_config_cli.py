@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from belegwerk.db.migrate import head_revision
 from support import cli_env
 
 pytestmark = pytest.mark.foundation
 
 
-def run(*args: str, timeout: int = 60, **env: str) -> subprocess.CompletedProcess[str]:
+def run(*args: str, timeout: int = 180, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "belegwerk", *args], env=cli_env(**env), capture_output=True, text=True, timeout=timeout
     )
@@ -86,7 +87,7 @@ def test_server_refuses_an_unmigrated_database(tmp_path: Path) -> None:
 def test_db_upgrade_then_admin_commands(tmp_path: Path) -> None:
     env = {"BELEGWERK_DATA_DIR": str(tmp_path)}
     assert run("db", "upgrade", **env).returncode == 0
-    assert "0001" in run("db", "current", **env).stdout
+    assert f"database: {head_revision()}" in run("db", "current", **env).stdout
     assert run("company", "create", "NORD", "Nord KG", **env).returncode == 0
     assert run("user", "create", "erp", "--password", "erp-password-1", **env).returncode == 0
     assert run("user", "grant", "erp", "NORD", "power_user", **env).returncode == 0
