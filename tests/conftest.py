@@ -1,29 +1,14 @@
-"""Shared test fixtures: the reference corpus and the project paths."""
+"""Shared test fixtures: the reference corpus and the databases."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def corpus_dir() -> Path | None:
-    """The shared reference corpus, or None when BELEGWERK_CORPUS is unset.
-
-    With the variable set, a missing directory is an error, not a reason to skip.
-    """
-    value = os.environ.get("BELEGWERK_CORPUS")
-    if not value:
-        return None
-    path = Path(value)
-    if not path.is_absolute():
-        path = (ROOT / path).resolve()
-    if not path.is_dir():
-        raise RuntimeError(f"BELEGWERK_CORPUS={value} is set but {path} is not a directory")
-    return path
+from appworld import client, world  # noqa: F401  (shared fixtures)
+from dbfixtures import db_url, pg_server, runtime, settings  # noqa: F401
+from support import corpus_dir
 
 
 @pytest.fixture(scope="session")
@@ -32,12 +17,4 @@ def corpus() -> Path:
     path = corpus_dir()
     if path is None:
         pytest.skip("BELEGWERK_CORPUS is not set")
-    return path
-
-
-def corpus_file(corpus: Path, relative: str) -> Path:
-    """A file of the corpus that must exist."""
-    path = corpus / relative
-    if not path.exists():
-        raise FileNotFoundError(f"corpus file missing: {path}")
     return path

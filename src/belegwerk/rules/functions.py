@@ -59,4 +59,4 @@ def exists(node: etree._Element, path: str) -> bool:
 
 def all_text(node: etree._Element) -> str:
     """The string value of an element (all descendant text), as XPath ``string(.)``."""
-    return "".join(node.itertext())
+    return "".join(str(t) for t in node.itertext())

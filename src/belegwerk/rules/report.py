@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from belegwerk.rules.engine import Finding, Severity
 
@@ -12,7 +14,8 @@ class ValidationReport:
     """Outcome of validating one document.
 
     ``readable`` is False when the bytes could not be parsed at all (then ``unreadable_reason``
-    says why and there are no findings). A readable document is valid when no finding is fatal.
+    says why and the only finding is a fatal ``XML-PARSE``). A readable document is valid when no
+    finding is fatal.
     """
 
     source: str | None = None
@@ -38,3 +41,37 @@ class ValidationReport:
     @property
     def warnings(self) -> list[str]:
         return self.rule_ids(Severity.WARNING)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: verdict, context and every finding (rule id, severity, message, location)."""
+        return {
+            "source": self.source,
+            "readable": self.readable,
+            "unreadable_reason": self.unreadable_reason,
+            "valid": self.valid,
+            "syntax": self.syntax,
+            "specification": self.specification,
+            "scenario": self.scenario,
+            "rulesets": list(self.rulesets),
+            "fatal": self.fatal,
+            "warnings": self.warnings,
+            "findings": [
+                {
+                    "rule_id": f.rule_id,
+                    "severity": str(f.severity),
+                    "message": f.message,
+                    "location": f.location,
+                    "ruleset": f.ruleset,
+                }
+                for f in self.findings
+            ],
+        }
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    def to_html(self) -> str:
+        """A standalone, escaped HTML page of the report (see :mod:`belegwerk.rules.html`)."""
+        from belegwerk.rules.html import render_report
+
+        return render_report(self)

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Install everything the tests need (Debian + Python packages) and run the whole suite:
+# ruff, mypy, pytest. Idempotent. Honours BELEGWERK_TEST_DATABASE_URL (PostgreSQL) and
+# BELEGWERK_CORPUS (reference corpus); without them those parts run on SQLite / are skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEBIAN_PACKAGES=(chromium tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng tesseract-ocr-osd
+                 ghostscript poppler-utils fonts-dejavu-core dovecot-imapd redis-server)
+missing=()
+for pkg in "${DEBIAN_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ -n "${BELEGWERK_TEST_DATABASE_URL:-}" ] && command -v pg_isready >/dev/null; then
+  if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+    echo "starting the local PostgreSQL cluster"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+    for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+  fi
+fi
+
+bash scripts/setup-env.sh test
+
+echo "== ruff"
+.venv/bin/ruff check .
+echo "== mypy"
+.venv/bin/mypy src
+echo "== pytest"
+.venv/bin/python -m pytest -q "$@"

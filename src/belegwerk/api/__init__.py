@@ -1,0 +1,1 @@
+"""HTTP: the FastAPI application, REST API v1 and authentication."""

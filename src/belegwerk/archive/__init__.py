@@ -1,0 +1,1 @@
+"""Revision-safe archive: blob store, hash-chained audit trail, records, retention, dossiers."""

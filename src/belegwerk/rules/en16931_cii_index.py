@@ -1,0 +1,566 @@
+"""Per-document machinery for the native EN 16931 CII rules: one tree walk, many cheap lookups.
+
+The official pack selects its contexts with ``//ram:X`` paths, and evaluating ~120 such paths
+with XPath would scan the tree ~120 times. Instead :class:`CiiRuleSet` walks the tree once per
+evaluation, files every element under its tag (:class:`DocIndex`), and the contexts select from
+that index. The index is reachable from rule tests through :func:`doc` (a context variable, so
+concurrent evaluations in threads or tasks never see each other's documents); document-wide
+facts a rule needs for every node (for instance "does the seller have a VAT identifier?") are
+computed once per document through :meth:`DocIndex.memo`.
+
+Paths in this module are written with the usual prefixes (``ram:``, ``rsm:``, ``udt:``) and
+translated to Clark notation at import, so lxml's ElementPath cache serves every lookup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
+from functools import cache
+from typing import Any, TypeVar
+
+from belegwerk.rules.engine import Context, Element, Finding, Rule, RuleSet, location_of
+from belegwerk.rules.functions import normalize_space
+from belegwerk.xml.ns import NSMAP
+
+T = TypeVar("T")
+
+
+@cache
+def clark(path: str) -> str:
+    """``ram:A/ram:B/@x`` → ``{urn…}A/{urn…}B/@x`` (ElementPath syntax without a prefix map)."""
+    steps = []
+    for step in path.split("/"):
+        if ":" in step and not step.startswith("@") and not step.startswith("{"):
+            prefix, local = step.split(":", 1)
+            steps.append(f"{{{NSMAP[prefix]}}}{local}")
+        else:
+            steps.append(step)
+    return "/".join(steps)
+
+
+# --------------------------------------------------------------------------------------------
+# the per-document index
+
+
+class DocIndex:
+    """One document, walked once: elements by tag, children by (parent, tag), parents, and a
+    memo for document-wide facts.
+
+    Rules navigate through these dictionaries instead of lxml's ``find``/``iterchildren``:
+    each lxml navigation call costs microseconds, a dictionary lookup a few dozen nanoseconds,
+    and the official pack needs thousands of navigations per invoice.
+    """
+
+    __slots__ = ("_kids", "_memo", "by_tag", "elements", "root", "texts")
+
+    def __init__(self, root: Element) -> None:
+        self.root = root
+        self.by_tag: dict[str, list[Element]] = {}
+        self.elements: list[Element] = []
+        self.texts: dict[Element, str] = {}
+        self._kids: dict[Element, dict[str, list[Element]]] = {}
+        self._memo: dict[Any, Any] = {}
+        by_tag = self.by_tag
+        for el in root.iter():
+            tag = el.tag
+            if tag.__class__ is not str:
+                continue  # comments and processing instructions are not elements
+            self.elements.append(el)
+            bucket = by_tag.get(tag)
+            if bucket is None:
+                by_tag[tag] = [el]
+            else:
+                bucket.append(el)
+
+    def children(self, node: Element) -> dict[str, list[Element]]:
+        """The element children of ``node`` grouped by tag (computed on first use)."""
+        found = self._kids.get(node)
+        if found is None:
+            found = {}
+            for c in node:
+                t = c.tag
+                if t.__class__ is str:
+                    group = found.get(t)
+                    if group is None:
+                        found[t] = [c]
+                    else:
+                        group.append(c)
+            self._kids[node] = found
+        return found
+
+    def tagged(self, path: str) -> list[Element]:
+        """All elements named ``ram:X`` (one prefixed name, no path)."""
+        return self.by_tag.get(clark(path), [])
+
+    def memo(self, key: Any, compute: Callable[[], T]) -> T:
+        """The value of ``compute()``, computed at most once for this document."""
+        try:
+            value: T = self._memo[key]
+        except KeyError:
+            value = self._memo[key] = compute()
+        return value
+
+
+_CURRENT: ContextVar[DocIndex] = ContextVar("belegwerk_cii_doc")
+
+
+def doc(node: Element | None = None) -> DocIndex:
+    """The index of the document being evaluated (built on the fly when a rule runs alone)."""
+    try:
+        return _CURRENT.get()
+    except LookupError:
+        if node is None:
+            raise
+        return DocIndex(node.getroottree().getroot())
+
+
+# --------------------------------------------------------------------------------------------
+# navigation and XPath-like helpers (string values, existence, counts)
+
+EMPTY: list[Element] = []
+
+
+def kids(node: Element, tag: str) -> list[Element]:
+    """Children of ``node`` named ``tag`` (Clark notation); do not modify the returned list."""
+    d = _CURRENT.get(None)
+    if d is None:
+        return list(node.iterchildren(tag))
+    return d.children(node).get(tag, EMPTY)
+
+
+def kid(node: Element, tag: str) -> Element | None:
+    """The first child of ``node`` named ``tag``, or None."""
+    found = kids(node, tag)
+    return found[0] if found else None
+
+
+def up(node: Element | None) -> Element | None:
+    """The parent element (None for the root or for None)."""
+    return None if node is None else node.getparent()
+
+
+def string_value(el: Element) -> str:
+    """XPath string value of an element: all descendant text (cached per document)."""
+    d = _CURRENT.get(None)
+    if d is not None:
+        hit = d.texts.get(el)
+        if hit is not None:
+            return hit
+    value = (el.text or "") if len(el) == 0 else "".join(t for t in el.itertext() if isinstance(t, str))
+    if d is not None:
+        d.texts[el] = value
+    return value
+
+
+class RelPath:
+    """A relative path (``ram:A/udt:B``, ``../ram:C``, ``ram:A/@x``) compiled once.
+
+    During an evaluation, steps are looked up in the document index (children grouped by tag),
+    which is dictionary work instead of lxml navigation calls; outside an evaluation they are
+    walked with ``iterchildren(tag)``.
+    """
+
+    __slots__ = ("attr", "path", "steps")
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        head, attr = path, None
+        if path.startswith("@"):
+            head, attr = "", path[1:]
+        elif "/@" in path:
+            head, attr = path.split("/@", 1)
+        self.steps: tuple[str, ...] = tuple(clark(s) for s in head.split("/")) if head else ()
+        self.attr = attr
+
+    def all(self, node: Element) -> list[Element]:
+        """The selected elements (for ``…/@x`` paths: the elements that would carry ``x``);
+        do not modify the returned list."""
+        d = _CURRENT.get(None)
+        if d is None:
+            return self._all_lxml(node)
+        steps = self.steps
+        if len(steps) == 1 and steps[0] != "..":
+            grouped = d._kids.get(node)
+            if grouped is None:
+                grouped = d.children(node)
+            return grouped.get(steps[0], EMPTY)
+        nodes = [node]
+        for step in steps:
+            if step == "..":
+                nodes = [p for n in nodes if (p := n.getparent()) is not None]
+            elif len(nodes) == 1:
+                nodes = d.children(nodes[0]).get(step, EMPTY)
+            else:
+                nodes = [c for n in nodes for c in d.children(n).get(step, EMPTY)]
+            if not nodes:
+                break
+        return nodes
+
+    def _all_lxml(self, node: Element) -> list[Element]:
+        nodes = [node]
+        for step in self.steps:
+            if step == "..":
+                nodes = [p for n in nodes if (p := n.getparent()) is not None]
+            else:
+                nodes = [c for n in nodes for c in n.iterchildren(step)]
+        return nodes
+
+    def first(self, node: Element) -> Element | None:
+        found = self.all(node)
+        return found[0] if found else None
+
+    def _first_text(self, node: Element) -> str | None:
+        found = self.all(node)
+        return string_value(found[0]) if found else None
+
+    def values(self, node: Element) -> list[str]:
+        """String values of every selected node (attribute values when the path ends in ``@x``)."""
+        if self.attr is None:
+            return [string_value(e) for e in self.all(node)]
+        attr = self.attr
+        return [v for e in self.all(node) if (v := e.get(attr)) is not None]
+
+    def value(self, node: Element) -> str | None:
+        """String value of the first selected node, or None when nothing is selected."""
+        if self.attr is None:
+            return self._first_text(node)
+        attr = self.attr
+        for e in self.all(node):
+            v = e.get(attr)
+            if v is not None:
+                return v
+        return None
+
+    def exists(self, node: Element) -> bool:
+        if self.attr is None:
+            return bool(self.all(node))
+        return self.value(node) is not None
+
+    def count(self, node: Element) -> int:
+        if self.attr is None:
+            return len(self.all(node))
+        return len(self.values(node))
+
+    def ns(self, node: Element) -> str:
+        """``normalize-space(path)`` (of the first node; XPath 2.0 would reject several)."""
+        return normalize_space(self.value(node))
+
+    def filled(self, node: Element) -> bool:
+        """``normalize-space(path) != ''``."""
+        return normalize_space(self.value(node)) != ""
+
+
+_PATHS: dict[str, RelPath] = {}
+
+
+def P(path: str) -> RelPath:
+    """The compiled :class:`RelPath` for ``path`` (compiled once; paths are literals of the code)."""
+    found = _PATHS.get(path)
+    if found is None:
+        found = _PATHS[path] = RelPath(path)
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# context selection
+
+
+class Step:
+    """One step of a context path: a namespace URI (None = any) and a local name or ``*suffix``.
+
+    ``exact`` is the Clark name when the step names one element, so the common case is a plain
+    string comparison; wildcard answers are cached per tag (bounded: tags come from untrusted
+    documents).
+    """
+
+    __slots__ = ("_cache", "exact", "local", "uri")
+
+    def __init__(self, uri: str | None, local: str) -> None:
+        self.uri = uri
+        self.local = local
+        self.exact = f"{{{uri}}}{local}" if uri is not None and not local.startswith("*") else None
+        self._cache: dict[str, bool] = {}
+
+    def matches_tag(self, tag: str) -> bool:
+        if self.exact is not None:
+            return tag == self.exact
+        hit = self._cache.get(tag)
+        if hit is None:
+            hit = self._matches_tag(tag)
+            if len(self._cache) < _STEP_CACHE_LIMIT:
+                self._cache[tag] = hit
+        return hit
+
+    def _matches_tag(self, tag: str) -> bool:
+        uri, _, local = tag[1:].partition("}") if tag[:1] == "{" else ("", "", tag)
+        if self.uri is not None and uri != self.uri:
+            return False
+        if self.local.startswith("*"):
+            return local.endswith(self.local[1:])
+        return local == self.local
+
+
+_STEP_CACHE_LIMIT = 5_000
+
+
+def _parse_step(step: str) -> Step:
+    prefix, _, local = step.partition(":")
+    return Step(None if prefix == "*" else NSMAP[prefix], local)
+
+
+class Path:
+    """A context path: ``//a/b/c`` (anywhere) or ``/a/b/c`` (from the root); the last step may be
+    ``ram:*Suffix`` (any ram element whose name ends so) and ``*:*Suffix`` (any namespace)."""
+
+    __slots__ = ("above", "anchored", "last", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.anchored = not text.startswith("//")
+        steps = [_parse_step(s) for s in text.lstrip("/").split("/")]
+        self.last = steps[-1]
+        #: the steps above the last one, nearest first, as Clark names (contexts never use
+        #: wildcards above the last step)
+        self.above: tuple[str, ...] = tuple(st.exact or "" for st in reversed(steps[:-1]))
+        if any(not t for t in self.above):
+            raise ValueError(f"wildcards are only supported in the last step: {text}")
+
+    def candidates(self, d: DocIndex) -> list[Element]:
+        last = self.last
+        if last.exact is not None:
+            return d.by_tag.get(last.exact, EMPTY)
+        cache = last._cache
+        out: list[Element] = []
+        for tag, els in d.by_tag.items():
+            hit = cache.get(tag)
+            if hit is None:
+                hit = last.matches_tag(tag)
+            if hit:
+                out.extend(els)
+        return out
+
+    def fits(self, el: Element) -> bool:
+        """Whether the ancestors of ``el`` (a candidate for the last step) fit the other steps."""
+        cur: Element | None = el
+        for tag in self.above:
+            cur = cur.getparent()  # type: ignore[union-attr]
+            if cur is None or cur.tag != tag:
+                return False
+        return not self.anchored or cur.getparent() is None  # type: ignore[union-attr]
+
+
+def select(*paths: str, where: Callable[[Element], bool] | None = None) -> Callable[[Element], list[Element]]:
+    """A context selector: elements matching any of ``paths`` and ``where``.
+
+    Elements come grouped by path and tag, not in document order; rule outcomes do not depend
+    on the order, only the order of findings in a report does.
+    """
+    compiled = [Path(p) for p in paths]
+    simple = len(compiled) == 1 and not compiled[0].above and not compiled[0].anchored
+
+    def nodes(root: Element) -> list[Element]:
+        d = _CURRENT.get(None) or doc(root)
+        if simple:
+            found = list(compiled[0].candidates(d))
+        else:
+            found = [e for p in compiled for e in p.candidates(d) if p.fits(e)]
+        if where is not None:
+            found = [e for e in found if where(e)]
+        return found
+
+    tags = [p.last.exact for p in compiled]
+    if all(tags):
+        nodes.tags = frozenset(t for t in tags if t)  # type: ignore[attr-defined]
+    return nodes
+
+
+S = TypeVar("S", bound=Callable[[Element], list[Element]])
+
+
+def needs_tags(selector: S, tags: frozenset[str]) -> S:
+    """Mark ``selector`` as selecting only elements with one of ``tags`` (lets evaluation skip it)."""
+    selector.tags = tags  # type: ignore[attr-defined]
+    return selector
+
+
+# --------------------------------------------------------------------------------------------
+# rule sets and table-driven contexts
+
+
+class TableContext(Context):
+    """A context whose rules are mostly "path absent" / "at most one" / "exactly one" checks.
+
+    The generic engine would run one test per rule and node. :meth:`failing_all` turns the
+    question around: for each path of the table it looks up the elements with the path's last
+    tag in the document index (usually none — these elements are rare) and walks up to see
+    which context node they belong to. Hundreds of "should not be present" rules thus cost a
+    few dictionary lookups per document. ``extra`` rules (real conditions) run normally.
+    """
+
+    absent: dict[str, list[Rule]]
+    bounded: list[tuple[str, int, int, Rule]]
+    extra: tuple[Rule, ...]
+    paths: dict[str, tuple[tuple[str, ...], str | None]]
+    own_attrs: dict[str, str]
+    by_last_tag: dict[str, list[tuple[str, tuple[str, ...], str | None]]]
+    last_tags: frozenset[str]
+
+    def __init__(
+        self,
+        select: Callable[[Element], list[Element]],
+        rows: Sequence[tuple[Rule, str, str]],
+        extra: Sequence[Rule] = (),
+    ) -> None:
+        rules = [r for r, _, _ in rows] + list(extra)
+        super().__init__(select=select, rules=rules)
+        absent: dict[str, list[Rule]] = {}
+        bounded: list[tuple[str, int, int, Rule]] = []
+        paths: dict[str, tuple[tuple[str, ...], str | None]] = {}
+        for r, kind, path in rows:
+            compiled = P(path)
+            paths[path] = (compiled.steps, compiled.attr)
+            if kind == "-":
+                absent.setdefault(path, []).append(r)
+            else:
+                low, high = (1, 1) if kind == "=1" else (0, 1)
+                bounded.append((path, low, high, r))
+        object.__setattr__(self, "extra", tuple(extra))
+        object.__setattr__(self, "absent", absent)
+        object.__setattr__(self, "bounded", bounded)
+        object.__setattr__(self, "paths", paths)
+        own_attrs = {attr: path for path, (steps, attr) in paths.items() if not steps and attr is not None}
+        by_last_tag: dict[str, list[tuple[str, tuple[str, ...], str | None]]] = {}
+        for path, (steps, attr) in paths.items():
+            if steps:
+                by_last_tag.setdefault(steps[-1], []).append((path, steps[-2::-1], attr))
+        object.__setattr__(self, "own_attrs", own_attrs)
+        object.__setattr__(self, "by_last_tag", by_last_tag)
+        object.__setattr__(self, "last_tags", frozenset(by_last_tag))
+
+    def _counts(self, nodes: Sequence[Element], d: DocIndex) -> dict[tuple[Element, str], int]:
+        """How often each table path occurs below each of ``nodes`` (only non-zero counts)."""
+        selected = set(nodes)
+        counts: dict[tuple[Element, str], int] = {}
+        if self.own_attrs:
+            for n in nodes:
+                keys = n.keys()
+                if keys:
+                    for name in keys:
+                        path = self.own_attrs.get(str(name))
+                        if path is not None:
+                            counts[(n, path)] = 1
+        by_tag = d.by_tag
+        for tag in self.last_tags & by_tag.keys():
+            candidates = by_tag[tag]
+            for path, above, attr in self.by_last_tag[tag]:
+                for c in candidates:
+                    if attr is not None and c.get(attr) is None:
+                        continue
+                    a: Element | None = c
+                    for step in above:
+                        a = a.getparent()  # type: ignore[union-attr]
+                        if a is None or a.tag != step:
+                            break
+                    else:
+                        owner = a.getparent()  # type: ignore[union-attr]
+                        if owner is not None and owner in selected:
+                            key = (owner, path)
+                            counts[key] = counts.get(key, 0) + 1
+        return counts
+
+    def failing_all(self, nodes: Sequence[Element], d: DocIndex) -> list[tuple[Element, Rule]]:
+        """(node, rule) for every rule of the table failing on one of ``nodes``."""
+        if not nodes:
+            return []
+        counts = self._counts(nodes, d)
+        out = [(n, r) for (n, path) in counts for r in self.absent.get(path, ())]
+        for n in nodes:
+            for path, low, high, r in self.bounded:
+                if not low <= counts.get((n, path), 0) <= high:
+                    out.append((n, r))
+            out.extend((n, r) for r in self.extra if not r.test(n))
+        return out
+
+
+def absent_test(path: str) -> Callable[[Element], bool]:
+    compiled = P(path)
+    return lambda node: not compiled.exists(node)
+
+
+def count_test(path: str, low: int, high: int) -> Callable[[Element], bool]:
+    compiled = P(path)
+    return lambda node: low <= compiled.count(node) <= high
+
+
+class CiiRuleSet(RuleSet):
+    """A :class:`RuleSet` that indexes the document once and evaluates table contexts in bulk.
+
+    Semantics are exactly those of :meth:`RuleSet.evaluate` (first match wins per pattern,
+    one finding per failed rule and node).
+    """
+
+    def evaluate(self, root: Element) -> list[Finding]:
+        token = _CURRENT.set(DocIndex(root))
+        try:
+            return self._evaluate(root)
+        finally:
+            _CURRENT.reset(token)
+
+    def _evaluate(self, root: Element) -> list[Finding]:
+        findings: list[Finding] = []
+        name = self.name
+        d = _CURRENT.get()
+        present = d.by_tag.keys()
+        for exclusive, contexts in self._plan():
+            seen: set[Element] = set()
+            for ctx, tags, table in contexts:
+                if tags is not None and tags.isdisjoint(present):
+                    continue  # none of the elements this context selects occurs in the document
+                nodes = ctx.nodes(root)
+                if not nodes:
+                    continue
+                if exclusive:
+                    nodes = [n for n in nodes if n not in seen]
+                    seen.update(nodes)
+                if table is not None:
+                    failed = table.failing_all(list(nodes), d)
+                else:
+                    failed = [(n, r) for n in nodes for r in ctx.rules if not r.test(n)]
+                for n, r in failed:
+                    findings.append(Finding(r.id, r.severity, r.message, location_of(n), name))
+        return findings
+
+    def _plan(self) -> list[tuple[bool, list[tuple[Context, frozenset[str] | None, TableContext | None]]]]:
+        """Per pattern: its contexts with the tags they can select and their table form (cached;
+        rebuilt if the patterns were changed)."""
+        key = tuple(id(c) for p in self.patterns for c in p.contexts)
+        cached = self.__dict__.get("_plan_cache")
+        if cached is not None and cached[0] == key:
+            return cached[1]  # type: ignore[no-any-return]
+        plan = [
+            (
+                p.exclusive,
+                [(c, getattr(c.select, "tags", None), c if isinstance(c, TableContext) else None) for c in p.contexts],
+            )
+            for p in self.patterns
+        ]
+        self.__dict__["_plan_cache"] = (key, plan)
+        return plan
+
+
+def xs_boolean(value: str | None) -> bool | None:
+    """Cast like ``xs:boolean(value)`` (what ``udt:Indicator = true()`` does); None = cast error."""
+    if value is None:
+        return None
+    v = value.strip(" \t\r\n")
+    if v in ("true", "1"):
+        return True
+    if v in ("false", "0"):
+        return False
+    return None
+
+
+def any_boolean(values: Iterable[str], wanted: bool) -> bool:
+    """General comparison ``path = true()`` / ``= false()`` over several values."""
+    return any(xs_boolean(v) is wanted for v in values)

@@ -1,0 +1,873 @@
+"""XRechnung 3.0 CIUS rules for UN/CEFACT CII (KoSIT pack, incl. merged Peppol rules).
+
+Patterns mirror the pack (``peppol-cii-pattern-1``, ``-0-a``, ``-0-b``, ``cii-pattern``,
+``cii-extension-pattern``, ``cii-cvd-pattern``) so *first match wins* behaves the same. CII has
+no dedicated element for the direct-debit group BG-19; like the pack we treat it as present when
+any of its three mandatory terms (BT-89, BT-90, BT-91) is present.
+"""
+
+# Rule tables carry the official element paths and our messages verbatim; wrapping them would hurt
+# reading them side by side with the pack, so long lines are accepted in this module.
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from lxml import etree
+
+from belegwerk.rules.engine import Element, Pattern, Rule, RuleSet, Severity
+from belegwerk.rules.functions import normalize_space
+from belegwerk.rules.peppol_cii import (
+    document_currencies,
+    make_period_check,
+    make_r040,
+    make_r053,
+    make_r120,
+    r046,
+    r054,
+    r055,
+    r121,
+)
+from belegwerk.rules.peppol_common import (
+    ctx,
+    empty_elements,
+    first_text,
+    has,
+    indexed,
+    node_at,
+    nodes_at,
+    per_document,
+    prologue,
+    string_value,
+    texts,
+    xb,
+    xs,
+)
+from belegwerk.rules.xrechnung_common import (
+    CEF_EAS_EXT_CODES,
+    CVA_CODES,
+    CVD_VEHICLE_CATEGORIES,
+    EXTENSION_MIME_CODES,
+    ISO_6523_ICD_EXT_CODES,
+    SUPPORTED_TYPE_CODES,
+    UNTDID_7143_CVD_CODES,
+    VAT_CODES_NEEDING_SELLER_TAX_ID,
+    XR_CVD_ID,
+    XR_EXTENSION_ID,
+    XR_IDS,
+    email_ok,
+    iban_ok,
+    scheme_in,
+    skonto_note_ok,
+    url_ok,
+    xpath_has_three_digits,
+    xpath_in,
+)
+from belegwerk.xml.ns import NSMAP
+
+F, W, INFO = Severity.FATAL, Severity.WARNING, Severity.INFORMATION
+ROOT = "/rsm:CrossIndustryInvoice"
+SCTT = f"{ROOT}/rsm:SupplyChainTradeTransaction"
+AGREEMENT = f"{SCTT}/ram:ApplicableHeaderTradeAgreement"
+SETTLEMENT = f"{SCTT}/ram:ApplicableHeaderTradeSettlement"
+_H_SETTLEMENT = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement"
+
+
+def _rule(rid: str, sev: Severity, msg: str, test: Callable[[Element], bool]) -> Rule:
+    return Rule(rid, sev, msg, test)
+
+
+# --------------------------------------------------------------------------------------------
+# Document-level variables
+# --------------------------------------------------------------------------------------------
+
+
+@per_document
+def _slack_value(root: Element) -> Decimal:
+    return Decimal("0.5") if "HUF" in document_currencies(root) else Decimal("0.02")
+
+
+_guideline = etree.XPath(
+    "boolean(/rsm:CrossIndustryInvoice/rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID[text() = $id])",
+    namespaces=NSMAP,
+)
+
+
+@per_document
+def is_extension(root: Element) -> bool:
+    """The document declares the XRechnung Extension identifier."""
+    return bool(_guideline(root, id=XR_EXTENSION_ID))
+
+
+@per_document
+def is_cvd(root: Element) -> bool:
+    """The document declares the XRechnung CVD identifier."""
+    return bool(_guideline(root, id=XR_CVD_ID))
+
+
+def _when(flag: Callable[[Element], bool], expr: str) -> Callable[[Element], list[Element]]:
+    select = indexed(expr)
+
+    def nodes(root: Element) -> list[Element]:
+        return select(root) if flag(root) else []
+
+    return nodes
+
+
+# --------------------------------------------------------------------------------------------
+# Merged Peppol rules
+# --------------------------------------------------------------------------------------------
+
+
+def _empty_except_delivery(root: Element) -> list[Element]:
+    """Empty elements except ``ram:ApplicableHeaderTradeDelivery`` (compared by prefixed name, as the pack)."""
+    return [
+        e
+        for e in empty_elements(root)
+        if not (e.prefix == "ram" and etree.QName(e).localname == "ApplicableHeaderTradeDelivery")
+    ]
+
+
+def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Severity) -> list[Pattern]:
+    line_period = "/rsm:CrossIndustryInvoice/rsm:SupplyChainTradeTransaction[ram:ApplicableHeaderTradeSettlement/ram:BillingSpecifiedPeriod/ram:{0}]/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedLineTradeSettlement/ram:BillingSpecifiedPeriod/ram:{0}"
+    indicator_ok = xb(
+        "normalize-space(ram:ChargeIndicator/udt:Indicator/text()) = 'true' or normalize-space(ram:ChargeIndicator/udt:Indicator/text()) = 'false'"
+    )
+    main = Pattern(
+        [
+            ctx(
+                "//rsm:ExchangedDocumentContext",
+                [
+                    _rule(
+                        "PEPPOL-EN16931-R001",
+                        F,
+                        "The business process (BusinessProcessSpecifiedDocumentContextParameter/ID) is missing.",
+                        xb("ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID"),
+                    )
+                ],
+            ),
+            ctx(
+                "//ram:ApplicableHeaderTradeSettlement",
+                [
+                    _rule(
+                        "PEPPOL-EN16931-R005",
+                        F,
+                        "The VAT accounting currency must differ from the invoice currency.",
+                        xb(
+                            "not(ram:TaxCurrencyCode) or normalize-space(ram:TaxCurrencyCode/text()) != normalize-space(ram:InvoiceCurrencyCode/text())"
+                        ),
+                    ),
+                    _rule(
+                        "PEPPOL-EN16931-R053",
+                        F,
+                        "At most one tax total amount may be given in the invoice currency.",
+                        make_r053(at_most=True),
+                    ),
+                    _rule(
+                        "PEPPOL-EN16931-R054",
+                        F,
+                        "A tax total amount in the tax currency is required when, and only when, a tax currency code is given.",
+                        r054,
+                    ),
+                    _rule(
+                        "PEPPOL-EN16931-R055",
+                        F,
+                        "The total VAT in invoice currency and in accounting currency must have the same sign.",
+                        r055,
+                    ),
+                ],
+            ),
+            ctx(
+                "//ram:BuyerTradeParty",
+                [
+                    _rule(
+                        "PEPPOL-EN16931-R010",
+                        F,
+                        "The buyer's electronic address (URIUniversalCommunication/URIID) is missing.",
+                        xb("ram:URIUniversalCommunication/ram:URIID"),
+                    )
+                ],
+            ),
+            ctx(
+                "//ram:SellerTradeParty",
+                [
+                    _rule(
+                        "PEPPOL-EN16931-R020",
+                        F,
+                        "The seller's electronic address (URIUniversalCommunication/URIID) is missing.",
+                        xb("ram:URIUniversalCommunication/ram:URIID"),
+                    )
+                ],
+            ),
+            ctx(
+                "//ram:SpecifiedTradeAllowanceCharge[ram:CalculationPercent and not(ram:BasisAmount)]",
+                [
+                    _rule(
+                        "PEPPOL-EN16931-R041",
+                        F,
+                        "An allowance/charge with a percentage must also give the base amount.",
+                        lambda n: False,
+                    )
+                ],
+            ),
+            ctx(
+                "//ram:SpecifiedTradeAllowanceCharge[not(ram:CalculationPercent) and ram:BasisAmount]",
+                [
+                    _rule(
+                        "PEPPOL-EN16931-R042",
+                        F,
+                        "An allowance/charge with a base amount must also give the percentage.",
+                        lambda n: False,
+                    )
+                ],
+            ),
+            ctx(
+                "//ram:SpecifiedTradeAllowanceCharge",
+                [
+                    _rule(
+                        "PEPPOL-EN16931-R040",
+                        F,
+                        "Allowance/charge amount does not equal base amount x percentage / 100.",
+                        make_r040(tolerance),
+                    ),
+                    _rule(
+                        "PEPPOL-EN16931-R043-1",
+                        F,
+                        "The allowance/charge indicator must be 'true' or 'false'.",
+                        indicator_ok,
+                    ),
+                ],
+            ),
+            ctx(
+                "//ram:AppliedTradeAllowanceCharge",
+                [
+                    _rule(
+                        "PEPPOL-EN16931-R043-2",
+                        F,
+                        "The price allowance/charge indicator must be 'true' or 'false'.",
+                        indicator_ok,
+                    )
+                ],
+            ),
+            ctx(
+                "//ram:SpecifiedTradeSettlementPaymentMeans[normalize-space(ram:TypeCode) = '49' or normalize-space(ram:TypeCode) = '59']",
+                [
+                    _rule(
+                        "PEPPOL-EN16931-R061",
+                        F,
+                        "Direct debit requires the mandate reference (DirectDebitMandateID).",
+                        xb("../ram:SpecifiedTradePaymentTerms/ram:DirectDebitMandateID"),
+                    )
+                ],
+            ),
+            ctx(
+                line_period.format("StartDateTime"),
+                [
+                    _rule(
+                        "PEPPOL-EN16931-R110",
+                        F,
+                        "The line period starts before the invoice period.",
+                        make_period_check("StartDateTime"),
+                    )
+                ],
+            ),
+            ctx(
+                line_period.format("EndDateTime"),
+                [
+                    _rule(
+                        "PEPPOL-EN16931-R111",
+                        F,
+                        "The line period ends after the invoice period.",
+                        make_period_check("EndDateTime"),
+                    )
+                ],
+            ),
+            ctx(
+                "//ram:IncludedSupplyChainTradeLineItem",
+                [
+                    _rule(
+                        "PEPPOL-EN16931-R120",
+                        r120_severity,
+                        "Line net amount does not equal quantity x (price / base quantity) + line charges - line allowances.",
+                        make_r120(tolerance, gross_fallback=True),
+                    ),
+                    _rule(
+                        "PEPPOL-EN16931-R101",
+                        F,
+                        "A line referenced document may only be an invoiced object (type code 130).",
+                        xb(
+                            "not(ram:SpecifiedLineTradeSettlement/ram:AdditionalReferencedDocument) or ram:SpecifiedLineTradeSettlement/ram:AdditionalReferencedDocument/ram:TypeCode = '130'"
+                        ),
+                    ),
+                ],
+            ),
+            ctx(
+                "//ram:NetPriceProductTradePrice | //ram:GrossPriceProductTradePrice",
+                [_rule("PEPPOL-EN16931-R121", F, "The price base quantity must be greater than zero.", r121)],
+            ),
+            ctx(
+                "//ram:NetPriceProductTradePrice/ram:BasisQuantity[@unitCode] | //ram:GrossPriceProductTradePrice/ram:BasisQuantity[@unitCode]",
+                [
+                    _rule(
+                        "PEPPOL-EN16931-R130",
+                        F,
+                        "The unit of the price base quantity differs from the billed quantity's unit.",
+                        xb("@unitCode = ../../../ram:SpecifiedLineTradeDelivery/ram:BilledQuantity/@unitCode"),
+                    )
+                ],
+            ),
+        ],
+        "peppol-cii-pattern-1",
+    )
+    empty = Pattern(
+        [
+            ctx(
+                _empty_except_delivery,
+                [
+                    _rule(
+                        "PEPPOL-EN16931-R008",
+                        F,
+                        "The document contains an empty element; empty elements are not allowed.",
+                        lambda n: False,
+                    )
+                ],
+            )
+        ],
+        "peppol-cii-pattern-0-a",
+    )
+    gross = Pattern(
+        [
+            ctx(
+                "//rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedLineTradeAgreement/ram:GrossPriceProductTradePrice",
+                [
+                    _rule(
+                        "PEPPOL-EN16931-R044",
+                        F,
+                        "Charges are not allowed on price level; the indicator must be 'false'.",
+                        xb(
+                            "not(ram:AppliedTradeAllowanceCharge/ram:ActualAmount) or ram:AppliedTradeAllowanceCharge/ram:ChargeIndicator/udt:Indicator = 'false'"
+                        ),
+                    ),
+                    _rule(
+                        "PEPPOL-EN16931-R046",
+                        F,
+                        "Net price does not equal gross price minus the price allowance.",
+                        r046,
+                    ),
+                ],
+            )
+        ],
+        "peppol-cii-pattern-0-b",
+    )
+    return [main, empty, gross]
+
+
+# --------------------------------------------------------------------------------------------
+# CIUS rules
+# --------------------------------------------------------------------------------------------
+
+_BT89 = f"{_H_SETTLEMENT}/ram:SpecifiedTradePaymentTerms/ram:DirectDebitMandateID"
+_BT90 = f"{_H_SETTLEMENT}/ram:CreditorReferenceID"
+_BT91 = f"{_H_SETTLEMENT}/ram:SpecifiedTradeSettlementPaymentMeans/ram:PayerPartyDebtorFinancialAccount/ram:IBANID"
+
+
+def _direct_debit_terms(root: Element) -> tuple[bool, bool, bool]:
+    return (
+        has(root, _BT89),
+        has(root, _BT90),
+        has(root, _BT91),
+    )
+
+
+def br_de_30(root: Element) -> bool:
+    b89, b90, b91 = _direct_debit_terms(root)
+    return ((b89 or b91) and b90) or not (b89 or b90 or b91)
+
+
+def br_de_31(root: Element) -> bool:
+    b89, b90, b91 = _direct_debit_terms(root)
+    return ((b89 or b90) and b91) or not (b89 or b90 or b91)
+
+
+def br_de_18(root: Element) -> bool:
+    return all(
+        skonto_note_ok(n) for n in texts(root, f"{_H_SETTLEMENT}/ram:SpecifiedTradePaymentTerms/ram:Description[1]")
+    )
+
+
+_ARD = xs("//ram:AdditionalReferencedDocument")
+
+
+def br_de_22(root: Element) -> bool:
+    """File names of attachments must be unique among sibling referenced documents."""
+    seen: dict[object, set[str]] = {}
+    for ard in _ARD(root):
+        names = {
+            e.get("filename", "") for e in nodes_at(ard, "ram:AttachmentBinaryObject") if e.get("filename") is not None
+        }
+        bucket = seen.setdefault(ard.getparent(), set())
+        if names & bucket:
+            return False
+        bucket |= names
+    return True
+
+
+def br_tmp_3(line: Element) -> bool:
+    """Base quantities of gross and net price must agree (value and unit)."""
+    agreement = node_at(line, "ram:SpecifiedLineTradeAgreement")
+    if agreement is None:
+        return True
+    gross = nodes_at(agreement, "ram:GrossPriceProductTradePrice/ram:BasisQuantity")
+    net = nodes_at(agreement, "ram:NetPriceProductTradePrice/ram:BasisQuantity")
+    if not (gross and net):
+        return True
+    same_value = any(string_value(g) == string_value(n) for g in gross for n in net)
+    gu = [g.get("unitCode") for g in gross if g.get("unitCode") is not None]
+    nu = [n.get("unitCode") for n in net if n.get("unitCode") is not None]
+    same_unit = not (nu and gu) or any(a == b for a in gu for b in nu)
+    return same_value and same_unit
+
+
+def cius_pattern() -> Pattern:
+    pm = f"{SETTLEMENT}/ram:SpecifiedTradeSettlementPaymentMeans"
+
+    def codes(*cs: str) -> str:
+        return pm + "[" + " or ".join(f"normalize-space(ram:TypeCode) = '{c}'" for c in cs) + "]"
+
+    dd_present = f"/rsm:CrossIndustryInvoice/{_BT89} or /rsm:CrossIndustryInvoice/{_BT90} or ram:PayerPartyDebtorFinancialAccount/ram:IBANID"
+    return Pattern(
+        [
+            ctx(
+                ROOT,
+                [
+                    _rule(
+                        "BR-DE-30",
+                        F,
+                        "Direct debit (BG-19) requires the bank assigned creditor identifier (BT-90).",
+                        br_de_30,
+                    ),
+                    _rule(
+                        "BR-DE-31", F, "Direct debit (BG-19) requires the debited account identifier (BT-91).", br_de_31
+                    ),
+                    _rule(
+                        "BR-DE-1",
+                        F,
+                        "Payment instructions (BG-16) are missing.",
+                        xb(f"{_H_SETTLEMENT}/ram:SpecifiedTradeSettlementPaymentMeans"),
+                    ),
+                    _rule(
+                        "BR-DE-15",
+                        F,
+                        "The buyer reference (BT-10) is missing.",
+                        xb(
+                            "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/ram:BuyerReference[normalize-space(.)]"
+                        ),
+                    ),
+                    _rule(
+                        "BR-DE-16",
+                        F,
+                        "VAT category S, Z, E, AE, K, G, L or M is used, but neither a seller VAT/tax registration id (BT-31/BT-32) nor a tax representative (BG-11) is given.",
+                        xb(
+                            f"not((rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax/ram:TypeCode = 'VAT' and {xpath_in('rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax/ram:CategoryCode', VAT_CODES_NEEDING_SELLER_TAX_ID)})"
+                            f" or (rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/ram:SpecifiedTradeAllowanceCharge/ram:CategoryTradeTax = 'VAT' and {xpath_in('rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/ram:SpecifiedTradeAllowanceCharge/ram:CategoryTradeTax/ram:CategoryCode', VAT_CODES_NEEDING_SELLER_TAX_ID)}))"
+                            " or rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID[normalize-space(@schemeID) = 'VA' or normalize-space(@schemeID) = 'FC'][normalize-space(.)]"
+                            " or rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/ram:SellerTaxRepresentativeTradeParty"
+                        ),
+                    ),
+                    _rule(
+                        "BR-DE-17",
+                        W,
+                        "The invoice type code (BT-3) should be one of 326, 380, 381, 384, 389, 875, 876, 877.",
+                        xb(xpath_in("normalize-space(rsm:ExchangedDocument/ram:TypeCode)", SUPPORTED_TYPE_CODES)),
+                    ),
+                    _rule(
+                        "BR-DE-18",
+                        F,
+                        "A Skonto line in the payment terms (BT-20) does not follow the format #SKONTO#TAGE=n#PROZENT=n.nn#[BASISBETRAG=n.nn#] followed by a line break.",
+                        br_de_18,
+                    ),
+                    _rule("BR-DE-22", F, "The file names of attachments must be unique.", br_de_22),
+                    _rule(
+                        "BR-DE-26",
+                        W,
+                        "A corrected invoice (type code 384) should reference the preceding invoice (BG-3).",
+                        xb(
+                            f"not(normalize-space(rsm:ExchangedDocument/ram:TypeCode) = '384') or {_H_SETTLEMENT}/ram:InvoiceReferencedDocument"
+                        ),
+                    ),
+                ],
+            ),
+            ctx(
+                f"{ROOT}/rsm:ExchangedDocumentContext",
+                [
+                    _rule(
+                        "BR-DE-21",
+                        W,
+                        "The specification identifier (BT-24) should be an XRechnung identifier.",
+                        xb(xpath_in("ram:GuidelineSpecifiedDocumentContextParameter/ram:ID", XR_IDS)),
+                    )
+                ],
+            ),
+            ctx(
+                f"{AGREEMENT}/ram:SellerTradeParty",
+                [_rule("BR-DE-2", F, "The seller contact (BG-6) is missing.", xb("ram:DefinedTradeContact"))],
+            ),
+            ctx(
+                f"{AGREEMENT}/ram:SellerTradeParty/ram:PostalTradeAddress",
+                [
+                    _rule("BR-DE-3", F, "The seller city (BT-37) is missing.", xb("ram:CityName[normalize-space(.)]")),
+                    _rule(
+                        "BR-DE-4",
+                        F,
+                        "The seller post code (BT-38) is missing.",
+                        xb("ram:PostcodeCode[normalize-space(.)]"),
+                    ),
+                ],
+            ),
+            ctx(
+                f"{AGREEMENT}/ram:SellerTradeParty/ram:DefinedTradeContact",
+                [
+                    _rule(
+                        "BR-DE-5",
+                        F,
+                        "The seller contact point (BT-41) is missing.",
+                        xb("(ram:PersonName | ram:DepartmentName)[normalize-space(.)]"),
+                    ),
+                    _rule(
+                        "BR-DE-6",
+                        F,
+                        "The seller contact telephone number (BT-42) is missing.",
+                        xb("ram:TelephoneUniversalCommunication/ram:CompleteNumber[normalize-space(.)]"),
+                    ),
+                    _rule(
+                        "BR-DE-7",
+                        F,
+                        "The seller contact email address (BT-43) is missing.",
+                        xb("ram:EmailURIUniversalCommunication/ram:URIID[normalize-space(.)]"),
+                    ),
+                    _rule(
+                        "BR-DE-27",
+                        W,
+                        "The seller telephone number (BT-42) should contain at least three digits.",
+                        xb(xpath_has_three_digits("ram:TelephoneUniversalCommunication/ram:CompleteNumber")),
+                    ),
+                    _rule(
+                        "BR-DE-28",
+                        W,
+                        "The seller email address (BT-43) does not look like a valid address.",
+                        lambda n: email_ok(first_text(n, "ram:EmailURIUniversalCommunication/ram:URIID")),
+                    ),
+                ],
+            ),
+            ctx(
+                f"{AGREEMENT}/ram:BuyerTradeParty/ram:PostalTradeAddress",
+                [
+                    _rule("BR-DE-8", F, "The buyer city (BT-52) is missing.", xb("ram:CityName[normalize-space(.)]")),
+                    _rule(
+                        "BR-DE-9",
+                        F,
+                        "The buyer post code (BT-53) is missing.",
+                        xb("ram:PostcodeCode[normalize-space(.)]"),
+                    ),
+                ],
+            ),
+            ctx(
+                f"{AGREEMENT}/ram:AdditionalReferencedDocument[ram:TypeCode = '916']",
+                [
+                    _rule(
+                        "BR-TMP-2",
+                        W,
+                        "The external document location (BT-124) must be an absolute URL with a valid scheme.",
+                        lambda n: not has(n, "ram:URIID") or url_ok(first_text(n, "ram:URIID")),
+                    )
+                ],
+            ),
+            ctx(
+                f"{SCTT}/ram:ApplicableHeaderTradeDelivery/ram:ShipToTradeParty/ram:PostalTradeAddress",
+                [
+                    _rule(
+                        "BR-DE-10", F, "The deliver-to city (BT-77) is missing.", xb("ram:CityName[normalize-space(.)]")
+                    ),
+                    _rule(
+                        "BR-DE-11",
+                        F,
+                        "The deliver-to post code (BT-78) is missing.",
+                        xb("ram:PostcodeCode[normalize-space(.)]"),
+                    ),
+                ],
+            ),
+            ctx(
+                codes("30", "58"),
+                [
+                    _rule(
+                        "BR-DE-19",
+                        W,
+                        "For SEPA credit transfer (code 58) the payment account (BT-84) should be a valid IBAN.",
+                        lambda n: (
+                            normalize_space(first_text(n, "ram:TypeCode")) != "58"
+                            or iban_ok(first_text(n, "ram:PayeePartyCreditorFinancialAccount/ram:IBANID"))
+                        ),
+                    ),
+                    _rule(
+                        "BR-DE-23-a",
+                        F,
+                        "Credit transfer (code 30/58) requires the credit transfer group (BG-17).",
+                        xb("ram:PayeePartyCreditorFinancialAccount"),
+                    ),
+                    _rule(
+                        "BR-DE-23-b",
+                        F,
+                        "Credit transfer (code 30/58) must not carry card (BG-18) or direct debit (BG-19) information.",
+                        xb(f"not(ram:ApplicableTradeSettlementFinancialCard) and not({dd_present})"),
+                    ),
+                ],
+            ),
+            ctx(
+                codes("48", "54", "55"),
+                [
+                    _rule(
+                        "BR-DE-24-a",
+                        F,
+                        "Card payment (code 48/54/55) requires the payment card group (BG-18).",
+                        xb("ram:ApplicableTradeSettlementFinancialCard"),
+                    ),
+                    _rule(
+                        "BR-DE-24-b",
+                        F,
+                        "Card payment (code 48/54/55) must not carry credit transfer (BG-17) or direct debit (BG-19) information.",
+                        xb(f"not(ram:PayeePartyCreditorFinancialAccount) and not({dd_present})"),
+                    ),
+                ],
+            ),
+            ctx(
+                codes("59"),
+                [
+                    _rule(
+                        "BR-DE-20",
+                        W,
+                        "For SEPA direct debit (code 59) the debited account (BT-91) should be a valid IBAN.",
+                        lambda n: iban_ok(first_text(n, "ram:PayerPartyDebtorFinancialAccount/ram:IBANID")),
+                    ),
+                    _rule(
+                        "BR-DE-25-a",
+                        F,
+                        "Direct debit (code 59) requires the direct debit group (BG-19).",
+                        xb(dd_present),
+                    ),
+                    _rule(
+                        "BR-DE-25-b",
+                        F,
+                        "Direct debit (code 59) must not carry credit transfer (BG-17) or card (BG-18) information.",
+                        xb(
+                            "not(ram:PayeePartyCreditorFinancialAccount) and not(ram:PayeeSpecifiedCreditorFinancialInstitution) and not(ram:PayerSpecifiedDebtorFinancialInstitution) and not(ram:ApplicableTradeSettlementFinancialCard)"
+                        ),
+                    ),
+                ],
+            ),
+            ctx(
+                f"{SETTLEMENT}/ram:ApplicableTradeTax",
+                [
+                    _rule(
+                        "BR-DE-14",
+                        F,
+                        "The VAT category rate (BT-119) is missing.",
+                        xb("ram:RateApplicablePercent[normalize-space(.)]"),
+                    )
+                ],
+            ),
+            ctx(
+                SCTT,
+                [
+                    _rule(
+                        "BR-DE-TMP-32",
+                        INFO,
+                        "A delivery date (BT-72), an invoicing period (BG-14) or a period on every line (BG-26) should be given.",
+                        xb(
+                            "ram:ApplicableHeaderTradeDelivery/ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime or ram:ApplicableHeaderTradeSettlement/ram:BillingSpecifiedPeriod or not(ram:IncludedSupplyChainTradeLineItem[not(ram:SpecifiedLineTradeSettlement/ram:BillingSpecifiedPeriod)])"
+                        ),
+                    )
+                ],
+            ),
+            ctx(
+                f"{SCTT}/ram:IncludedSupplyChainTradeLineItem",
+                [
+                    _rule(
+                        "BR-TMP-3",
+                        F,
+                        "Gross and net price base quantities (BT-149) and their units (BT-150) must be identical when both are given.",
+                        br_tmp_3,
+                    )
+                ],
+            ),
+        ],
+        "cii-pattern",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Extension and CVD
+# --------------------------------------------------------------------------------------------
+
+
+def _scheme_rule(rid: str, codes: frozenset[str], what: str) -> Rule:
+    return _rule(
+        rid,
+        F,
+        f"The scheme identifier of {what} is not in the allowed code list.",
+        lambda n: scheme_in(n.get("schemeID"), codes),
+    )
+
+
+def extension_pattern() -> Pattern:
+    ext = is_extension
+    return Pattern(
+        [
+            ctx(
+                _when(ext, f"{SCTT}/ram:IncludedSupplyChainTradeLineItem/ram:AssociatedDocumentLineDocument"),
+                [
+                    _rule(
+                        "BR-DEX-15",
+                        W,
+                        "The document uses parent line ids (sub invoice lines), which XRechnung CII does not support.",
+                        xb("not(//ram:ParentLineID)"),
+                    )
+                ],
+            ),
+            ctx(
+                _when(
+                    ext,
+                    "//ram:GlobalID[@schemeID][not(ancestor::ram:SpecifiedTradeProduct) and not(ancestor::ram:ShipToTradeParty)]",
+                ),
+                [_scheme_rule("BR-DEX-04", ISO_6523_ICD_EXT_CODES, "a party identifier")],
+            ),
+            ctx(
+                _when(ext, "//ram:ID[@schemeID][not(ancestor::ram:SpecifiedTaxRegistration)]"),
+                [_scheme_rule("BR-DEX-05", ISO_6523_ICD_EXT_CODES, "a legal registration identifier")],
+            ),
+            ctx(
+                _when(ext, "//ram:SpecifiedTradeProduct/ram:GlobalID[@schemeID]"),
+                [_scheme_rule("BR-DEX-06", ISO_6523_ICD_EXT_CODES, "an item standard identifier")],
+            ),
+            ctx(
+                _when(ext, "//ram:URIUniversalCommunication/ram:URIID[@schemeID]"),
+                [_scheme_rule("BR-DEX-07", CEF_EAS_EXT_CODES, "an electronic address")],
+            ),
+            ctx(
+                _when(ext, "//ram:ApplicableHeaderTradeDelivery/ram:ShipToTradeParty/ram:GlobalID[@schemeID]"),
+                [_scheme_rule("BR-DEX-08", ISO_6523_ICD_EXT_CODES, "a delivery location identifier")],
+            ),
+            ctx(
+                _when(ext, "//ram:AttachmentBinaryObject"),
+                [
+                    _rule(
+                        "BR-DEX-01",
+                        F,
+                        "The attachment (BT-125) uses a MIME code that is not allowed (Extension also allows application/xml).",
+                        lambda n: n.get("mimeCode") in EXTENSION_MIME_CODES,
+                    )
+                ],
+            ),
+        ],
+        "cii-extension-pattern",
+    )
+
+
+def cvd_pattern() -> Pattern:
+    cvd = is_cvd
+    product = f"{SCTT}/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedTradeProduct"
+    return Pattern(
+        [
+            ctx(
+                _when(cvd, SCTT),
+                [
+                    _rule(
+                        "BR-DE-CVD-03",
+                        F,
+                        "At least one line must classify the item with scheme 'CVD' and carry the item attribute 'cva'.",
+                        xb(
+                            "ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedTradeProduct[ram:DesignatedProductClassification/ram:ClassCode/@listID = 'CVD' and ram:ApplicableProductCharacteristic/ram:Description = 'cva']"
+                        ),
+                    )
+                ],
+            ),
+            ctx(
+                _when(cvd, product),
+                [
+                    _rule(
+                        "BR-DE-CVD-06-b",
+                        F,
+                        "A line with the item attribute 'cva' needs exactly one 'CVD' classification.",
+                        xb(
+                            "not(ram:ApplicableProductCharacteristic/ram:Description = 'cva') or count(ram:DesignatedProductClassification/ram:ClassCode[@listID = 'CVD']) = 1"
+                        ),
+                    ),
+                    _rule(
+                        "BR-DE-CVD-06-a",
+                        F,
+                        "A line with a 'CVD' classification needs exactly one item attribute 'cva'.",
+                        xb(
+                            "not(ram:DesignatedProductClassification/ram:ClassCode/@listID = 'CVD') or count(ram:ApplicableProductCharacteristic[ram:Description = 'cva']) = 1"
+                        ),
+                    ),
+                ],
+            ),
+            ctx(
+                _when(cvd, f"{product}/ram:DesignatedProductClassification/ram:ClassCode"),
+                [
+                    _rule(
+                        "BR-TMP-CVD-01",
+                        F,
+                        "The item classification scheme (BT-158) must be a UNTDID 7143 code or 'CVD'.",
+                        lambda n: scheme_in(n.get("listID"), UNTDID_7143_CVD_CODES),
+                    ),
+                    _rule(
+                        "BR-DE-CVD-04",
+                        F,
+                        "A 'CVD' item classification must be a vehicle category M1, M2, M3, N1, N2 or N3.",
+                        lambda n: (
+                            normalize_space(n.get("listID")) != "CVD"
+                            or normalize_space(string_value(n)) in CVD_VEHICLE_CATEGORIES
+                        ),
+                    ),
+                ],
+            ),
+            ctx(
+                _when(cvd, f"{product}/ram:ApplicableProductCharacteristic[ram:Description = 'cva']"),
+                [
+                    _rule(
+                        "BR-DE-CVD-05",
+                        F,
+                        "The value of the 'cva' item attribute must be clean, zero-emission or other.",
+                        lambda n: any(normalize_space(v) in CVA_CODES for v in texts(n, "ram:Value")),
+                    )
+                ],
+            ),
+            ctx(
+                _when(cvd, AGREEMENT),
+                [
+                    _rule(
+                        "BR-DE-CVD-01",
+                        F,
+                        "The contract reference (BT-12) is missing.",
+                        xb("ram:ContractReferencedDocument/ram:IssuerAssignedID[normalize-space(.)]"),
+                    ),
+                    _rule(
+                        "BR-DE-CVD-02",
+                        F,
+                        "The tender or lot reference (BT-17) is missing.",
+                        xb(
+                            "ram:AdditionalReferencedDocument[normalize-space(ram:TypeCode) = '50' and normalize-space(ram:IssuerAssignedID)]"
+                        ),
+                    ),
+                ],
+            ),
+        ],
+        "cii-cvd-pattern",
+    )
+
+
+RULESET = RuleSet(
+    "XRechnung CII",
+    [prologue(), *peppol_patterns(_slack_value, W), cius_pattern(), extension_pattern(), cvd_pattern()],
+)

@@ -1,0 +1,184 @@
+"""Parts of the XRechnung CIUS rules (KoSIT) that do not depend on the syntax.
+
+The German CIUS adds three families of checks on top of EN 16931:
+
+* ``BR-DE-*`` — CIUS rules (mandatory contact data, payment instructions, the Skonto grammar
+  in the payment terms, IBAN plausibility, ...);
+* ``BR-DEX-*`` — only for documents that declare the XRechnung *Extension* specification
+  identifier (sub invoice lines, third-party payments, DiGA codes);
+* ``BR-DE-CVD-*`` / ``BR-TMP-CVD-*`` — only for the Clean Vehicles Directive identifier.
+
+Which family applies is decided by the specification identifier (BT-24); the constants below
+are the identifiers of XRechnung 3.0 and CVD 0.9 as the pack defines them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from belegwerk.rules.functions import normalize_space
+
+XR_VERSION: Final = "3.0"
+CVD_VERSION: Final = "0.9"
+XR_CIUS_ID: Final = f"urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_{XR_VERSION}"
+XR_EXTENSION_ID: Final = f"{XR_CIUS_ID}#conformant#urn:xeinkauf.de:kosit:extension:xrechnung_{XR_VERSION}"
+XR_CVD_ID: Final = f"{XR_CIUS_ID}#compliant#urn:xeinkauf.de:kosit:xrechnung:cvd_{CVD_VERSION}"
+XR_IDS: Final = frozenset({XR_CIUS_ID, XR_EXTENSION_ID, XR_CVD_ID})
+
+#: Invoice type codes (UNTDID 1001) the CIUS recommends (BR-DE-17).
+SUPPORTED_TYPE_CODES: Final = frozenset({"326", "380", "384", "389", "381", "875", "876", "877"})
+#: VAT category codes that require a seller VAT/tax id or tax representative (BR-DE-16).
+VAT_CODES_NEEDING_SELLER_TAX_ID: Final = frozenset({"S", "Z", "E", "AE", "K", "G", "L", "M"})
+#: MIME codes an Extension document may use for attachments (BR-DEX-01).
+EXTENSION_MIME_CODES: Final = frozenset(
+    {
+        "application/pdf",
+        "image/png",
+        "image/jpeg",
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "application/xml",
+    }
+)
+
+
+def _codes(spaced: str) -> frozenset[str]:
+    """A code list written as space separated tokens (as the pack lists them)."""
+    return frozenset(spaced.split())
+
+
+#: Codes of digital health applications (DiGA) allowed only in the Extension.
+DIGA_CODES: Final = frozenset({"XR01", "XR02", "XR03"})
+#: ISO 6523 ICD codes as listed by the XRechnung pack.
+ISO_6523_ICD_CODES: Final = frozenset(
+    [f"{n:04d}" for n in range(2, 92)]
+    + [f"{n:04d}" for n in range(93, 103)]
+    + [f"{n:04d}" for n in range(104, 181)]
+    + [f"{n:04d}" for n in range(183, 249)]
+)
+ISO_6523_ICD_EXT_CODES: Final = DIGA_CODES | ISO_6523_ICD_CODES
+#: CEF EAS codes as listed by the XRechnung pack.
+CEF_EAS_CODES: Final = _codes(
+    "0002 0007 0009 0037 0060 0088 0096 0097 0106 0130 0135 0142 0147 0151 0154 0158 0170 0177 0183 0184 0188 "
+    "0190 0191 0192 0193 0194 0195 0196 0198 0199 0200 0201 0202 0203 0204 0205 0208 0209 0210 0211 0212 0213 "
+    "0215 0216 0217 0218 0219 0220 0221 0225 0230 0235 0240 0244 0242 0245 0246 0248 9910 9913 9914 9915 9918 "
+    "9919 9920 9922 9923 9924 9925 9926 9927 9928 9929 9930 9931 9932 9933 9934 9935 9936 9937 9938 9939 9940 "
+    "9941 9942 9943 9944 9945 9946 9947 9948 9949 9950 9951 9952 9953 9957 9959 AN AQ AS AU EM"
+)
+CEF_EAS_EXT_CODES: Final = DIGA_CODES | CEF_EAS_CODES
+
+#: UNTDID 7143 item classification schemes plus the CVD marker (BR-TMP-CVD-01).
+UNTDID_7143_CVD_CODES: Final = _codes(
+    "CVD AA AB AC AD AE AF AG AH AI AJ AK AL AM AN AO AP AQ AR AS AT AU AV AW AX AY AZ BA BB BC BD BE BF BG BH "
+    "BI BJ BK BL BM BN BO BP BQ BR BS BT BU BV BW BX BY BZ CC CG CL CR CV DR DW EC EF EMD EN FS GB GN GMN GS HS "
+    "IB IN IS IT IZ MA MF MN MP NB ON PD PL PO PPI PV QS RC RN RU RY SA SG SK SN SRS SRT SRU SRV SRW SRX SRY "
+    "SRZ SS SSA SSB SSC SSD SSE SSF SSG SSH SSI SSJ SSK SSL SSM SSN SSO SSP SSQ SSR SSS SST SSU SSV SSW SSX "
+    "SSY SSZ ST STA STB STC STD STE STF STG STH STI STJ STK STL STM STN STO STP STQ STR STS STT STU STV STW "
+    "STX STY STZ SUA SUB SUC SUD SUE SUF SUG SUH SUI SUJ SUK SUL SUM TG TSN TSO TSP TSQ TSR TSS TST TSU UA UP "
+    "VN VP VS VX ZZZ"
+)
+#: Vehicle categories of the Clean Vehicles Directive (BR-DE-CVD-04).
+CVD_VEHICLE_CATEGORIES: Final = frozenset({"M1", "M2", "M3", "N1", "N2", "N3"})
+#: Allowed values of the ``cva`` item attribute (BR-DE-CVD-05).
+CVA_CODES: Final = frozenset({"clean", "zero-emission", "other"})
+
+
+def xpath_in(expr: str, codes: frozenset[str]) -> str:
+    """XPath 1.0 for "some value of ``expr`` is one of ``codes``" (existential, like the pack's ``=``)."""
+    return "(" + " or ".join(f"{expr} = '{c}'" for c in sorted(codes)) + ")"
+
+
+def xpath_has_three_digits(expr: str) -> str:
+    """XPath 1.0 for "the normalised value of ``expr`` contains at least three digits" (BR-DE-27).
+
+    Deleting every non-digit (the inner ``translate`` lists them) leaves only the digits.
+    """
+    value = f"normalize-space({expr})"
+    return f"string-length(translate({value}, translate({value}, '0123456789', ''), '')) >= 3"
+
+
+def scheme_in(scheme: str | None, codes: frozenset[str]) -> bool:
+    """The pack's "single token in a space separated list" test on a scheme attribute."""
+    value = normalize_space(scheme)
+    return " " not in value and value in codes
+
+
+# --------------------------------------------------------------------------------------------
+# Skonto grammar (BR-DE-18)
+# --------------------------------------------------------------------------------------------
+
+# XPath regexes have no "before a final newline" meaning for ``$`` and ``.`` excludes CR as well
+# as LF; the Python patterns below spell that out.
+_SKONTO_BODY = r"#(SKONTO)#TAGE=([0-9]+#PROZENT=[0-9]+\.[0-9]{2})(#BASISBETRAG=-?[0-9]+\.[0-9]{2})?#\Z"
+_SKONTO_LINE = re.compile(r"(^|\r?\n)" + _SKONTO_BODY)
+#: The Peppol German rules (DE-R-018) use the same grammar without anchoring it at the line start.
+_SKONTO_LINE_UNANCHORED = re.compile(_SKONTO_BODY)
+_LINE_SPLIT = re.compile(r"\r?\n")
+_SEGMENT = re.compile(r"#[^\n\r]+#")
+_TRAILING_BREAK = re.compile(r"^[ \t\n\r]*\n")
+
+
+def skonto_note_ok(note: str, *, anchored: bool = True) -> bool:
+    """Whether the payment-terms text follows the XRechnung Skonto grammar.
+
+    Every line that starts with ``#`` must be one complete Skonto entry
+    (``#SKONTO#TAGE=n#PROZENT=n.nn#`` with an optional ``BASISBETRAG=n.nn`` segment), and the
+    text after the last ``#…#`` run must start with a line break: a Skonto entry always ends
+    with a newline. A text without Skonto lines is fine.
+    """
+    lines = [ln for ln in _LINE_SPLIT.split(note) if normalize_space(ln).startswith("#")]
+    if not lines:
+        return True
+    tail = _SEGMENT.split(note)[-1]
+    if not _TRAILING_BREAK.search(tail):
+        return False
+    rx = _SKONTO_LINE if anchored else _SKONTO_LINE_UNANCHORED
+    return all(rx.search(normalize_space(ln)) for ln in lines)
+
+
+# --------------------------------------------------------------------------------------------
+# Contact data and URLs (BR-DE-27, BR-DE-28, BR-TMP-2)
+# --------------------------------------------------------------------------------------------
+
+_EMAIL = re.compile(r"^[^@ \t\n\r]+@([^@. \t\n\r]+\.)+[^@. \t\n\r]+\Z")
+_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]+:")
+
+
+def telephone_ok(value: str | None) -> bool:
+    """At least three digits somewhere in the (normalised) telephone number."""
+    return sum(1 for c in normalize_space(value) if "0" <= c <= "9") >= 3
+
+
+def email_ok(value: str | None) -> bool:
+    """Exactly one ``@`` with a dotted domain and no whitespace."""
+    return _EMAIL.search(normalize_space(value)) is not None
+
+
+def url_ok(value: str | None) -> bool:
+    """An absolute URL: a scheme of at least two characters followed by ``:``."""
+    return value is not None and _URL.search(value) is not None
+
+
+# --------------------------------------------------------------------------------------------
+# IBAN (BR-DE-19, BR-DE-20)
+# --------------------------------------------------------------------------------------------
+
+_IBAN_SHAPE = re.compile(r"[A-Z]{2}[0-9]{2}[a-zA-Z0-9]{0,30}")
+_XML_WS = re.compile(r"[ \t\n\r]")
+
+
+def iban_ok(value: str | None) -> bool:
+    """IBAN shape and ISO 7064 mod-97 check, computed the way the pack does.
+
+    The pack maps every character by code point (letters above ``@`` to ``code - 55``, all
+    others to ``code - 48``), so lower-case letters after the country code get unusual values;
+    we keep that so our verdicts match.
+    """
+    iban = _XML_WS.sub("", value or "")
+    if not _IBAN_SHAPE.fullmatch(iban):
+        return False
+    rearranged = iban[4:] + iban[:2].upper() + iban[2:4]
+    digits = "".join(str(ord(c) - 55) if ord(c) > 64 else str(ord(c) - 48) for c in rearranged)
+    return int(digits) % 97 == 1
