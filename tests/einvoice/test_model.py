@@ -131,3 +131,18 @@ def test_format_decimal_never_uses_exponents() -> None:
 def test_round_amount_is_commercial() -> None:
     assert round_amount(Decimal("2.345")) == Decimal("2.35")
     assert round_amount(Decimal("-2.345")) == Decimal("-2.35")
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"BT-2": "31.05.2024"},
+        {"BT-115": "1.234,50"},
+        {"BG-25": "not a list"},
+        {"BG-25": [{"BT-129": "zwei"}]},
+        {"BG-24": [{"BT-122": "D", "BT-125": "%%%", "BT-125-1": "x/y", "BT-125-2": "f"}]},
+    ],
+)
+def test_from_bt_fields_refuses_malformed_values(fields: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        from_bt_fields(fields)

@@ -17,6 +17,7 @@ ordinary mutable dataclass: comparable with ``==``, deliberately not hashable.
 from __future__ import annotations
 
 import base64
+import binascii
 import dataclasses
 import types
 import typing
@@ -624,7 +625,9 @@ def _term_in(kind: Any, is_list: bool, data: dict[str, Any], key: str) -> Any:
     if kind is Identifier:
         return _identifier_in(data, key)
     if kind is BinaryObject:
-        return BinaryObject(base64.b64decode(value), str(data.get(f"{key}-1", "")), str(data.get(f"{key}-2", "")))
+        return BinaryObject(
+            base64.b64decode(value, validate=True), str(data.get(f"{key}-1", "")), str(data.get(f"{key}-2", ""))
+        )
     if is_list:
         return [_scalar_in(kind, v) for v in value]
     return _scalar_in(kind, value)
@@ -668,7 +671,11 @@ def _build(cls: type, terms: dict[str, str], data: dict[str, Any]) -> Any:
 def from_bt_fields(fields_: dict[str, Any]) -> InvoiceData:
     """Build an :class:`InvoiceData` from the key scheme of :func:`to_bt_fields` (its inverse).
 
-    Raises ``ValueError`` (or :class:`~belegwerk.domain.money.InvalidAmount`) for malformed values.
+    Raises ``ValueError`` (:class:`~belegwerk.domain.money.InvalidAmount` for a bad amount) when a
+    value does not fit its term, e.g. a date that is not ISO 8601 or a group that is not a list.
     """
-    result: InvoiceData = _build(InvoiceData, {}, fields_)
+    try:
+        result: InvoiceData = _build(InvoiceData, {}, fields_)
+    except (TypeError, AttributeError, binascii.Error) as exc:
+        raise ValueError(f"business-term fields do not fit the model: {exc}") from exc
     return result
