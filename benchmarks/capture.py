@@ -71,6 +71,18 @@ def bench_scans(count: int) -> tuple[AccuracyTable, dict[str, float]]:
     return table, {"documents": count, "pages": pages, "seconds": elapsed, "s_per_page": elapsed / max(pages, 1)}
 
 
+def bench_tesseract(pages: int = 3, dpi: int = 200) -> float:
+    """Seconds per page for Tesseract alone (one process, one thread) on clean 200 dpi renders."""
+    from belegwerk.capture.ocr import ocr_images
+    from belegwerk.capture.settings import DEFAULT_SETTINGS
+    from belegwerk.capture.testdata import scan_images
+
+    images = [scan_images(generate_invoice(200 + i, "din").pdf, ScanOptions(dpi=dpi))[0] for i in range(pages)]
+    start = time.perf_counter()
+    ocr_images(images, list(range(1, pages + 1)), dpi, DEFAULT_SETTINGS)
+    return (time.perf_counter() - start) / pages
+
+
 def bench_invoice2data(corpus: Path) -> AccuracyTable:
     table = AccuracyTable()
     folder = corpus / "invoice2data" / "compare"
@@ -100,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         f"scans (OCR, one core): {scan_stats['pages']} pages in {scan_stats['seconds']:.1f} s = "
         f"{scan_stats['s_per_page']:.2f} s/page"
     )
+    print(f"Tesseract alone (one process, OMP_THREAD_LIMIT=1, 200 dpi): {bench_tesseract():.2f} s/page")
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     own, children = _peak_mb()
     print(f"peak memory: {own:.0f} MB (this process), {children:.0f} MB (largest child: Tesseract/OCRmyPDF)")
     print()

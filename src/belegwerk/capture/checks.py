@@ -57,7 +57,7 @@ def cross_check(result: CaptureResult, today: date | None = None) -> None:
         total = sum((r.get("BT-131", Decimal(0)) for r in lines.value), Decimal(0))
         if total == net.value:
             lines.adjust(0.3, "line amounts add up to the net total")
-            net.adjust(0.05, "line amounts add up to the net total")
+            net.adjust(0.3 if net.confidence < 0.6 else 0.05, "line amounts add up to the net total")
         else:
             lines.adjust(-0.2, f"line amounts add up to {total}, not the net total {net.value}")
     if result.source.value == "ocr":

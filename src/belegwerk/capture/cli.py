@@ -62,6 +62,13 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _order(key: str) -> tuple[int, int, str]:
+    """BT terms by number, then groups, then extension keys."""
+    prefix, _, number = key.partition("-")
+    rank = {"BT": 0, "BG": 1}.get(prefix, 2)
+    return (rank, int(number) if number.isdigit() else 0, key)
+
+
 def capture(
     file: Path,
     masterdata: Path | None = typer.Option(None, "--masterdata", help="Vendor master data CSV to match the seller."),  # noqa: B008
@@ -93,7 +100,7 @@ def capture(
     table.add_column("value")
     table.add_column("confidence", justify="right")
     table.add_column("page", justify="right")
-    for key, f in result.fields.items():
+    for key, f in sorted(result.fields.items(), key=lambda kv: _order(kv[0])):
         colour = "green" if f.confidence >= 0.8 else "yellow" if f.confidence >= 0.5 else "red"
         table.add_row(key, _short(f.value), f"[{colour}]{f.confidence:.2f}[/{colour}]", str(f.page or ""))
     console.print(table)
