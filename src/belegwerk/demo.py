@@ -160,8 +160,8 @@ def sample_invoice_pdf() -> bytes:
     c.setTitle("Rechnung 2026-0815")
     c.setFont("Helvetica-Bold", 14)
     c.drawString(50, h - 60, "Bürobedarf Schmidt GmbH")
-    c.setFont("Helvetica", 9)
-    c.drawString(50, h - 75, "Hauptstraße 12 · 10115 Berlin · USt-IdNr. DE123456788")
+    c.setFont("Helvetica", 8)
+    c.drawString(50, h - 100, "Bürobedarf Schmidt GmbH · Hauptstraße 12 · 10115 Berlin")
     c.setFont("Helvetica", 10)
     y = h - 130
     for line in ("Muster GmbH", "Kreditorenbuchhaltung", "Musterweg 1", "60311 Frankfurt am Main"):
@@ -187,7 +187,9 @@ def sample_invoice_pdf() -> bytes:
     c.drawString(330, y - 13, f"USt 19 %:             {vat:>10} EUR".replace(".", ","))
     c.drawString(330, y - 26, f"Rechnungsbetrag:      {net + vat:>10} EUR".replace(".", ","))
     c.drawString(50, y - 70, "Zahlbar innerhalb von 30 Tagen ohne Abzug.")
-    c.drawString(50, y - 83, "IBAN DE02 1203 0000 0000 2020 51 · BIC BYLADEM1001")
+    c.setFont("Helvetica", 8)
+    c.drawString(50, 60, "Bürobedarf Schmidt GmbH · Geschäftsführerin: Sabine Schmidt · Amtsgericht Charlottenburg HRB 12345")
+    c.drawString(50, 48, "USt-IdNr. DE123456788 · IBAN DE02 1203 0000 0000 2020 51 · BIC BYLADEM1001")
     c.showPage()
     c.save()
     return buf.getvalue()

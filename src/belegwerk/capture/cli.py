@@ -71,7 +71,7 @@ def _order(key: str) -> tuple[int, int, str]:
 
 def capture(
     file: Path,
-    masterdata: Path | None = typer.Option(None, "--masterdata", help="Vendor master data CSV to match the seller."),  # noqa: B008
+    masterdata: Path | None = typer.Option(None, "--masterdata", help="Vendor master data CSV to match the seller."),
     json_output: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     no_embedded: bool = typer.Option(False, "--no-embedded", help="Ignore XML embedded in a PDF; read the text."),
 ) -> None:
