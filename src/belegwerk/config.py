@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(default=False, description="Always mark the session cookie Secure (else only on HTTPS)")
     session_hours: int = Field(default=12, ge=1, le=24 * 30, description="Web session lifetime in hours")
     xsd_dir: Path | None = Field(default=None, description="Directory with UBL 2.1 / CII D16B schemas")
+    schematron_dir: Path | None = Field(
+        default=None, description="Official Schematron XSLT packs to run as a second opinion (saxonche)"
+    )
     log_level: str = Field(default="INFO", description="Log level")
 
     @field_validator("log_level")

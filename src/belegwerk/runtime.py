@@ -37,10 +37,14 @@ class Runtime:
                 engine.dispose()
                 state = "not migrated" if current is None else f"at revision {current}, code expects {head}"
                 raise ConfigError(f"BELEGWERK_DATABASE_URL: the database is {state}; run `belegwerk db upgrade` first")
-        if settings.xsd_dir is not None:
-            # The XSD step of validation reads its schema directory from the environment (it also runs
-            # outside a runtime, e.g. in `belegwerk einvoice validate`); a TOML setting is passed on here.
-            os.environ.setdefault("BELEGWERK_XSD_DIR", str(settings.xsd_dir))
+        # Validation reads its schema and official-pack directories from the environment (it also runs
+        # outside a runtime, e.g. in `belegwerk einvoice validate`); TOML settings are passed on here.
+        for name, value in (
+            ("BELEGWERK_XSD_DIR", settings.xsd_dir),
+            ("BELEGWERK_SCHEMATRON_DIR", settings.schematron_dir),
+        ):
+            if value is not None:
+                os.environ.setdefault(name, str(value))
         return cls(settings, engine, make_sessionmaker(engine), FileBlobStore(settings.blob_dir))
 
     def close(self) -> None:

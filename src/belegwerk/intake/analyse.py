@@ -79,7 +79,12 @@ def _describe_einvoice(analysis: Analysis, data: bytes) -> None:
 def _validate_xml(analysis: Analysis, xml: bytes) -> None:
     from belegwerk.rules.validate import validate_bytes
 
+    from belegwerk.rules.official import runner_from_environment
+
     report = validate_bytes(xml)
+    runner = runner_from_environment()
+    if runner is not None:
+        report.official = runner.findings(xml)
     analysis.valid = report.valid
     analysis.fatal = report.fatal
     analysis.warnings = report.warnings

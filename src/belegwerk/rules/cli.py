@@ -13,6 +13,7 @@ import json
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -21,6 +22,9 @@ from rich.table import Table
 from belegwerk.rules.engine import Severity
 from belegwerk.rules.report import ValidationReport
 from belegwerk.rules.validate import unreadable, validate_bytes, validate_path
+
+if TYPE_CHECKING:
+    from belegwerk.rules.official import OfficialRunner
 
 EXIT_VALID = 0
 EXIT_INVALID = 1
@@ -71,6 +75,15 @@ def validate_file(path: Path, extractor: PdfExtractor | None) -> ValidationRepor
     return validate_bytes(xml, str(path))
 
 
+def add_second_opinion(
+    report: ValidationReport, path: Path, extractor: PdfExtractor | None, runner: OfficialRunner
+) -> None:
+    """Run the official packs on the same XML and keep their findings in the report."""
+    raw = path.read_bytes()
+    data = extractor(raw) if path.suffix.lower() == ".pdf" and extractor is not None else raw
+    report.official = runner.findings(data) if data else None
+
+
 def exit_code(reports: Iterable[ValidationReport]) -> int:
     code = EXIT_VALID
     for r in reports:
@@ -92,6 +105,11 @@ def _json_line(report: ValidationReport) -> str:
             "scenario": report.scenario,
             "fatal": report.fatal,
             "warnings": report.warnings,
+            **(
+                {"official_fatal": report.official_fatal, "agrees": report.agrees_with_official}
+                if report.official is not None
+                else {}
+            ),
         },
         ensure_ascii=False,
     )
@@ -108,6 +126,9 @@ def _print_human(console: Console, report: ValidationReport) -> None:
     if not report.readable:
         console.print(f"  {report.unreadable_reason}")
         return
+    if report.official is not None:
+        agree = "[green]agrees[/]" if report.agrees_with_official else "[red]DISAGREES[/]"
+        console.print(f"  official packs: fatal {', '.join(report.official_fatal or []) or 'none'} — {agree}")
     shown = [f for f in report.findings if f.severity is not Severity.INFORMATION]
     if not shown:
         return
@@ -126,8 +147,21 @@ def _print_human(console: Console, report: ValidationReport) -> None:
 def validate(
     paths: list[Path] = typer.Argument(..., help="E-invoice files (XML, Factur-X PDF) or directories."),
     json_output: bool = typer.Option(False, "--json", help="One JSON object per document and line."),
+    official: Path | None = typer.Option(
+        None,
+        "--official",
+        help="Directory of official Schematron XSLT packs to run with Saxon as a second opinion "
+        "(default: BELEGWERK_SCHEMATRON_DIR).",
+    ),
 ) -> None:
     """Validate e-invoices (UBL, CII; XRechnung, Peppol BIS) against EN 16931 and their specification."""
+    from belegwerk.rules.official import OfficialPackError, OfficialRunner, runner_from_environment
+
+    try:
+        runner = OfficialRunner(official) if official is not None else runner_from_environment()
+    except OfficialPackError as exc:
+        Console(stderr=True).print(f"error: {exc}")
+        raise typer.Exit(EXIT_UNREADABLE) from None
     extractor = _pdf_extractor()
     console = Console(highlight=False)
     err = Console(stderr=True, highlight=False)
@@ -137,6 +171,8 @@ def validate(
         if report is None:
             err.print(f"skipped {path}: PDF e-invoices need the Factur-X extractor, which is not installed")
             continue
+        if runner is not None and report.readable:
+            add_second_opinion(report, path, extractor, runner)
         reports.append(report)
         if json_output:
             sys.stdout.write(_json_line(report) + "\n")

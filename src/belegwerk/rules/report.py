@@ -26,6 +26,8 @@ class ValidationReport:
     findings: list[Finding] = field(default_factory=list)
     readable: bool = True
     unreadable_reason: str | None = None
+    #: Findings of the official Schematron packs run as a second opinion (None: not asked for).
+    official: list[Finding] | None = None
 
     @property
     def valid(self) -> bool:
@@ -41,6 +43,21 @@ class ValidationReport:
     @property
     def warnings(self) -> list[str]:
         return self.rule_ids(Severity.WARNING)
+
+    @property
+    def official_fatal(self) -> list[str] | None:
+        if self.official is None:
+            return None
+        return sorted({f.rule_id for f in self.official if f.severity is Severity.FATAL})
+
+    @property
+    def agrees_with_official(self) -> bool | None:
+        """Whether our fatal Schematron rule ids equal the official pack's (XSD and parse ids are ours alone)."""
+        official = self.official_fatal
+        if official is None:
+            return None
+        ours = [r for r in self.fatal if r not in ("XSD", "XML-PARSE")]
+        return ours == official
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: verdict, context and every finding (rule id, severity, message, location)."""
@@ -65,6 +82,13 @@ class ValidationReport:
                 }
                 for f in self.findings
             ],
+            "official": None
+            if self.official is None
+            else {
+                "fatal": self.official_fatal,
+                "warnings": sorted({f.rule_id for f in self.official if f.severity is Severity.WARNING}),
+                "agrees": self.agrees_with_official,
+            },
         }
 
     def to_json(self, *, indent: int | None = None) -> str:
