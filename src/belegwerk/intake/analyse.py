@@ -77,9 +77,8 @@ def _describe_einvoice(analysis: Analysis, data: bytes) -> None:
 
 
 def _validate_xml(analysis: Analysis, xml: bytes) -> None:
-    from belegwerk.rules.validate import validate_bytes
-
     from belegwerk.rules.official import runner_from_environment
+    from belegwerk.rules.validate import validate_bytes
 
     report = validate_bytes(xml)
     runner = runner_from_environment()
