@@ -133,3 +133,15 @@ class FileBlobStore:
         probe = self._tmp / f"ready-{secrets.token_hex(4)}"
         probe.write_bytes(b"")
         probe.unlink()
+
+
+def delete_blob(store: FileBlobStore, digest: str) -> bool:
+    """Remove a blob for good — only the archive's disposal after the retention end calls this.
+
+    Kept outside the class so that nothing else reaches for deletion by accident.
+    """
+    path = store.path_for(digest)
+    if not path.exists():
+        return False
+    path.unlink()
+    return True
