@@ -293,6 +293,9 @@ def demo(
 
 def _mount() -> None:
     """Mount the domain commands that live in their own packages."""
+    from belegwerk.archive.cli import app as archive_app
+
+    app.add_typer(archive_app, name="archive")
 
 
 _mount()
