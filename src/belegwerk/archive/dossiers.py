@@ -192,13 +192,12 @@ def list_dossiers(
         like = f"%{text_filter.strip()}%"
         stmt = stmt.where(ArchiveDossier.name.ilike(like) | ArchiveDossier.number.ilike(like))
     dossiers = list(session.scalars(stmt.order_by(ArchiveDossier.kind, ArchiveDossier.number).limit(limit)))
-    counts = dict(
-        session.execute(
-            select(ArchiveRecord.partner_kind + ":" + ArchiveRecord.partner_number, func.count(ArchiveRecord.id))
-            .where(ArchiveRecord.company_id == company_id, ArchiveRecord.partner_number.is_not(None))
-            .group_by(ArchiveRecord.partner_kind, ArchiveRecord.partner_number)
-        ).tuples()
-    )
+    rows = session.execute(
+        select(ArchiveRecord.partner_kind, ArchiveRecord.partner_number, func.count(ArchiveRecord.id))
+        .where(ArchiveRecord.company_id == company_id, ArchiveRecord.partner_number.is_not(None))
+        .group_by(ArchiveRecord.partner_kind, ArchiveRecord.partner_number)
+    ).all()
+    counts = {f"{kind}:{number}": int(n) for kind, number, n in rows}
     return [(d, counts.get(f"{d.kind}:{d.number}", 0)) for d in dossiers]
 
 

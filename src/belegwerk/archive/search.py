@@ -82,8 +82,10 @@ def _fulltext(session: Session, words: str) -> Any:
         return literal_column("archive_record.search_vector").op("@@")(query)
     fts = " ".join('"' + t.replace('"', "") + '"' for t in tokens)
     return ArchiveRecord.id.in_(
-        select(literal_column("rowid")).select_from(text("archive_fts")).where(text("archive_fts MATCH :fts"))
-    ).params(fts=fts)
+        select(literal_column("rowid"))
+        .select_from(text("archive_fts"))
+        .where(text("archive_fts MATCH :fts").bindparams(fts=fts))
+    )
 
 
 def build(session: Session, company_id: str, q: SearchQuery, role: Role) -> Select[ArchiveRecord]:
