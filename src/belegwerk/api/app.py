@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from belegwerk import __version__
+from belegwerk.api import archive as archive_api
 from belegwerk.api import v1
 from belegwerk.jobs import queue
 from belegwerk.runtime import Runtime
@@ -43,6 +44,7 @@ def create_app(runtime: Runtime, *, run_worker: bool = False) -> FastAPI:
     )
     app.state.runtime = runtime
     app.include_router(v1.router)
+    app.include_router(archive_api.router)
 
     from belegwerk.web.routes import router as web_router
 
