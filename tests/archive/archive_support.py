@@ -90,3 +90,15 @@ def lift_guard(session: Session, table: str, trigger: str) -> None:
         session.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}"))
     else:
         session.execute(text(f"DROP TRIGGER {trigger}"))
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
+    """Log in through the web form; returns the session's CSRF token."""
+    page = client.get("/login")
+    token = page.text.split('name="login_csrf" value="')[1].split('"')[0]
+    r = client.post(
+        "/login", data={"username": username, "password": password, "login_csrf": token}, follow_redirects=False
+    )
+    assert r.status_code == 303, r.text
+    inbox = client.get("/inbox")
+    return inbox.text.split('"X-CSRF-Token": "')[1].split('"')[0]

@@ -46,9 +46,11 @@ def create_app(runtime: Runtime, *, run_worker: bool = False) -> FastAPI:
     app.include_router(v1.router)
     app.include_router(archive_api.router)
 
+    from belegwerk.web.archive_routes import router as web_archive_router
     from belegwerk.web.routes import router as web_router
 
     app.include_router(web_router)
+    app.include_router(web_archive_router)
     static = resources.files("belegwerk.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
 
