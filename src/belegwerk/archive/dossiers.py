@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from belegwerk.archive import audit
-from belegwerk.archive.blobstore import FileBlobStore
+from belegwerk.archive.blobstore import ArchiveBlobStore
 from belegwerk.archive.classes import CLASSES, DocumentClass
 from belegwerk.archive.errors import ArchiveError
 from belegwerk.archive.records import file_record
@@ -236,7 +236,7 @@ def registers(session: Session, dossier: ArchiveDossier, role: Role) -> dict[str
 
 def upload_to_dossier(
     session: Session,
-    store: FileBlobStore,
+    store: ArchiveBlobStore,
     dossier: ArchiveDossier,
     *,
     document_class: str,

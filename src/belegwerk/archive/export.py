@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from belegwerk import __version__
 from belegwerk.archive import audit
-from belegwerk.archive.blobstore import FileBlobStore
+from belegwerk.archive.blobstore import ArchiveBlobStore
 from belegwerk.archive.classes import parse_class
 from belegwerk.archive.errors import ArchiveError
 from belegwerk.archive.records import index_of, manifest_for
@@ -204,7 +204,7 @@ def _document_path(rec: ArchiveRecord) -> str:
 
 def build_files(
     session: Session,
-    store: FileBlobStore,
+    store: ArchiveBlobStore,
     company_id: str,
     date_from: date,
     date_to: date,
@@ -289,7 +289,7 @@ def build_files(
 
 def export(
     session: Session,
-    store: FileBlobStore,
+    store: ArchiveBlobStore,
     company_id: str,
     date_from: date,
     date_to: date,

@@ -24,7 +24,7 @@ from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from belegwerk.archive import audit
-from belegwerk.archive.blobstore import BlobNotFound, FileBlobStore, delete_blob
+from belegwerk.archive.blobstore import ArchiveBlobStore, BlobNotFound, delete_blob, protect_blob
 from belegwerk.archive.classes import APPROVER_CLASSES, CLASSES, DocumentClass, parse_class, retention_end
 from belegwerk.archive.errors import ArchiveError, RecordNotFound, Refused
 from belegwerk.db.models import (
@@ -313,7 +313,7 @@ def _today() -> date:
 
 def file_record(
     session: Session,
-    store: FileBlobStore,
+    store: ArchiveBlobStore,
     *,
     company_id: str,
     document_class: str,
@@ -376,6 +376,8 @@ def file_record(
         prev_manifest = manifest_for(session, previous.id)
         prev_hash = prev_manifest.hash if prev_manifest else None
     manifest = append_manifest(session, company_id, "record", rec.id, rec.record_uid, record_manifest(rec, prev_hash))
+    longest = session.scalar(select(func.max(ArchiveRecord.retain_until)).where(ArchiveRecord.blob_sha256 == digest))
+    protect_blob(store, digest, longest or rec.retain_until)
     audit.record(
         session,
         company_id=company_id,
@@ -391,7 +393,7 @@ def file_record(
 
 def file_document(
     session: Session,
-    store: FileBlobStore,
+    store: ArchiveBlobStore,
     *,
     company_id: str,
     document_id: int,
@@ -424,7 +426,7 @@ def file_document(
 
 def new_version(
     session: Session,
-    store: FileBlobStore,
+    store: ArchiveBlobStore,
     *,
     company_id: str,
     record_id: int,
@@ -514,7 +516,7 @@ def note_read(session: Session, rec: ArchiveRecord, *, actor: str, role: Role, w
         )
 
 
-def content(store: FileBlobStore, rec: ArchiveRecord) -> bytes:
+def content(store: ArchiveBlobStore, rec: ArchiveRecord) -> bytes:
     return store.get(rec.blob_sha256)
 
 
@@ -618,7 +620,7 @@ def expiring(session: Session, company_id: str, *, today: date | None = None) ->
 
 def dispose(
     session: Session,
-    store: FileBlobStore,
+    store: ArchiveBlobStore,
     *,
     company_id: str,
     record_uid: str,

@@ -62,10 +62,14 @@ class SearchQuery:
         return cls(**data)
 
 
+COUNT_CAP = 10_000
+
+
 @dataclass(frozen=True)
 class SearchResult:
-    total: int
+    total: int  # exact up to COUNT_CAP; beyond that COUNT_CAP and ``more`` is True
     records: list[ArchiveRecord]
+    more: bool = False
 
 
 def _superseded() -> Any:
@@ -134,10 +138,13 @@ def build(session: Session, company_id: str, q: SearchQuery, role: Role) -> Sele
 
 def search(session: Session, company_id: str, q: SearchQuery, role: Role) -> SearchResult:
     stmt = build(session, company_id, q, role)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    # Counting every hit of a broad query costs more than the page itself; like search engines we
+    # count exactly up to a cap and say "more than" beyond it.
+    capped = stmt.with_only_columns(ArchiveRecord.id).limit(COUNT_CAP + 1).subquery()
+    total = session.scalar(select(func.count()).select_from(capped)) or 0
     page = stmt.order_by(ArchiveRecord.doc_date.desc(), ArchiveRecord.id.desc()).limit(max(1, min(q.limit, 500)))
     records = list(session.scalars(page.offset(max(0, q.offset))))
-    return SearchResult(total, records)
+    return SearchResult(min(total, COUNT_CAP), records, total > COUNT_CAP)
 
 
 def is_held(session: Session, rec: ArchiveRecord) -> bool:

@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from belegwerk.archive import audit
-from belegwerk.archive.blobstore import BlobNotFound, FileBlobStore
+from belegwerk.archive.blobstore import ArchiveBlobStore, BlobNotFound
 from belegwerk.archive.records import GENESIS, derive, derived_of, index_of, link_hash, record_manifest
 from belegwerk.config import Settings
 from belegwerk.db.models import ArchiveManifest, ArchiveRecord, ArchiveVerifyCheckpoint
@@ -80,7 +80,7 @@ def companies_with_records(session: Session) -> list[str]:
 
 
 def verify_all(
-    session: Session, store: FileBlobStore, *, incremental: bool = False, save_checkpoint: bool = True
+    session: Session, store: ArchiveBlobStore, *, incremental: bool = False, save_checkpoint: bool = True
 ) -> list[VerifyReport]:
     return [
         verify_company(session, store, c, incremental=incremental, save_checkpoint=save_checkpoint)
@@ -90,7 +90,7 @@ def verify_all(
 
 def verify_company(
     session: Session,
-    store: FileBlobStore,
+    store: ArchiveBlobStore,
     company_id: str,
     *,
     incremental: bool = False,
@@ -174,7 +174,7 @@ def _disposed(session: Session, company_id: str) -> set[int]:
 
 def _check_record(
     session: Session,
-    store: FileBlobStore,
+    store: ArchiveBlobStore,
     report: VerifyReport,
     m: ArchiveManifest,
     disposed: set[int],

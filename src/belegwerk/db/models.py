@@ -206,6 +206,7 @@ class ArchiveRecord(Base):
 
 
 Index("ix_archive_record_partner", ArchiveRecord.company_id, ArchiveRecord.partner_kind, ArchiveRecord.partner_number)
+Index("ix_archive_record_amount", ArchiveRecord.company_id, ArchiveRecord.amount)
 
 
 class ArchiveManifest(Base):

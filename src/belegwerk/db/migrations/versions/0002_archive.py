@@ -192,6 +192,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_archive_record_partner", ["company_id", "partner_kind", "partner_number"], unique=False
         )
+        batch_op.create_index("ix_archive_record_amount", ["company_id", "amount"], unique=False)
         batch_op.create_index(batch_op.f("ix_archive_record_posting_number"), ["posting_number"], unique=False)
         batch_op.create_index(batch_op.f("ix_archive_record_previous_id"), ["previous_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_archive_record_process_id"), ["process_id"], unique=False)
@@ -329,6 +330,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_archive_record_previous_id"))
         batch_op.drop_index(batch_op.f("ix_archive_record_posting_number"))
         batch_op.drop_index("ix_archive_record_partner")
+        batch_op.drop_index("ix_archive_record_amount")
         batch_op.drop_index(batch_op.f("ix_archive_record_order_number"))
         batch_op.drop_index(batch_op.f("ix_archive_record_document_class"))
         batch_op.drop_index(batch_op.f("ix_archive_record_doc_number"))
