@@ -106,8 +106,9 @@ def _index(rng: random.Random, n: int) -> dict[str, str]:
 SYLLABLES = "ka ri to me lu sa no fe di ba ro ge ti mu la be so ne pi da".split()  # noqa: SIM905
 # A Zipf-like vocabulary: a few common domain words and many rarer ones (article names, places,
 # people), as in real invoice text — so word queries have realistic selectivities.
+_WORD_RNG = random.Random(7)
 VOCABULARY = list(WORDS) + sorted(
-    {"".join(random.Random(i).choice(SYLLABLES) for _ in range(3 + i % 3)) for i in range(20_000)}
+    {"".join(_WORD_RNG.choice(SYLLABLES) for _ in range(3 + i % 3)) for i in range(20_000)}
 )
 WEIGHTS = [1 / (rank + 1) for rank in range(len(VOCABULARY))]
 
@@ -220,6 +221,7 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=500, help="1 KB documents filed through the service")
     parser.add_argument("--large", type=int, default=20, help="1 MB documents filed through the service")
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database (prints its URL)")
     args = parser.parse_args()
     rng = random.Random(5)
     with tempfile.TemporaryDirectory() as tmp:
@@ -259,8 +261,10 @@ def main() -> None:
             search_latency(rt, rng, args.queries)
         finally:
             rt.close()
-            if args.database_url:
+            if args.database_url and not args.keep:
                 _drop_pg(args.database_url, url)
+            elif args.keep:
+                print(f"kept database: {url}", flush=True)
 
 
 if __name__ == "__main__":
