@@ -11,7 +11,7 @@ from archive_support import World, file_invoice
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from belegwerk.archive import records
+from belegwerk.archive import records, verify
 from belegwerk.archive.errors import ArchiveError, RecordNotFound, Refused
 from belegwerk.db.engine import transaction
 from belegwerk.db.models import (
@@ -163,6 +163,22 @@ def test_disposal_after_retention_needs_admin_confirmation_and_no_hold(runtime: 
             s.execute(delete(ArchiveDisposal))
     assert not runtime.blobs.exists(old.blob_sha256)
     assert runtime.blobs.exists(keep.blob_sha256)
+    with transaction(runtime.sessions) as s:
+        report = verify.verify_company(s, runtime.blobs, "ACME")
+        assert report.ok and (report.manifests, report.records) == (3, 1), report.problems
+
+
+def test_a_rolled_back_disposal_keeps_the_blob(runtime: Runtime, world: World) -> None:
+    old = file_invoice(runtime, data=b"%PDF from 2011", document_date="2011-05-01")
+    with pytest.raises(RuntimeError), transaction(runtime.sessions) as s:
+        records.dispose(
+            s, runtime.blobs, company_id="ACME", record_uid=old.record_uid, actor="boss", role=Role.ADMIN,
+            reason="period ended", confirm=True,
+        )  # fmt: skip
+        raise RuntimeError("crash before commit")
+    assert runtime.blobs.exists(old.blob_sha256)
+    with transaction(runtime.sessions) as s:
+        assert s.get(ArchiveRecord, old.id) is not None
 
 
 def test_company_retention_rule_lengthens_the_period(runtime: Runtime, world: World) -> None:

@@ -701,12 +701,28 @@ def dispose(
         details={"reason": protocol.reason, "retain_until": until.isoformat(), "blobs_deleted": orphaned},
     )
 
-    def _remove_blobs(_session: Session) -> None:
-        for digest in orphaned:
-            delete_blob(store, digest)
-
-    event.listen(session, "after_commit", _remove_blobs, once=True)
+    _delete_after_commit(session, store, orphaned)
     return protocol
+
+
+_PENDING = "archive_blob_deletions"
+
+
+def _delete_after_commit(session: Session, store: ArchiveBlobStore, digests: list[str]) -> None:
+    """Remove the blobs only once the disposal is durable; a rollback forgets them."""
+    session.info.setdefault(_PENDING, []).extend((store, d) for d in digests)
+    if not event.contains(session, "after_commit", _delete_pending):
+        event.listen(session, "after_commit", _delete_pending)
+        event.listen(session, "after_rollback", _forget_pending)
+
+
+def _delete_pending(session: Session) -> None:
+    for store, digest in session.info.pop(_PENDING, []):
+        delete_blob(store, digest)
+
+
+def _forget_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 def _blob_used_elsewhere(session: Session, digest: str, record_ids: list[int]) -> bool:
