@@ -376,8 +376,11 @@ def file_record(
         prev_manifest = manifest_for(session, previous.id)
         prev_hash = prev_manifest.hash if prev_manifest else None
     manifest = append_manifest(session, company_id, "record", rec.id, rec.record_uid, record_manifest(rec, prev_hash))
-    longest = session.scalar(select(func.max(ArchiveRecord.retain_until)).where(ArchiveRecord.blob_sha256 == digest))
-    protect_blob(store, digest, longest or rec.retain_until)
+    if hasattr(store, "protect"):  # storage-level retention (S3 Object Lock): the longest user wins
+        longest = session.scalar(
+            select(func.max(ArchiveRecord.retain_until)).where(ArchiveRecord.blob_sha256 == digest)
+        )
+        protect_blob(store, digest, longest or rec.retain_until)
     audit.record(
         session,
         company_id=company_id,
