@@ -62,7 +62,8 @@ class FromDocumentIn(BaseModel):
 
 
 class SearchOut(BaseModel):
-    total: int
+    total: int = Field(description="Number of hits, exact up to 10,000")
+    more: bool = Field(default=False, description="There are more than `total` hits")
     records: list[RecordOut]
 
 
@@ -380,7 +381,7 @@ def _search(session: Session, scope: Scope, q: SearchQuery) -> SearchOut:
     except ArchiveError as exc:
         raise _http(exc) from exc
     _log(session, scope, "archive_search", "-", "search", query=json.loads(q.to_json()), hits=result.total)
-    return SearchOut(total=result.total, records=[_out(session, scope, r) for r in result.records])
+    return SearchOut(total=result.total, more=result.more, records=[_out(session, scope, r) for r in result.records])
 
 
 @router.get("/saved-searches", response_model=list[SavedSearchOut])
