@@ -260,13 +260,23 @@ def get_record(record_id: int, scope: CompanyScope, session: DB) -> RecordOut:
     return _out(session, scope, rec)
 
 
-@router.api_route("/records/{record_id}", methods=["PUT", "PATCH", "DELETE"], status_code=409)
 def change_record(record_id: int, scope: CompanyScope, session: DB) -> Response:
     """Refused: records are immutable; corrections are new versions, deletion is the disposal."""
     _visible(session, scope, record_id)
     raise HTTPException(
         status.HTTP_409_CONFLICT,
         "archived records cannot be changed or deleted; POST a new version, or dispose after the retention end",
+    )
+
+
+for _method in ("PUT", "PATCH", "DELETE"):
+    router.add_api_route(
+        "/records/{record_id}",
+        change_record,
+        methods=[_method],
+        status_code=409,
+        operation_id=f"archive_refuse_{_method.lower()}_record",
+        summary=f"{_method} a record: always refused (409)",
     )
 
 
