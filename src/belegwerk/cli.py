@@ -293,6 +293,7 @@ def demo(
 
 def _mount() -> None:
     """Mount the domain commands that live in their own packages."""
+    from belegwerk.archive.cli import app as archive_app
     from belegwerk.capture.cli import capture
     from belegwerk.einvoice.cli import app as einvoice_app
     from belegwerk.rules.cli import validate
@@ -300,6 +301,7 @@ def _mount() -> None:
     einvoice_app.command("validate")(validate)
     app.add_typer(einvoice_app, name="einvoice")
     app.command("capture")(capture)
+    app.add_typer(archive_app, name="archive")
 
 
 _mount()

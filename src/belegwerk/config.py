@@ -20,7 +20,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "BELEGWERK_"
-SECRET_FIELDS = frozenset({"secret_key"})
+SECRET_FIELDS = frozenset({"secret_key", "s3_secret_access_key"})
 
 
 class ConfigError(Exception):
@@ -47,6 +47,30 @@ class Settings(BaseSettings):
         default=None, description="Official Schematron XSLT packs to run as a second opinion (saxonche)"
     )
     log_level: str = Field(default="INFO", description="Log level")
+    storage: str = Field(default="file", description="Blob storage backend: file (data dir) or s3")
+    s3_bucket: str = Field(default="", description="S3 bucket for the blobs (BELEGWERK_STORAGE=s3)")
+    s3_endpoint_url: str = Field(default="", description="S3 endpoint (MinIO, Ceph …); empty for AWS")
+    s3_region: str = Field(default="", description="S3 region")
+    s3_access_key_id: str = Field(default="", description="S3 access key id; empty: boto3's default chain")
+    s3_secret_access_key: str | None = Field(default=None, description="S3 secret access key")
+    s3_prefix: str = Field(default="blobs/", description="Key prefix of the blobs in the bucket")
+    s3_object_lock_mode: str = Field(default="", description="'', GOVERNANCE or COMPLIANCE (bucket with Object Lock)")
+
+    @field_validator("storage")
+    @classmethod
+    def _storage(cls, value: str) -> str:
+        lower = value.lower()
+        if lower not in {"file", "s3"}:
+            raise ValueError("must be file or s3")
+        return lower
+
+    @field_validator("s3_object_lock_mode")
+    @classmethod
+    def _lock_mode(cls, value: str) -> str:
+        upper = value.upper()
+        if upper not in {"", "GOVERNANCE", "COMPLIANCE"}:
+            raise ValueError("must be empty, GOVERNANCE or COMPLIANCE")
+        return upper
 
     @field_validator("log_level")
     @classmethod

@@ -13,6 +13,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from belegwerk.archive.blobstore import FileBlobStore
+from belegwerk.archive.s3store import S3BlobStore
+from belegwerk.archive.s3store import from_settings as s3_from_settings
 from belegwerk.config import ConfigError, Settings, check_data_dir
 from belegwerk.db.engine import check_connection, make_engine, make_sessionmaker
 from belegwerk.db.migrate import current_revision, head_revision
@@ -23,7 +25,7 @@ class Runtime:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
-    blobs: FileBlobStore
+    blobs: FileBlobStore | S3BlobStore
 
     @classmethod
     def open(cls, settings: Settings, *, require_migrated: bool = True) -> Runtime:
@@ -45,7 +47,12 @@ class Runtime:
         ):
             if value is not None:
                 os.environ.setdefault(name, str(value))
-        return cls(settings, engine, make_sessionmaker(engine), FileBlobStore(settings.blob_dir))
+        try:
+            blobs = FileBlobStore(settings.blob_dir) if settings.storage == "file" else s3_from_settings(settings)
+        except ConfigError:
+            engine.dispose()
+            raise
+        return cls(settings, engine, make_sessionmaker(engine), blobs)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from belegwerk import __version__
+from belegwerk.api import archive as archive_api
 from belegwerk.api import v1
 from belegwerk.jobs import queue
 from belegwerk.runtime import Runtime
@@ -43,10 +44,13 @@ def create_app(runtime: Runtime, *, run_worker: bool = False) -> FastAPI:
     )
     app.state.runtime = runtime
     app.include_router(v1.router)
+    app.include_router(archive_api.router)
 
+    from belegwerk.web.archive_routes import router as web_archive_router
     from belegwerk.web.routes import router as web_router
 
     app.include_router(web_router)
+    app.include_router(web_archive_router)
     static = resources.files("belegwerk.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
 

@@ -12,6 +12,7 @@ import hashlib
 import os
 import re
 import secrets
+from datetime import date
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -133,3 +134,34 @@ class FileBlobStore:
         probe = self._tmp / f"ready-{secrets.token_hex(4)}"
         probe.write_bytes(b"")
         probe.unlink()
+
+
+class ArchiveBlobStore(Protocol):
+    """What the archive needs of a store; FileBlobStore and the S3 store both provide it."""
+
+    def put(self, data: bytes) -> str: ...
+    def get(self, digest: str) -> bytes: ...
+    def exists(self, digest: str) -> bool: ...
+    def verify(self, digest: str) -> bool: ...
+
+
+def delete_blob(store: ArchiveBlobStore, digest: str) -> bool:
+    """Remove a blob for good — only the archive's disposal after the retention end calls this.
+
+    Kept outside the classes so that nothing else reaches for deletion by accident.
+    """
+    if isinstance(store, FileBlobStore):
+        path = store.path_for(digest)
+        if not path.exists():
+            return False
+        path.unlink()
+        return True
+    deleter = getattr(store, "delete", None)
+    return bool(deleter(digest)) if callable(deleter) else False
+
+
+def protect_blob(store: ArchiveBlobStore, digest: str, until: date) -> None:
+    """Ask the storage to refuse deletion before ``until`` where it can (S3 Object Lock)."""
+    protector = getattr(store, "protect", None)
+    if callable(protector):
+        protector(digest, until)

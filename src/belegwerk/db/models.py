@@ -19,6 +19,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -185,3 +186,169 @@ class DocumentAnalysis(Base):
     currency: Mapped[str | None] = mapped_column(String(3))
     seller_name: Mapped[str | None] = mapped_column(String(200))
     gross: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+
+
+# --- Archive -------------------------------------------------------------------------------------
+# Owned by :mod:`belegwerk.archive.records` (records, manifests, holds, disposals, retention rules,
+# saved searches, verify checkpoints) and :mod:`belegwerk.archive.dossiers` (dossiers).
+
+
+class ArchiveRecord(Base):
+    """One version of an archived object. Immutable: the database refuses UPDATE, and DELETE
+    unless a disposal protocol exists, the retention end has passed and no legal hold is active.
+
+    ``record_uid`` is shared by all versions of one record; a correction is a new row with
+    ``version + 1`` and ``previous_id`` pointing at the version it corrects. The index columns
+    (partner, number, date, amount, ERP references) are copies of ``index_data`` for searching.
+    """
+
+    __tablename__ = "archive_record"
+    __table_args__ = (UniqueConstraint("record_uid", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[str] = mapped_column(ForeignKey("company.id"), index=True)
+    record_uid: Mapped[str] = mapped_column(String(36), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("archive_record.id"), index=True)
+    document_class: Mapped[str] = mapped_column(String(40), index=True)
+    index_data: Mapped[str] = mapped_column(Text)  # canonical JSON
+    text_content: Mapped[str] = mapped_column(Text, default="")
+    blob_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    media_type: Mapped[str] = mapped_column(String(100))
+    filename: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    partner_kind: Mapped[str | None] = mapped_column(String(10))
+    partner_number: Mapped[str | None] = mapped_column(String(40))
+    doc_number: Mapped[str | None] = mapped_column(String(80), index=True)
+    doc_date: Mapped[date | None] = mapped_column(Date, index=True)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(20, 4))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    order_number: Mapped[str | None] = mapped_column(String(80), index=True)
+    posting_number: Mapped[str | None] = mapped_column(String(80), index=True)
+    process_id: Mapped[str | None] = mapped_column(String(80), index=True)
+    source_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"), index=True)
+    retention_base: Mapped[date] = mapped_column(Date)
+    retain_until: Mapped[date] = mapped_column(Date)
+    filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    filed_by: Mapped[str] = mapped_column(String(80))
+
+
+Index("ix_archive_record_partner", ArchiveRecord.company_id, ArchiveRecord.partner_kind, ArchiveRecord.partner_number)
+Index("ix_archive_record_amount", ArchiveRecord.company_id, ArchiveRecord.amount)
+
+
+class ArchiveManifest(Base):
+    """The per-company manifest chain (append-only). ``kind`` is ``record`` (a filed version:
+    index data + blob hashes + previous-version hash) or ``disposal`` (a record deleted after
+    its retention end). ``hash`` covers seq, the previous hash and the manifest text."""
+
+    __tablename__ = "archive_manifest"
+    __table_args__ = (UniqueConstraint("company_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    company_id: Mapped[str] = mapped_column(String(20), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[int] = mapped_column(Integer, index=True)  # no FK: survives disposal
+    record_uid: Mapped[str] = mapped_column(String(36), index=True)
+    manifest: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ArchiveHold(Base):
+    """A legal hold on a record (all versions); active while ``released_at`` is NULL."""
+
+    __tablename__ = "archive_hold"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[str] = mapped_column(ForeignKey("company.id"), index=True)
+    record_uid: Mapped[str] = mapped_column(String(36), index=True)
+    reason: Mapped[str] = mapped_column(String(500))
+    set_by: Mapped[str] = mapped_column(String(80))
+    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    released_by: Mapped[str | None] = mapped_column(String(80))
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ArchiveDisposal(Base):
+    """Deletion protocol (append-only): which record was deleted, when, by whom, on what grounds."""
+
+    __tablename__ = "archive_disposal"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[str] = mapped_column(ForeignKey("company.id"), index=True)
+    record_uid: Mapped[str] = mapped_column(String(36), index=True)
+    document_class: Mapped[str] = mapped_column(String(40))
+    versions: Mapped[int] = mapped_column(Integer)
+    manifest_hashes: Mapped[str] = mapped_column(Text)  # JSON list, one per version
+    retain_until: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(500))
+    confirmed_by: Mapped[str] = mapped_column(String(80))
+    confirmed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    blobs_deleted: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of digests
+
+
+class ArchiveRetentionRule(Base):
+    """A company's retention period for a document class (only longer than the legal default)."""
+
+    __tablename__ = "archive_retention_rule"
+    __table_args__ = (UniqueConstraint("company_id", "document_class"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[str] = mapped_column(ForeignKey("company.id"), index=True)
+    document_class: Mapped[str] = mapped_column(String(40))
+    years: Mapped[int] = mapped_column(Integer)
+    changed_by: Mapped[str] = mapped_column(String(80))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ArchiveVerifyCheckpoint(Base):
+    """How far the incremental verification got per company: manifests up to ``last_seq`` were
+    verified (chain link and blob) at ``verified_at`` and ended in ``last_hash``."""
+
+    __tablename__ = "archive_verify_checkpoint"
+
+    company_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    verified_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ArchiveSavedSearch(Base):
+    __tablename__ = "archive_saved_search"
+    __table_args__ = (UniqueConstraint("company_id", "owner", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[str] = mapped_column(ForeignKey("company.id"), index=True)
+    owner: Mapped[str] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(String(100))
+    query: Mapped[str] = mapped_column(Text)  # canonical JSON of the search parameters
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ArchiveDossier(Base):
+    """A vendor or customer dossier (Akte), mirrored from the master data by CSV import/sync."""
+
+    __tablename__ = "archive_dossier"
+    __table_args__ = (UniqueConstraint("company_id", "kind", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[str] = mapped_column(ForeignKey("company.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # vendor | customer
+    number: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    street: Mapped[str] = mapped_column(String(200), default="")
+    postcode: Mapped[str] = mapped_column(String(20), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    country: Mapped[str] = mapped_column(String(2), default="")
+    vat_id: Mapped[str] = mapped_column(String(20), default="")
+    tax_number: Mapped[str] = mapped_column(String(30), default="")
+    iban: Mapped[str] = mapped_column(String(34), default="")
+    gl_account: Mapped[str] = mapped_column(String(20), default="")
+    cost_centre: Mapped[str] = mapped_column(String(20), default="")
+    payment_terms: Mapped[str] = mapped_column(String(100), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -232,16 +232,6 @@ def download(document_id: int, session: DB, web: Web, rt: RT) -> Response:
     )
 
 
-@router.get("/archive", response_class=HTMLResponse)
-def archive(request: Request, session: DB, web: Web) -> HTMLResponse:
-    return _page(request, session, web, "section.html", "archive", title="Archive")
-
-
-@router.get("/dossiers", response_class=HTMLResponse)
-def dossiers(request: Request, session: DB, web: Web) -> HTMLResponse:
-    return _page(request, session, web, "section.html", "dossiers", title="Dossiers (Akten)")
-
-
 @router.get("/exchange", response_class=HTMLResponse)
 def exchange(request: Request, session: DB, web: Web) -> HTMLResponse:
     return _page(request, session, web, "section.html", "exchange", title="Exchange")
