@@ -1,8 +1,8 @@
 """The S3 backend against an in-memory stand-in of the S3 API (conditional put, Object Lock).
 
-No S3 service runs in CI; this checks our side of the contract (keys, write-once, checksums,
-retention dates, governance bypass on disposal, error mapping) with a fake client that behaves
-like S3 for exactly the calls the store makes.
+This checks our side of the contract (keys, write-once, checksums, retention dates, governance
+bypass on disposal, error mapping) precisely, call by call; test_archive_s3_seaweedfs.py runs the
+same store against a real S3-compatible server.
 """
 
 from __future__ import annotations

@@ -104,6 +104,8 @@ class S3BlobStore:
         if not self.lock_mode:
             return
         moment = datetime.combine(until, time(23, 59, 59), tzinfo=UTC)
+        if moment <= datetime.now(UTC):
+            return  # already past (e.g. a back-catalogue record): S3 refuses retention dates in the past
         self.client.put_object_retention(
             Bucket=self.bucket,
             Key=self.key_for(digest),
