@@ -19,7 +19,18 @@ from contextvars import ContextVar
 from functools import cache
 from typing import Any, TypeVar
 
-from belegwerk.rules.engine import Context, Element, Finding, Rule, RuleSet, location_of
+from belegwerk.rules.engine import (
+    SCAN_KEY,
+    Context,
+    Element,
+    Finding,
+    Rule,
+    RuleSet,
+    location_of,
+    offer,
+    session_open,
+    shared,
+)
 from belegwerk.rules.functions import normalize_space
 from belegwerk.xml.ns import NSMAP
 
@@ -62,6 +73,10 @@ class DocIndex:
         self._kids: dict[Element, dict[str, list[Element]]] = {}
         self._memo: dict[Any, Any] = {}
         by_tag = self.by_tag
+        # Candidates for "empty element" (XRechnung/Peppol packs), collected only when a later
+        # pack of the same validation can take them (see engine.document_session).
+        sharing = session_open(root) and shared(root, SCAN_KEY) is None
+        maybe_empty: list[Element] = []
         for el in root.iter():
             tag = el.tag
             if tag.__class__ is not str:
@@ -72,6 +87,15 @@ class DocIndex:
                 by_tag[tag] = [el]
             else:
                 bucket.append(el)
+            if sharing:
+                if len(el) == 0:
+                    text = el.text
+                    if not text or not text.strip(" \t\n\r"):
+                        maybe_empty.append(el)
+                elif el[0].tag.__class__ is not str:
+                    maybe_empty.append(el)
+        if sharing:
+            offer(root, SCAN_KEY, (by_tag, maybe_empty))
 
     def children(self, node: Element) -> dict[str, list[Element]]:
         """The element children of ``node`` grouped by tag (computed on first use)."""

@@ -16,7 +16,19 @@ from typing import Any, cast
 
 from lxml import etree
 
-from belegwerk.rules.engine import Context, Element, Finding, Rule, RuleSet, Severity, location_of
+from belegwerk.rules.engine import (
+    SCAN_KEY,
+    Context,
+    Element,
+    Finding,
+    Rule,
+    RuleSet,
+    Severity,
+    location_of,
+    offer,
+    session_open,
+    shared,
+)
 from belegwerk.rules.functions import normalize_space, to_decimal
 from belegwerk.xml.ns import NSMAP, UBL_CAC, UBL_CBC, UBL_CREDIT_NOTE, UBL_INVOICE
 
@@ -497,6 +509,10 @@ def _index(root: Element) -> None:
     kinds = _TAG_KIND
     pmc = _PAYMENT_MEANS_CODE
     path_of: dict[Element, tuple[str, ...]] = {root: ()}
+    # Candidates for "empty element" (Peppol/XRechnung packs), collected only when a later pack
+    # of the same validation can take them (see engine.document_session).
+    sharing = session_open(root) and shared(root, SCAN_KEY) is None
+    maybe_empty: list[Element] = []
     for el in root.iter(etree.Element):
         tag = el.tag
         lst = tags.get(tag)
@@ -518,12 +534,21 @@ def _index(root: Element) -> None:
                 attrs.update(str(k) for k in keys if k != "name")
             else:
                 attrs.update(str(k) for k in keys)
+        if sharing:
+            if len(el) == 0:
+                text = el.text
+                if not text or not text.strip(" \t\n\r"):
+                    maybe_empty.append(el)
+            elif el[0].tag.__class__ is not str:
+                maybe_empty.append(el)
         if el is not root:
             parent = el.getparent()
             path = (*path_of[parent], tag) if parent is not None else (tag,)
             path_of[el] = path
             if tag in wanted:
                 paths.append((el, path))
+    if sharing:
+        offer(root, SCAN_KEY, (tags, maybe_empty))
     _S.tags = tags
     if _S.kids is None:
         _S.kids = {}
