@@ -1,6 +1,6 @@
 """Benchmark: native e-invoice validation against the official XSLT run by Saxon (saxonche).
 
-    python benchmarks/einvoice.py [--corpus DIR] [--repeat N] [--throughput N] [--cpu]
+    python benchmarks/einvoice.py [--corpus DIR] [--repeat N] [--throughput N] [--cpu] [--src DIR]
 
 "Fully validate" means what :func:`belegwerk.rules.validate.validate_bytes` does for the file's
 scenario: parse, XSD, EN 16931, plus the XRechnung pack for XRechnung documents and the Peppol
@@ -39,7 +39,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+
+
+def _source_dir(argv: list[str]) -> Path:
+    """``--src DIR`` (e.g. the compiled copy from tools/build_native_rules.py), else ``src/``."""
+    for i, arg in enumerate(argv):
+        if arg == "--src" and i + 1 < len(argv):
+            return Path(argv[i + 1]).resolve()
+        if arg.startswith("--src="):
+            return Path(arg.split("=", 1)[1]).resolve()
+    return ROOT / "src"
+
+
+sys.path.insert(0, str(_source_dir(sys.argv)))
 
 from belegwerk.rules import schema  # noqa: E402
 from belegwerk.rules.validate import validate_bytes, validate_path  # noqa: E402
@@ -215,6 +227,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--throughput", type=int, default=1000)
     parser.add_argument("--cpu", action="store_true", help="CPU time of the process instead of wall clock")
+    parser.add_argument("--src", type=Path, help="import belegwerk from this source tree (default: src/)")
     args = parser.parse_args()
     corpus: Path = args.corpus.resolve()
     os.environ.setdefault("BELEGWERK_XSD_DIR", str(corpus / "rules/xsd"))
@@ -223,6 +236,13 @@ def main() -> None:
         sys.exit(f"no sample files under {corpus}")
     best = timings(corpus, items, args.repeat, args.cpu)
     clock = "CPU time" if args.cpu else "wall clock"
+    compiled = sorted(
+        name.rsplit(".", 1)[-1]
+        for name, mod in sys.modules.items()
+        if name.startswith("belegwerk.rules.") and str(getattr(mod, "__file__", "")).endswith(".so")
+    )
+    if compiled:
+        print(f"compiled (mypyc) rule modules: {', '.join(compiled)}")
     print(f"{len(items)} files, ms per file: median over files of the best of {args.repeat} rounds ({clock}),")
     print("native = validate_bytes (its scenario's packs), saxon = official XSLT(s) the oracle ran; compile excluded\n")
     report(items, best)

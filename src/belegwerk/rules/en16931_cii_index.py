@@ -14,10 +14,10 @@ translated to Clark notation at import, so lxml's ElementPath cache serves every
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from belegwerk.rules.engine import (
     SCAN_KEY,
@@ -77,7 +77,9 @@ class DocIndex:
         # pack of the same validation can take them (see engine.document_session).
         sharing = session_open(root) and shared(root, SCAN_KEY) is None
         maybe_empty: list[Element] = []
-        for el in root.iter():
+        # Any, not _Element: comments and PIs have a function as ``tag`` (the lxml stubs say str),
+        # and code compiled with mypyc (tools/build_native_rules.py) enforces declared types.
+        for el in cast("Iterator[Any]", root.iter()):
             tag = el.tag
             if tag.__class__ is not str:
                 continue  # comments and processing instructions are not elements
@@ -102,7 +104,7 @@ class DocIndex:
         found = self._kids.get(node)
         if found is None:
             found = {}
-            for c in node:
+            for c in cast("Iterator[Any]", iter(node)):
                 t = c.tag
                 if t.__class__ is str:
                     group = found.get(t)
@@ -475,7 +477,7 @@ class TableContext(Context):
                         if path is not None:
                             counts[(n, path)] = 1
         by_tag = d.by_tag
-        for tag in self.last_tags & by_tag.keys():
+        for tag in self.last_tags.intersection(by_tag):
             candidates = by_tag[tag]
             for path, above, attr in self.by_last_tag[tag]:
                 for c in candidates:
