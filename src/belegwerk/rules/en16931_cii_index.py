@@ -14,12 +14,23 @@ translated to Clark notation at import, so lxml's ElementPath cache serves every
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from belegwerk.rules.engine import Context, Element, Finding, Rule, RuleSet, location_of
+from belegwerk.rules.engine import (
+    SCAN_KEY,
+    Context,
+    Element,
+    Finding,
+    Rule,
+    RuleSet,
+    location_of,
+    offer,
+    session_open,
+    shared,
+)
 from belegwerk.rules.functions import normalize_space
 from belegwerk.xml.ns import NSMAP
 
@@ -62,7 +73,13 @@ class DocIndex:
         self._kids: dict[Element, dict[str, list[Element]]] = {}
         self._memo: dict[Any, Any] = {}
         by_tag = self.by_tag
-        for el in root.iter():
+        # Candidates for "empty element" (XRechnung/Peppol packs), collected only when a later
+        # pack of the same validation can take them (see engine.document_session).
+        sharing = session_open(root) and shared(root, SCAN_KEY) is None
+        maybe_empty: list[Element] = []
+        # Any, not _Element: comments and PIs have a function as ``tag`` (the lxml stubs say str),
+        # and code compiled with mypyc (tools/build_native_rules.py) enforces declared types.
+        for el in cast("Iterator[Any]", root.iter()):
             tag = el.tag
             if tag.__class__ is not str:
                 continue  # comments and processing instructions are not elements
@@ -72,13 +89,22 @@ class DocIndex:
                 by_tag[tag] = [el]
             else:
                 bucket.append(el)
+            if sharing:
+                if len(el) == 0:
+                    text = el.text
+                    if not text or not text.strip(" \t\n\r"):
+                        maybe_empty.append(el)
+                elif el[0].tag.__class__ is not str:
+                    maybe_empty.append(el)
+        if sharing:
+            offer(root, SCAN_KEY, (by_tag, maybe_empty))
 
     def children(self, node: Element) -> dict[str, list[Element]]:
         """The element children of ``node`` grouped by tag (computed on first use)."""
         found = self._kids.get(node)
         if found is None:
             found = {}
-            for c in node:
+            for c in cast("Iterator[Any]", iter(node)):
                 t = c.tag
                 if t.__class__ is str:
                     group = found.get(t)
@@ -451,7 +477,7 @@ class TableContext(Context):
                         if path is not None:
                             counts[(n, path)] = 1
         by_tag = d.by_tag
-        for tag in self.last_tags & by_tag.keys():
+        for tag in self.last_tags.intersection(by_tag):
             candidates = by_tag[tag]
             for path, above, attr in self.by_last_tag[tag]:
                 for c in candidates:

@@ -16,7 +16,19 @@ from typing import Any, cast
 
 from lxml import etree
 
-from belegwerk.rules.engine import Context, Element, Finding, Rule, RuleSet, Severity, location_of
+from belegwerk.rules.engine import (
+    SCAN_KEY,
+    Context,
+    Element,
+    Finding,
+    Rule,
+    RuleSet,
+    Severity,
+    location_of,
+    offer,
+    session_open,
+    shared,
+)
 from belegwerk.rules.functions import normalize_space, to_decimal
 from belegwerk.xml.ns import NSMAP, UBL_CAC, UBL_CBC, UBL_CREDIT_NOTE, UBL_INVOICE
 
@@ -469,7 +481,6 @@ def _tag_kind(tag: str) -> str:
     return kind
 
 
-_NO_KIDS: dict[str, list[Element]] = {}
 #: Tags whose elements' absolute paths the index records (registered by the UBL-CR evaluation).
 _PATH_TAGS: set[str] = set()
 
@@ -480,24 +491,29 @@ def register_path_tags(tags: Iterable[str]) -> None:
 
 
 def _index(root: Element) -> None:
-    """One pre-order pass over the document that fills every per-evaluation structure.
+    """One pass over the document (lxml's C-level ``iter``, in document order) that fills the
+    per-evaluation structures: elements by tag, attribute names, the ``*Amount``/``*BinaryObject``
+    elements, and the absolute tag path (below the root) of the elements UBL-CR rules are about.
 
-    Elements by tag (document order), children grouped by tag, attribute names, the
-    ``*Amount``/``*BinaryObject`` elements, and the absolute tag path (below the root) of the
-    elements UBL-CR rules are about.
+    Children grouped by tag are *not* built here: most elements are never asked for a child,
+    so :func:`_children` groups an element's children on first use (halves the indexing cost).
+    The path of an element is its parent's path plus its tag; pre-order guarantees the parent
+    was seen first.
     """
     tags: dict[str, list[Element]] = {}
-    kids = _S.kids if _S.kids is not None else {}
     attrs: set[str] = set()
-    suffix: dict[str, list[Element]] = {"amount": [], "binary": []}
+    amount: list[Element] = []
+    binary: list[Element] = []
     paths: list[tuple[Element, tuple[str, ...]]] = []
     wanted = _PATH_TAGS
     kinds = _TAG_KIND
-    empty: tuple[str, ...] = ()
-    stack: list[tuple[Element, tuple[str, ...]]] = [(root, empty)]
-    pop = stack.pop
-    while stack:
-        el, path = pop()
+    pmc = _PAYMENT_MEANS_CODE
+    path_of: dict[Element, tuple[str, ...]] = {root: ()}
+    # Candidates for "empty element" (Peppol/XRechnung packs), collected only when a later pack
+    # of the same validation can take them (see engine.document_session).
+    sharing = session_open(root) and shared(root, SCAN_KEY) is None
+    maybe_empty: list[Element] = []
+    for el in root.iter(etree.Element):
         tag = el.tag
         lst = tags.get(tag)
         if lst is None:
@@ -507,38 +523,37 @@ def _index(root: Element) -> None:
         kind = kinds.get(tag)
         if kind is None:
             kind = _tag_kind(tag)
-        if kind and kind != "price":
-            suffix[kind].append(el)
+        if kind:
+            if kind == "amount":
+                amount.append(el)
+            elif kind == "binary":
+                binary.append(el)
         keys = el.keys()
         if keys:
-            if tag == _PAYMENT_MEANS_CODE:
+            if tag == pmc:
                 attrs.update(str(k) for k in keys if k != "name")
             else:
                 attrs.update(str(k) for k in keys)
-        if path and tag in wanted:
-            paths.append((el, path))
-        if len(el):
-            groups: dict[str, list[Element]] = {}
-            children: list[tuple[Element, tuple[str, ...]]] = []
-            for child in el:
-                ctag = child.tag
-                if ctag.__class__ is not str:
-                    continue
-                g = groups.get(ctag)
-                if g is None:
-                    groups[ctag] = [child]
-                else:
-                    g.append(child)
-                children.append((child, (*path, ctag)))
-            kids[el] = groups
-            children.reverse()
-            stack.extend(children)
-        else:
-            kids[el] = _NO_KIDS
+        if sharing:
+            if len(el) == 0:
+                text = el.text
+                if not text or not text.strip(" \t\n\r"):
+                    maybe_empty.append(el)
+            elif el[0].tag.__class__ is not str:
+                maybe_empty.append(el)
+        if el is not root:
+            parent = el.getparent()
+            path = (*path_of[parent], tag) if parent is not None else (tag,)
+            path_of[el] = path
+            if tag in wanted:
+                paths.append((el, path))
+    if sharing:
+        offer(root, SCAN_KEY, (tags, maybe_empty))
     _S.tags = tags
-    _S.kids = kids
+    if _S.kids is None:
+        _S.kids = {}
     _S.attrs = attrs
-    _S.suffix = suffix
+    _S.suffix = {"amount": amount, "binary": binary}
     _S.paths = paths
 
 

@@ -18,10 +18,12 @@ with the official unit tests that state how often a rule fires.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from lxml import etree
 
@@ -135,6 +137,57 @@ class RuleSet:
                         if not rule.test(node):
                             findings.append(Finding(rule.id, rule.severity, rule.message, location_of(node), self.name))
         return findings
+
+
+class _Session(threading.local):
+    root: Element | None = None
+    values: dict[str, Any] | None = None
+
+
+_SESSION = _Session()
+
+
+@contextmanager
+def document_session(root: Element) -> Iterator[None]:
+    """Let the rule packs of one validation share per-document facts (see :func:`shared`).
+
+    Every pack needs the same few document-wide structures (elements by tag, the empty-element
+    candidates); the first pack that walks the tree offers them, later packs take them instead of
+    walking again. The values live exactly as long as this block, per thread, so a tree edited
+    and validated again is never answered from stale data. Outside a session nothing is shared.
+    """
+    saved = _SESSION.root, _SESSION.values
+    _SESSION.root, _SESSION.values = root, {}
+    try:
+        yield
+    finally:
+        _SESSION.root, _SESSION.values = saved
+
+
+#: Session key of the shared tree scan: (elements by Clark tag in document order, candidates for
+#: "empty element" in document order: leaves with only whitespace text, and elements whose first
+#: child node is a comment or processing instruction).
+SCAN_KEY = "scan"
+
+
+def session_open(root: Element) -> bool:
+    """Whether a :func:`document_session` for ``root`` is active on this thread."""
+    return _SESSION.values is not None and _SESSION.root is root
+
+
+def shared(root: Element, key: str) -> Any:
+    """The value a pack offered under ``key`` for ``root`` in the current session, or None."""
+    values = _SESSION.values
+    if values is None or _SESSION.root is not root:
+        return None
+    return values.get(key)
+
+
+def offer(root: Element, key: str, value: object) -> None:
+    """Make ``value`` available to later packs of the current session (no-op outside one)."""
+    values = _SESSION.values
+    if values is not None and _SESSION.root is root:
+        values[key] = value
 
 
 def relevel(findings: Iterable[Finding], overrides: dict[str, Severity]) -> list[Finding]:

@@ -28,7 +28,7 @@ from typing import Generic, TypeVar, cast
 
 from lxml import etree
 
-from belegwerk.rules.engine import Check, Context, Element, Pattern, Rule
+from belegwerk.rules.engine import SCAN_KEY, Check, Context, Element, Pattern, Rule, shared
 from belegwerk.rules.functions import normalize_space, to_decimal
 from belegwerk.xml.ns import NSMAP
 
@@ -508,6 +508,9 @@ def _scan(root: Element) -> tuple[dict[str, list[Element]], list[Element]]:
     Leaves with only whitespace are empty; an element whose first child is not an element
     (a comment or processing instruction) is kept as a candidate and decided later.
     """
+    found = shared(root, SCAN_KEY)
+    if found is not None:  # an earlier pack of this validation walked the tree already
+        return cast("tuple[dict[str, list[Element]], list[Element]]", found)
     index: defaultdict[str, list[Element]] = defaultdict(list)
     maybe_empty: list[Element] = []
     for e in root.iter(etree.Element):
