@@ -97,3 +97,15 @@ def test_documents_are_analysed_and_shown(runtime: Runtime, world: World) -> Non
         view = client.get(f"/documents/{docs['valid']['id']}/view")
         assert view.status_code == 200 and "RE-2026-1001" in view.text and "Bürobedarf Schmidt GmbH" in view.text
         assert client.get(f"/documents/{docs['garbage']['id']}/view").status_code == 422
+
+
+def test_concurrent_captures_are_safe() -> None:
+    """The worker analyses on several threads; PDFium underneath is not thread-safe, capture serialises it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from belegwerk.intake.analyse import analyse
+
+    pdf = sample_invoice_pdf()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(analyse, [pdf] * 8))
+    assert {r.fields["BT-1"]["value"] for r in results} == {"2026-0815"}

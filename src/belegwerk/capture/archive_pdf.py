@@ -20,6 +20,7 @@ from PIL import Image
 from belegwerk.capture.classify import sniff
 from belegwerk.capture.errors import CaptureError
 from belegwerk.capture.model import InputKind
+from belegwerk.capture.pdftext import PDFIUM_LOCK
 from belegwerk.capture.pipeline import _open_pdf, load_images
 from belegwerk.capture.settings import DEFAULT_SETTINGS, CaptureSettings, ColourMode
 
@@ -39,6 +40,11 @@ def _pages(data: bytes, settings: CaptureSettings) -> tuple[list[Image.Image], i
         return images, dpi
     if kind is InputKind.XML:
         raise CaptureError("an XML e-invoice has no scan to archive as PDF/A")
+    with PDFIUM_LOCK:
+        return _render_pages(data, settings)
+
+
+def _render_pages(data: bytes, settings: CaptureSettings) -> tuple[list[Image.Image], int]:
     doc = _open_pdf(data, settings)
     try:
         dpi = settings.archive_dpi
@@ -86,6 +92,11 @@ def searchable_pdfa(data: bytes, settings: CaptureSettings = DEFAULT_SETTINGS) -
 
 def pdf_text(data: bytes) -> str:
     """The text layer of a PDF (used to check a rendition is searchable)."""
+    with PDFIUM_LOCK:
+        return _pdf_text(data)
+
+
+def _pdf_text(data: bytes) -> str:
     doc = pdfium.PdfDocument(io.BytesIO(data).getvalue())
     try:
         parts = []

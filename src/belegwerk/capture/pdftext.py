@@ -7,6 +7,7 @@ height is as good a word break as a space.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pypdfium2 as pdfium
@@ -14,6 +15,11 @@ import pypdfium2 as pdfium
 from belegwerk.capture.model import PageText, Word
 
 _BREAK_CHARS = frozenset(" \t\r\n\u00a0\ufffe\x02")
+
+
+#: PDFium (behind pypdfium2) is not thread-safe, and the worker analyses documents on several threads:
+#: every use of it in this process goes through this lock.
+PDFIUM_LOCK = threading.RLock()
 
 
 def page_words(page: pdfium.PdfPage, number: int) -> PageText:

@@ -18,7 +18,7 @@ from belegwerk.capture.classify import sniff
 from belegwerk.capture.errors import BrokenInput, CaptureError, InputTooLarge
 from belegwerk.capture.model import BarcodeHit, CaptureResult, DocumentText, InputKind, PageText, SourceKind, Word
 from belegwerk.capture.ocr import add_sparse_words, ocr_images, ocr_pages, prepare
-from belegwerk.capture.pdftext import page_char_count, page_words
+from belegwerk.capture.pdftext import PDFIUM_LOCK, page_char_count, page_words
 from belegwerk.capture.settings import DEFAULT_SETTINGS, CaptureSettings
 
 
@@ -42,6 +42,11 @@ def capture_bytes(data: bytes, settings: CaptureSettings = DEFAULT_SETTINGS) -> 
     kind, _ = sniff(data)
     if kind is InputKind.XML:
         return _capture_xml(data)
+    with PDFIUM_LOCK:
+        return _capture_visual(data, kind, settings)
+
+
+def _capture_visual(data: bytes, kind: InputKind | None, settings: CaptureSettings) -> CaptureResult:
     if kind is InputKind.IMAGE:
         result = _finish(_capture_image(data, settings))
         _second_look(result, lambda: load_images(data, settings), settings)
