@@ -159,6 +159,23 @@ def test_service_functions_apply_the_same_filter(world: World, runtime: Runtime)
         assert len(search.search(s, "ACME", q, Role.POWER_USER).records) == 2
 
 
+def test_a_version_moved_to_another_dossier_is_not_shown(client: TestClient, world: World, runtime: Runtime) -> None:
+    mine, _other, _letter = _setup(runtime)
+    client.put(GRANT, headers=world.auth("acme_admin"))
+    r = client.post(
+        f"{BASE}/records/{mine}/versions",
+        headers=world.auth("acme_clerk"),
+        data={"index": '{"vendor_no": "70002"}', "reason": "wrong vendor"},
+    )
+    assert r.status_code == 201, r.text
+    moved = r.json()["id"]
+    h = world.auth("acme_approver")
+    assert [v["id"] for v in client.get(f"{BASE}/records/{mine}/versions", headers=h).json()] == [mine]
+    assert client.get(f"{BASE}/records/{moved}", headers=h).status_code == 404
+    clerk = client.get(f"{BASE}/records/{mine}/versions", headers=world.auth("acme_clerk")).json()
+    assert [v["id"] for v in clerk] == [mine, moved]
+
+
 def test_web_pages_follow_the_grants(client: TestClient, world: World, runtime: Runtime) -> None:
     mine, other, _letter = _setup(runtime)
     login(client, "acme_approver")

@@ -289,7 +289,8 @@ for _method in ("PUT", "PATCH", "DELETE"):
 def record_versions(record_id: int, scope: CompanyScope, session: DB) -> list[RecordOut]:
     rec = _visible(session, scope, record_id)
     _log(session, scope, "archive_record", rec.id, "read-versions")
-    return [_out(session, scope, v) for v in records.versions(session, scope.company_id, rec.record_uid)]
+    versions = access.visible_versions(session, _viewer(scope), scope.company_id, rec.record_uid)
+    return [_out(session, scope, v) for v in versions]
 
 
 @router.post("/records/{record_id}/versions", response_model=RecordOut, status_code=201)

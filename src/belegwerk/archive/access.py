@@ -80,6 +80,18 @@ def may_see_record(session: Session, who: Viewer | Role, rec: ArchiveRecord) -> 
     return session.scalar(select(exists().where(ArchiveRecord.id == rec.id, record_filter(who)))) is True
 
 
+def visible_versions(session: Session, who: Viewer | Role, company_id: str, record_uid: str) -> list[ArchiveRecord]:
+    """A record's versions the viewer may see: a correction can move a record to another
+    partner (another dossier), so each version is filtered on its own."""
+    return list(
+        session.scalars(
+            select(ArchiveRecord)
+            .where(ArchiveRecord.company_id == company_id, ArchiveRecord.record_uid == record_uid, record_filter(who))
+            .order_by(ArchiveRecord.version)
+        )
+    )
+
+
 def may_open_dossier(session: Session, who: Viewer | Role, dossier: ArchiveDossier) -> bool:
     if not restricted(who):
         return True

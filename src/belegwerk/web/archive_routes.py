@@ -158,7 +158,7 @@ def record_page(request: Request, session: DB, web: Web, record_id: int, message
         "archive",
         rec=rec,
         index=records.index_of(rec),
-        versions=records.versions(session, web.company_id, rec.record_uid),
+        versions=access.visible_versions(session, access.Viewer(role, web.user.id), web.company_id, rec.record_uid),
         manifest=json.dumps(json.loads(manifest.manifest), indent=2, ensure_ascii=False) if manifest else "",
         manifest_hash=manifest.hash if manifest else "",
         hold=records.active_hold(session, web.company_id, rec.record_uid),
