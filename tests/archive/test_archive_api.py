@@ -91,6 +91,16 @@ def test_versions_holds_and_retention_settings(client: TestClient, world: World)
 def test_roles_and_the_auditors_logged_reads(client: TestClient, world: World, runtime: Runtime) -> None:
     inv = _file(client, world, b"%PDF inv")
     letter = _file(client, world, b"%PDF letter", cls="letter")
+    assert client.get(f"{BASE}/records/{inv['id']}", headers=world.auth("acme_approver")).status_code == 404
+    # Approvers see the records of dossiers granted to them, and of those only the approver classes.
+    client.post(
+        f"{BASE}/dossiers/import",
+        headers=world.auth("acme_admin"),
+        files={"file": ("v.csv", b"number;name\n70001;Schmidt\n")},
+        data={"kind": "vendor"},
+    )
+    r = client.put(f"{BASE}/dossiers/vendor/70001/grants/acme_approver", headers=world.auth("acme_admin"))
+    assert r.status_code == 200
     assert client.get(f"{BASE}/records/{letter['id']}", headers=world.auth("acme_approver")).status_code == 404
     assert client.get(f"{BASE}/records/{inv['id']}", headers=world.auth("acme_approver")).status_code == 200
     found = client.get(f"{BASE}/search", params={"vendor_no": "70001"}, headers=world.auth("acme_approver")).json()

@@ -18,11 +18,12 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Respon
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from belegwerk import tenancy
 from belegwerk.api.auth import DB, WRITERS, CompanyScope, Scope, get_runtime
-from belegwerk.archive import audit, dossiers, records, search, verify
+from belegwerk.archive import access, audit, dossiers, records, search, verify
 from belegwerk.archive.errors import ArchiveError, RecordNotFound, Refused
 from belegwerk.archive.search import SearchQuery
-from belegwerk.db.models import ArchiveDossier, ArchiveRecord, Role
+from belegwerk.db.models import ArchiveDossier, ArchiveRecord, Role, User
 from belegwerk.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/companies/{company_id}/archive", tags=["archive"])
@@ -173,9 +174,13 @@ def _visible(session: Session, scope: Scope, record_id: int) -> ArchiveRecord:
         rec = records.get_record(session, scope.company_id, record_id)
     except RecordNotFound as exc:
         raise _http(exc) from exc
-    if not records.may_see(scope.role, rec.document_class):
+    if not access.may_see_record(session, _viewer(scope), rec):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"record {record_id} not found")
     return rec
+
+
+def _viewer(scope: Scope) -> access.Viewer:
+    return access.Viewer(scope.role, scope.principal.user.id)
 
 
 def _log(session: Session, scope: Scope, object_type: str, object_id: str | int, action: str, **details: Any) -> None:
@@ -284,7 +289,8 @@ for _method in ("PUT", "PATCH", "DELETE"):
 def record_versions(record_id: int, scope: CompanyScope, session: DB) -> list[RecordOut]:
     rec = _visible(session, scope, record_id)
     _log(session, scope, "archive_record", rec.id, "read-versions")
-    return [_out(session, scope, v) for v in records.versions(session, scope.company_id, rec.record_uid)]
+    versions = access.visible_versions(session, _viewer(scope), scope.company_id, rec.record_uid)
+    return [_out(session, scope, v) for v in versions]
 
 
 @router.post("/records/{record_id}/versions", response_model=RecordOut, status_code=201)
@@ -387,7 +393,7 @@ def run_search(q: Annotated[SearchQuery, Depends(search_query)], scope: CompanyS
 
 def _search(session: Session, scope: Scope, q: SearchQuery) -> SearchOut:
     try:
-        result = search.search(session, scope.company_id, q, scope.role)
+        result = search.search(session, scope.company_id, q, _viewer(scope))
     except ArchiveError as exc:
         raise _http(exc) from exc
     _log(session, scope, "archive_search", "-", "search", query=json.loads(q.to_json()), hits=result.total)
@@ -427,7 +433,7 @@ def context_view(kind: str, reference: str, scope: CompanyScope, session: DB) ->
     """Records linked to an ERP object (vendor, customer, order, posting, process), each with
     its sealed manifest and the URL of its content exactly as filed."""
     try:
-        recs = search.context(session, scope.company_id, kind, reference, scope.role)
+        recs = search.context(session, scope.company_id, kind, reference, _viewer(scope))
     except ArchiveError as exc:
         raise _http(exc) from exc
     _log(session, scope, "archive_context", f"{kind}:{reference}"[:80], "read", hits=len(recs))
@@ -461,7 +467,9 @@ def list_dossiers(
     _log(session, scope, "archive_dossier", "-", "list")
     return [
         _dossier_out(d, n)
-        for d, n in dossiers.list_dossiers(session, scope.company_id, kind=kind, text_filter=q, limit=limit)
+        for d, n in dossiers.list_dossiers(
+            session, scope.company_id, kind=kind, text_filter=q, limit=limit, viewer=_viewer(scope)
+        )
     ]
 
 
@@ -488,20 +496,70 @@ async def import_masterdata(
 
 def _dossier(session: Session, scope: Scope, kind: str, number: str) -> ArchiveDossier:
     try:
-        return dossiers.get_dossier(session, scope.company_id, kind, number)
+        d = dossiers.get_dossier(session, scope.company_id, kind, number)
     except ArchiveError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    if not access.may_open_dossier(session, _viewer(scope), d):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {kind} dossier {number}")
+    return d
 
 
 @router.get("/dossiers/{kind}/{number}", response_model=DossierDetail)
 def dossier_detail(kind: str, number: str, scope: CompanyScope, session: DB) -> DossierDetail:
     d = _dossier(session, scope, kind, number)
-    regs = dossiers.registers(session, d, scope.role)
+    regs = dossiers.registers(session, d, _viewer(scope))
     _log(session, scope, "archive_dossier", f"{kind}:{number}", "read")
     base = _dossier_out(d, sum(len(v) for v in regs.values()))
     return DossierDetail(
         **base.model_dump(), registers={k: [_out(session, scope, r) for r in v] for k, v in regs.items()}
     )
+
+
+class GrantOut(BaseModel):
+    username: str
+    granted_by: str
+    granted_at: datetime
+
+
+def _grant_target(session: Session, scope: Scope, kind: str, number: str, username: str) -> tuple[ArchiveDossier, User]:
+    scope.require(Role.ADMIN)
+    d = _dossier(session, scope, kind, number)
+    try:
+        user = tenancy.get_user(session, username)
+    except tenancy.TenancyError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    return d, user
+
+
+@router.get("/dossiers/{kind}/{number}/grants", response_model=list[GrantOut])
+def list_grants(kind: str, number: str, scope: CompanyScope, session: DB) -> list[GrantOut]:
+    """Users granted read access to the dossier (company admins only)."""
+    scope.require(Role.ADMIN)
+    d = _dossier(session, scope, kind, number)
+    return [
+        GrantOut(username=u.username, granted_by=g.granted_by, granted_at=g.granted_at)
+        for g, u in access.grants(session, d)
+    ]
+
+
+@router.put("/dossiers/{kind}/{number}/grants/{username}", response_model=GrantOut)
+def grant_dossier(kind: str, number: str, username: str, scope: CompanyScope, session: DB) -> GrantOut:
+    """Let a user (typically an approver) read this dossier's records; admins only, audited."""
+    d, user = _grant_target(session, scope, kind, number, username)
+    try:
+        g = access.grant_dossier(session, scope.company_id, d, user, scope.principal.name)
+    except ArchiveError as exc:
+        raise _http(exc) from exc
+    return GrantOut(username=user.username, granted_by=g.granted_by, granted_at=g.granted_at)
+
+
+@router.delete("/dossiers/{kind}/{number}/grants/{username}", status_code=204)
+def revoke_dossier(kind: str, number: str, username: str, scope: CompanyScope, session: DB) -> Response:
+    """Take a user's read access to this dossier away; admins only, audited. 404 when there was none."""
+    d, user = _grant_target(session, scope, kind, number, username)
+    if not access.revoke_dossier(session, scope.company_id, d, user, scope.principal.name):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"{username} has no grant on {kind} dossier {number}")
+    return Response(status_code=204)
 
 
 @router.post("/dossiers/{kind}/{number}/documents", response_model=RecordOut, status_code=201)

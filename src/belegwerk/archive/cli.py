@@ -19,7 +19,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from belegwerk import tenancy
-from belegwerk.archive import dossiers, export, records, verify
+from belegwerk.archive import access, dossiers, export, records, verify
 from belegwerk.archive.errors import ArchiveError
 from belegwerk.config import ConfigError, load_settings
 from belegwerk.db.engine import transaction
@@ -176,6 +176,35 @@ def import_masterdata_cmd(
     )
     for line in r.errors:
         err.print(f"  skipped {line}", highlight=False)
+
+
+@app.command("grant-dossier")
+@friendly
+def grant_dossier_cmd(
+    company: Company_,
+    kind: Annotated[str, typer.Argument(help="vendor or customer")],
+    number: Annotated[str, typer.Argument(help="Partner number of the dossier")],
+    username: Annotated[str, typer.Argument(help="User who may read the dossier")],
+    revoke: Annotated[bool, typer.Option(help="Take the grant away instead")] = False,
+    actor: Annotated[str, typer.Option("--as", help="Company admin who authorises it")] = "",
+) -> None:
+    """Let a user (an approver) read one dossier's records, or --revoke that permission."""
+    rt = _runtime()
+    try:
+        _company(rt, company)
+        with transaction(rt.sessions) as s:
+            _require_admin(s, actor, company)
+            d = dossiers.get_dossier(s, company, kind, number)
+            user = tenancy.get_user(s, username)
+            if revoke:
+                done = access.revoke_dossier(s, company, d, user, actor)
+                message = f"revoked {username} on {kind} dossier {number}" if done else f"{username} had no grant"
+            else:
+                access.grant_dossier(s, company, d, user, actor)
+                message = f"granted {username} the {kind} dossier {number}"
+    finally:
+        rt.close()
+    out.print(message)
 
 
 @retention_app.command("list")

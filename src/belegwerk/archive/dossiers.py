@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from belegwerk.archive import audit
+from belegwerk.archive.access import Viewer, dossier_filter, record_filter
 from belegwerk.archive.blobstore import ArchiveBlobStore
 from belegwerk.archive.classes import CLASSES, DocumentClass
 from belegwerk.archive.errors import ArchiveError
@@ -182,10 +183,16 @@ def _audit(session: Session, d: ArchiveDossier, actor: str, action: str, before:
 
 
 def list_dossiers(
-    session: Session, company_id: str, *, kind: str | None = None, text_filter: str = "", limit: int = 500
+    session: Session,
+    company_id: str,
+    *,
+    kind: str | None = None,
+    text_filter: str = "",
+    limit: int = 500,
+    viewer: Viewer | Role = Role.ADMIN,
 ) -> list[tuple[ArchiveDossier, int]]:
-    """Dossiers with the number of current records in each."""
-    stmt = select(ArchiveDossier).where(ArchiveDossier.company_id == company_id)
+    """Dossiers the viewer may open, with the number of records in each the viewer may see."""
+    stmt = select(ArchiveDossier).where(ArchiveDossier.company_id == company_id, dossier_filter(viewer))
     if kind:
         stmt = stmt.where(ArchiveDossier.kind == kind)
     if text_filter.strip():
@@ -194,7 +201,7 @@ def list_dossiers(
     dossiers = list(session.scalars(stmt.order_by(ArchiveDossier.kind, ArchiveDossier.number).limit(limit)))
     rows = session.execute(
         select(ArchiveRecord.partner_kind, ArchiveRecord.partner_number, func.count(ArchiveRecord.id))
-        .where(ArchiveRecord.company_id == company_id, ArchiveRecord.partner_number.is_not(None))
+        .where(ArchiveRecord.company_id == company_id, ArchiveRecord.partner_number.is_not(None), record_filter(viewer))
         .group_by(ArchiveRecord.partner_kind, ArchiveRecord.partner_number)
     ).all()
     counts = {f"{kind}:{number}": int(n) for kind, number, n in rows}
@@ -212,9 +219,8 @@ def get_dossier(session: Session, company_id: str, kind: str, number: str) -> Ar
     return d
 
 
-def registers(session: Session, dossier: ArchiveDossier, role: Role) -> dict[str, list[ArchiveRecord]]:
-    """The dossier's records grouped by document class (its registers), in class order."""
-    from belegwerk.archive.records import may_see
+def registers(session: Session, dossier: ArchiveDossier, role: Viewer | Role) -> dict[str, list[ArchiveRecord]]:
+    """The dossier's records the viewer may see, grouped by document class (its registers)."""
     from belegwerk.archive.search import _superseded
 
     rows = session.scalars(
@@ -224,13 +230,13 @@ def registers(session: Session, dossier: ArchiveDossier, role: Role) -> dict[str
             ArchiveRecord.partner_kind == dossier.kind,
             ArchiveRecord.partner_number == dossier.number,
             ~_superseded(),
+            record_filter(role),
         )
         .order_by(ArchiveRecord.doc_date.desc(), ArchiveRecord.id.desc())
     )
     out: dict[str, list[ArchiveRecord]] = {c.value: [] for c in CLASSES}
     for rec in rows:
-        if may_see(role, rec.document_class):
-            out[rec.document_class].append(rec)
+        out[rec.document_class].append(rec)
     return {k: v for k, v in out.items() if v}
 
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from belegwerk.archive import audit
 from belegwerk.archive.blobstore import ArchiveBlobStore, BlobNotFound, delete_blob, protect_blob
-from belegwerk.archive.classes import APPROVER_CLASSES, CLASSES, DocumentClass, parse_class, retention_end
+from belegwerk.archive.classes import CLASSES, DocumentClass, parse_class, retention_end
 from belegwerk.archive.errors import ArchiveError, RecordNotFound, Refused
 from belegwerk.db.models import (
     ArchiveDisposal,
@@ -494,16 +494,6 @@ def latest_version(session: Session, company_id: str, record_uid: str) -> Archiv
     if not all_versions:
         raise RecordNotFound(f"record {record_uid} not found")
     return all_versions[-1]
-
-
-def may_see(role: Role, document_class: str) -> bool:
-    """Approvers see the invoice-type classes only; everyone else in the company sees all."""
-    return role is not Role.APPROVER or document_class in {c.value for c in APPROVER_CLASSES}
-
-
-def visible_classes(role: Role) -> list[str] | None:
-    """The classes a role may see, or None for all."""
-    return None if role is not Role.APPROVER else sorted(c.value for c in APPROVER_CLASSES)
 
 
 def note_read(session: Session, rec: ArchiveRecord, *, actor: str, role: Role, what: str = "read") -> None:

@@ -19,7 +19,7 @@ from sqlalchemy import Select, exists, func, literal_column, select, text
 from sqlalchemy.orm import Session, aliased
 
 from belegwerk.archive import audit
-from belegwerk.archive.classes import APPROVER_CLASSES
+from belegwerk.archive.access import Viewer, record_filter
 from belegwerk.archive.errors import ArchiveError
 from belegwerk.archive.records import active_hold
 from belegwerk.db.models import ArchiveHold, ArchiveRecord, ArchiveSavedSearch, Role
@@ -92,12 +92,10 @@ def _fulltext(session: Session, words: str) -> Any:
     )
 
 
-def build(session: Session, company_id: str, q: SearchQuery, role: Role) -> Select[ArchiveRecord]:
+def build(session: Session, company_id: str, q: SearchQuery, role: Viewer | Role) -> Select[ArchiveRecord]:
     if q.state not in STATES:
         raise ArchiveError(f"state must be one of {', '.join(STATES)}")
-    stmt = select(ArchiveRecord).where(ArchiveRecord.company_id == company_id)
-    if role is Role.APPROVER:
-        stmt = stmt.where(ArchiveRecord.document_class.in_([c.value for c in APPROVER_CLASSES]))
+    stmt = select(ArchiveRecord).where(ArchiveRecord.company_id == company_id, record_filter(role))
     if q.text.strip():
         clause = _fulltext(session, q.text)
         if clause is not None:
@@ -136,7 +134,7 @@ def build(session: Session, company_id: str, q: SearchQuery, role: Role) -> Sele
     return stmt
 
 
-def search(session: Session, company_id: str, q: SearchQuery, role: Role) -> SearchResult:
+def search(session: Session, company_id: str, q: SearchQuery, role: Viewer | Role) -> SearchResult:
     stmt = build(session, company_id, q, role)
     # Counting every hit of a broad query costs more than the page itself; like search engines we
     # count exactly up to a cap and say "more than" beyond it.
@@ -205,7 +203,7 @@ def get_saved(session: Session, company_id: str, owner: str, search_id: int) -> 
 CONTEXT_KINDS = ("vendor", "customer", "order", "posting", "process")
 
 
-def context(session: Session, company_id: str, kind: str, reference: str, role: Role) -> list[ArchiveRecord]:
+def context(session: Session, company_id: str, kind: str, reference: str, role: Viewer | Role) -> list[ArchiveRecord]:
     """Records linked to an ERP object: all of a vendor/customer; the matching ones for an order,
     a posting/document number or a process id. Current versions only (the history is one click on)."""
     q = SearchQuery(limit=500)

@@ -352,3 +352,18 @@ class ArchiveDossier(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ArchiveDossierGrant(Base):
+    """A user's read permission on one dossier: approvers (users without ERP access) see the
+    records of the dossiers granted to them and nothing else of the archive."""
+
+    __tablename__ = "archive_dossier_grant"
+    __table_args__ = (UniqueConstraint("dossier_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[str] = mapped_column(ForeignKey("company.id"), index=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("archive_dossier.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    granted_by: Mapped[str] = mapped_column(String(80))
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

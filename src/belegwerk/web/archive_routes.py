@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from belegwerk import tenancy
 from belegwerk.api.auth import DB, WRITERS, get_runtime
-from belegwerk.archive import audit, dossiers, records, search, verify
+from belegwerk.archive import access, audit, dossiers, records, search, verify
 from belegwerk.archive.classes import CLASSES, parse_class
 from belegwerk.archive.errors import ArchiveError
 from belegwerk.archive.search import SearchQuery
@@ -96,7 +96,7 @@ def archive(
         try:
             if saved is not None:
                 q = SearchQuery.from_json(search.get_saved(session, web.company_id, web.user.username, saved).query)
-            result = search.search(session, web.company_id, q, role)
+            result = search.search(session, web.company_id, q, access.Viewer(role, web.user.id))
             _log(session, web, role, "archive_search", "-", "search")
         except ArchiveError as exc:
             error = str(exc)
@@ -146,7 +146,7 @@ def record_page(request: Request, session: DB, web: Web, record_id: int, message
         rec = records.get_record(session, web.company_id, record_id)
     except ArchiveError:
         return Response("Not found.", status_code=404)
-    if not records.may_see(role, rec.document_class):
+    if not access.may_see_record(session, access.Viewer(role, web.user.id), rec):
         return Response("Not found.", status_code=404)
     _log(session, web, role, "archive_record", rec.id, "read-metadata")
     manifest = records.manifest_for(session, rec.id)
@@ -158,7 +158,7 @@ def record_page(request: Request, session: DB, web: Web, record_id: int, message
         "archive",
         rec=rec,
         index=records.index_of(rec),
-        versions=records.versions(session, web.company_id, rec.record_uid),
+        versions=access.visible_versions(session, access.Viewer(role, web.user.id), web.company_id, rec.record_uid),
         manifest=json.dumps(json.loads(manifest.manifest), indent=2, ensure_ascii=False) if manifest else "",
         manifest_hash=manifest.hash if manifest else "",
         hold=records.active_hold(session, web.company_id, rec.record_uid),
@@ -179,7 +179,7 @@ def record_content(session: DB, web: Web, rt: RT, record_id: int) -> Response:
         rec = records.get_record(session, web.company_id, record_id)
     except ArchiveError:
         return Response("Not found.", status_code=404)
-    if not records.may_see(role, rec.document_class):
+    if not access.may_see_record(session, access.Viewer(role, web.user.id), rec):
         return Response("Not found.", status_code=404)
     _log(session, web, role, "archive_record", rec.id, "read")
     return Response(
@@ -216,7 +216,10 @@ def hold(
 @router.get("/dossiers", response_class=HTMLResponse)
 def dossier_list(request: Request, session: DB, web: Web, kind: str = "", q: str = "") -> HTMLResponse:
     role = _role(session, web)
-    rows = dossiers.list_dossiers(session, web.company_id, kind=kind or None, text_filter=q) if web.company_id else []
+    rows = []
+    if web.company_id and role is not None:
+        viewer = access.Viewer(role, web.user.id)
+        rows = dossiers.list_dossiers(session, web.company_id, kind=kind or None, text_filter=q, viewer=viewer)
     _log(session, web, role, "archive_dossier", "-", "list")
     return _page(
         request, session, web, "dossiers.html", "dossiers", rows=rows, kind=kind, q=q, portal=role is Role.AUDITOR
@@ -232,6 +235,9 @@ def dossier_page(request: Request, session: DB, web: Web, kind: str, number: str
         d = dossiers.get_dossier(session, web.company_id, kind, number)
     except ArchiveError:
         return Response("Not found.", status_code=404)
+    viewer = access.Viewer(role, web.user.id)
+    if not access.may_open_dossier(session, viewer, d):
+        return Response("Not found.", status_code=404)
     _log(session, web, role, "archive_dossier", f"{kind}:{number}", "read")
     return _page(
         request,
@@ -240,7 +246,7 @@ def dossier_page(request: Request, session: DB, web: Web, kind: str, number: str
         "dossier.html",
         "dossiers",
         d=d,
-        registers=dossiers.registers(session, d, role),
+        registers=dossiers.registers(session, d, viewer),
         classes=CLASSES,
         upload_classes=dossiers.UPLOAD_CLASSES,
         can_upload=role in WRITERS,
