@@ -142,9 +142,11 @@ def _serve(rt: Any, host: str, port: int, run_worker: bool) -> None:
 def worker_cmd(threads: Annotated[int | None, typer.Option(help="Worker threads")] = None) -> None:
     """Run a job consumer (for scaling out; `serve` runs one in-process by default)."""
     from belegwerk.jobs import queue
+    from belegwerk.jobs.schedule import resume_pending_documents
 
     rt = _runtime()
     queue.configure(rt)
+    resume_pending_documents()
     consumer = queue.huey.create_consumer(workers=threads or rt.settings.worker_threads, worker_type="thread")
     out.print("Belegwerk worker started")
     consumer.run()

@@ -98,3 +98,21 @@ def test_redis_queue_when_configured(runtime: Runtime, world: World, redis_url: 
             time.sleep(0.2)
             state = client.get(url, headers=world.auth("acme_clerk")).json()["state"]
         assert state == "stored"
+
+
+def test_documents_received_without_a_queue_are_picked_up(runtime: Runtime, world: World) -> None:
+    """Documents stored while no worker ran (seeded, imported) get verified when a worker starts."""
+    from belegwerk.db.engine import transaction
+    from belegwerk.intake.receive import receive
+
+    with transaction(runtime.sessions) as s:
+        doc = receive(s, runtime.blobs, company_id="ACME", filename="seed.xml", data=b"<Invoice/>", source="demo",
+                      actor="demo")  # fmt: skip
+    with TestClient(create_app(runtime, run_worker=True)) as client:
+        url = f"/api/v1/companies/ACME/documents/{doc.id}"
+        deadline = time.monotonic() + 30
+        state = "received"
+        while time.monotonic() < deadline and state == "received":
+            time.sleep(0.2)
+            state = client.get(url, headers=world.auth("acme_clerk")).json()["state"]
+        assert state == "stored"

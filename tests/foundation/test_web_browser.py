@@ -82,6 +82,13 @@ def test_demo_clerk_logs_in_and_sees_the_inbox(demo_server: tuple[str, dict[str,
             assert page.text_content("#page-title").startswith("Inbox")
             assert "Muster GmbH" in page.text_content("#page-title")
             assert "Rechnung-2026-0815.pdf" in page.text_content("#documents")
+            # The sample documents are verified and analysed by the in-process worker.
+            deadline = time.monotonic() + 60
+            while "pending" in page.text_content("#documents") and time.monotonic() < deadline:
+                time.sleep(1)
+                page.reload()
+            table = page.text_content("#documents")
+            assert "pending" not in table and "XRechnung 3.0" in table and "valid" in table and "1 errors" in table
             assert "Power user" in page.text_content("#current-user")
             for key in ("inbox", "archive", "dossiers", "exchange", "admin"):
                 assert page.is_visible(f"#nav-{key}")

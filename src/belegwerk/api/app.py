@@ -27,7 +27,12 @@ def create_app(runtime: Runtime, *, run_worker: bool = False) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         queue.configure(runtime)
-        consumer = queue.start_consumer(runtime.settings.worker_threads) if run_worker else None
+        consumer = None
+        if run_worker:
+            from belegwerk.jobs.schedule import resume_pending_documents
+
+            resume_pending_documents()  # documents received while no worker ran (e.g. the demo's samples)
+            consumer = queue.start_consumer(runtime.settings.worker_threads)
         try:
             yield
         finally:

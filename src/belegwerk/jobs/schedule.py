@@ -66,3 +66,38 @@ def archive_expiry_listing() -> dict[str, int]:
                 due[company_id] = count
                 log.warning("archive: %s record(s) of %s have passed their retention end", count, company_id)
     return due
+
+
+def resume_pending_documents() -> int:
+    """Queue the next step for every document that is waiting for one.
+
+    Jobs are enqueued after the upload commits, but a document can still miss its job (seeded or
+    imported without the queue, a worker that died, a Redis flush). Each step is idempotent, so
+    queueing a document twice costs time, never correctness. Returns how many were queued.
+    """
+    from sqlalchemy import select
+
+    from belegwerk.db.models import Document, DocumentAnalysis
+    from belegwerk.jobs.tasks import analyse_document, verify_original
+
+    rt = current_runtime()
+    with transaction(rt.sessions) as session:
+        received = list(session.scalars(select(Document.id).where(Document.state == "received")))
+        unanalysed = list(
+            session.scalars(
+                select(Document.id)
+                .outerjoin(DocumentAnalysis, DocumentAnalysis.document_id == Document.id)
+                .where(Document.state == "stored", DocumentAnalysis.document_id.is_(None))
+            )
+        )
+    for document_id in received:
+        verify_original(document_id)
+    for document_id in unanalysed:
+        analyse_document(document_id)
+    return len(received) + len(unanalysed)
+
+
+@huey.periodic_task(crontab(minute="*/10"))  # type: ignore[untyped-decorator]
+def resume_pending() -> int:
+    """Every ten minutes: documents whose next step never got queued are picked up."""
+    return resume_pending_documents()
