@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _source_dir(argv: list[str]) -> Path:
-    """``--src DIR`` (e.g. the compiled copy from tools/build_native_rules.py), else ``src/``."""
+    """``--src DIR`` (another source tree, e.g. an older checkout to compare with), else ``src/``."""
     for i, arg in enumerate(argv):
         if arg == "--src" and i + 1 < len(argv):
             return Path(argv[i + 1]).resolve()
@@ -53,7 +53,7 @@ def _source_dir(argv: list[str]) -> Path:
 
 sys.path.insert(0, str(_source_dir(sys.argv)))
 
-from belegwerk.rules import schema  # noqa: E402
+from belegwerk.rules import native, schema  # noqa: E402
 from belegwerk.rules.validate import validate_bytes, validate_path  # noqa: E402
 from belegwerk.xml.safe import parse_xml  # noqa: E402
 
@@ -236,13 +236,7 @@ def main() -> None:
         sys.exit(f"no sample files under {corpus}")
     best = timings(corpus, items, args.repeat, args.cpu)
     clock = "CPU time" if args.cpu else "wall clock"
-    compiled = sorted(
-        name.rsplit(".", 1)[-1]
-        for name, mod in sys.modules.items()
-        if name.startswith("belegwerk.rules.") and str(getattr(mod, "__file__", "")).endswith(".so")
-    )
-    if compiled:
-        print(f"compiled (mypyc) rule modules: {', '.join(compiled)}")
+    print(f"rule packs: {native.status().describe()}")
     print(f"{len(items)} files, ms per file: median over files of the best of {args.repeat} rounds ({clock}),")
     print("native = validate_bytes (its scenario's packs), saxon = official XSLT(s) the oracle ran; compile excluded\n")
     report(items, best)

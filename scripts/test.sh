@@ -27,6 +27,9 @@ if [ -n "${BELEGWERK_TEST_DATABASE_URL:-}" ] && command -v pg_isready >/dev/null
 fi
 
 bash scripts/setup-env.sh test
+# the suite runs on the compiled rule packs unless BELEGWERK_NATIVE=0; tests/einvoice/test_native_build.py
+# then checks that it really did and that the sources give the same findings
+if [ "${BELEGWERK_NATIVE:-1}" != "0" ]; then export BELEGWERK_EXPECT_NATIVE=1; fi
 
 echo "== ruff"
 .venv/bin/ruff check .

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from belegwerk.rules.validate import PARSE_RULE, validate_bytes, validate_path
+from belegwerk.xml.safe import UnreadableXML, _declares_dtd, parse_xml
 
 pytestmark = pytest.mark.einvoice
 
@@ -136,3 +140,25 @@ def test_missing_file_is_unreadable(tmp_path: Path) -> None:
 def test_corpus_non_xml_instance(corpus: Path) -> None:
     report = validate_path(corpus / "xrechnung-testsuite/validator-configuration-tests/instances/bin001.xml")
     assert not report.readable and report.fatal == [PARSE_RULE]
+
+
+_DECLARATION = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+_PIECES = st.sampled_from(
+    [b"<!", b"<!--", b"DOCTYPE", b"doctype", b"EnTiTy", b"<!DocType", b"<!entity", b"<", b"!", b"x"]
+)
+
+
+@given(st.lists(st.one_of(_PIECES, st.binary(max_size=8)), max_size=12).map(b"".join))
+def test_declaration_scan_finds_exactly_what_a_regex_finds(data: bytes) -> None:
+    """The fast DOCTYPE/ENTITY scan of parse_xml refuses exactly the inputs a case-insensitive search would."""
+    assert _declares_dtd(data) == bool(_DECLARATION.search(data))
+
+
+def test_a_reused_parser_still_refuses_and_recovers() -> None:
+    """The per-thread parser is reused: a broken document does not affect the next one."""
+    good = UBL_OPEN + b"<cbc:ID>1</cbc:ID></Invoice>"
+    with pytest.raises(UnreadableXML):
+        parse_xml(UBL_OPEN + b"<cbc:ID>1</cbc:ID>")
+    assert parse_xml(good).findtext("{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}ID") == "1"
+    with pytest.raises(UnreadableXML, match="document type declaration"):
+        parse_xml(b"<?xml version='1.0'?>\n<!doctype Invoice>" + good)

@@ -561,7 +561,7 @@ class CiiRuleSet(RuleSet):
         """Per pattern: its contexts with the tags they can select and their table form (cached;
         rebuilt if the patterns were changed)."""
         key = tuple(id(c) for p in self.patterns for c in p.contexts)
-        cached = self.__dict__.get("_plan_cache")
+        cached = self.plan_cache
         if cached is not None and cached[0] == key:
             return cached[1]  # type: ignore[no-any-return]
         plan = [
@@ -571,7 +571,7 @@ class CiiRuleSet(RuleSet):
             )
             for p in self.patterns
         ]
-        self.__dict__["_plan_cache"] = (key, plan)
+        self.plan_cache = (key, plan)
         return plan
 
 

@@ -1249,6 +1249,12 @@ _TOTAL_RULES = [
     rule("BR-DEC-18", "The amount due (BT-115) may have at most two decimals.", max_two_decimals("cbc:PayableAmount")),
 ]
 
+
+def _not_negative(value: float) -> bool:
+    # a named function, not a lambda inside the rule's lambda: mypyc cannot compile nested lambdas
+    return value >= 0
+
+
 _LINE_RULES = [
     rule("BR-21", "An invoice line needs a line identifier (BT-126).", _not_blank("cbc:ID")),
     rule(
@@ -1270,14 +1276,14 @@ _LINE_RULES = [
     rule(
         "BR-27",
         "The item net price (BT-146) must not be negative.",
-        lambda n: any_number(n, "cac:Price/cbc:PriceAmount", lambda v: v >= 0),
+        lambda n: any_number(n, "cac:Price/cbc:PriceAmount", _not_negative),
     ),
     rule(
         "BR-28",
         "The item gross price (BT-148) must not be negative.",
         lambda n: (
             not has(n, "cac:Price/cac:AllowanceCharge/cbc:BaseAmount")
-            or any_number(n, "cac:Price/cac:AllowanceCharge/cbc:BaseAmount", lambda v: v >= 0)
+            or any_number(n, "cac:Price/cac:AllowanceCharge/cbc:BaseAmount", _not_negative)
         ),
     ),
     rule("BR-CO-04", "An invoice line needs a VAT category code (BT-151).", _line_has_vat_category),

@@ -18,6 +18,7 @@ from lxml import etree
 
 from belegwerk.rules.engine import (
     SCAN_KEY,
+    AnyNode,
     Context,
     Element,
     Finding,
@@ -119,6 +120,7 @@ def _children(el: Element, kids: dict[Element, dict[str, list[Element]]]) -> dic
     found = kids.get(el)
     if found is None:
         found = {}
+        child: AnyNode
         for child in el:
             tag = child.tag
             if isinstance(tag, str):
@@ -195,6 +197,7 @@ def child_groups(el: Element) -> dict[str, list[Element]]:
     """The element's children grouped by tag (cached during an evaluation)."""
     if _S.kids is None:
         groups: dict[str, list[Element]] = {}
+        child: AnyNode
         for child in el:
             if isinstance(child.tag, str):
                 groups.setdefault(child.tag, []).append(child)
@@ -539,7 +542,7 @@ def _index(root: Element) -> None:
                 text = el.text
                 if not text or not text.strip(" \t\n\r"):
                     maybe_empty.append(el)
-            elif el[0].tag.__class__ is not str:
+            elif cast(AnyNode, el[0]).tag.__class__ is not str:
                 maybe_empty.append(el)
         if el is not root:
             parent = el.getparent()
@@ -564,6 +567,7 @@ def element_paths(root: Element) -> list[tuple[Element, tuple[str, ...]]]:
     out: list[tuple[Element, tuple[str, ...]]] = []
 
     def visit(el: Element, path: tuple[str, ...]) -> None:
+        child: AnyNode
         for child in el:
             ctag = child.tag
             if ctag.__class__ is not str:
@@ -654,7 +658,7 @@ class FastRuleSet(RuleSet):
 
         Evaluation then touches no dataclass attributes per context or rule.
         """
-        plan = self.__dict__.get("_compiled_plan")
+        plan: list[tuple[bool, list[_Step]]] | None = self.plan_cache
         if plan is None:
             plan = []
             for pattern in self.patterns:
@@ -669,7 +673,7 @@ class FastRuleSet(RuleSet):
                         select, required = ctx.nodes, None
                     steps.append((select, tuple((r.test, r) for r in rules), bulk, required))
                 plan.append((pattern.exclusive and len(pattern.contexts) > 1, steps))
-            self.__dict__["_compiled_plan"] = plan
+            self.plan_cache = plan
         return plan
 
     def _evaluate(self, root: Element) -> list[Finding]:

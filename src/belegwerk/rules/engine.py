@@ -106,6 +106,13 @@ class Pattern:
     exclusive: bool = True
 
 
+#: Node types whose ``tag`` is read: elements carry a str, comments and processing instructions a
+#: function. The lxml stubs declare ``str``, and modules compiled with mypyc (see
+#: ``tools/build_native_rules.py``) check declared types at run time, so code that reads the tag
+#: of a node that may be a comment declares the node as ``AnyNode``.
+AnyNode: TypeAlias = Any
+
+
 def location_of(node: Element) -> str:
     """An XPath to ``node`` for the report (namespace prefixes as in the document)."""
     return str(node.getroottree().getpath(node))
@@ -117,6 +124,9 @@ class RuleSet:
 
     name: str
     patterns: list[Pattern]
+    #: Evaluation plan of a subclass, built on first use (an attribute, not ``__dict__``, so that
+    #: the class also works when compiled with mypyc).
+    plan_cache: Any = field(default=None, repr=False, compare=False)
 
     def rules(self) -> Iterable[Rule]:
         for pattern in self.patterns:

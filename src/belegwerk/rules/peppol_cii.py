@@ -19,7 +19,7 @@ from decimal import Decimal
 from lxml import etree
 
 from belegwerk.rules.codelists import named_codelist
-from belegwerk.rules.engine import Element, Pattern, Rule, RuleSet, Severity
+from belegwerk.rules.engine import AnyNode, Element, Pattern, Rule, RuleSet, Severity
 from belegwerk.rules.functions import normalize_space, to_decimal, xpath_round
 from belegwerk.rules.peppol_common import (
     abn,
@@ -149,6 +149,7 @@ def _descend(node: Element, *locals_: str) -> Element | None:
     if not locals_:
         return node
     tag = _R + locals_[0]
+    child: AnyNode
     for child in node:
         if child.tag == tag:
             found = _descend(child, *locals_[1:])
@@ -164,6 +165,9 @@ def _dec_at(line: Element, default: Decimal, *locals_: str) -> Decimal | None:
 
 def _line_ac_sum(line: Element, indicator: str) -> Decimal:
     total = Decimal(0)
+    settlement: AnyNode
+    ac: AnyNode
+    c: AnyNode
     for settlement in line:
         if settlement.tag != _R + "SpecifiedLineTradeSettlement":
             continue
@@ -171,7 +175,12 @@ def _line_ac_sum(line: Element, indicator: str) -> Decimal:
             if ac.tag != _R + "SpecifiedTradeAllowanceCharge":
                 continue
             ind = _descend(ac, "ChargeIndicator")
-            value = next((c for c in ind if c.tag == _U + "Indicator"), None) if ind is not None else None
+            value = None
+            if ind is not None:
+                for c in ind:
+                    if c.tag == _U + "Indicator":
+                        value = c
+                        break
             if value is None or normalize_space(string_value(value)) != indicator:
                 continue
             for c in ac:

@@ -28,7 +28,7 @@ from typing import Generic, TypeVar, cast
 
 from lxml import etree
 
-from belegwerk.rules.engine import SCAN_KEY, Check, Context, Element, Pattern, Rule, shared
+from belegwerk.rules.engine import SCAN_KEY, AnyNode, Check, Context, Element, Pattern, Rule, shared
 from belegwerk.rules.functions import normalize_space, to_decimal
 from belegwerk.xml.ns import NSMAP
 
@@ -519,7 +519,7 @@ def _scan(root: Element) -> tuple[dict[str, list[Element]], list[Element]]:
             text = e.text
             if not text or not text.strip(" \t\n\r"):
                 maybe_empty.append(e)
-        elif not isinstance(e[0].tag, str):
+        elif not isinstance(cast(AnyNode, e[0]).tag, str):
             maybe_empty.append(e)
     return index, maybe_empty
 
@@ -653,13 +653,19 @@ def indexed(expr: str) -> Callable[[Element], list[Element]]:
     return nodes
 
 
+def _has_element_child(e: Element) -> bool:
+    c: AnyNode
+    for c in e:  # noqa: SIM110 - a typed loop variable: comments carry a function as tag
+        if isinstance(c.tag, str):
+            return True
+    return False
+
+
 @per_document
 def empty_elements(root: Element) -> list[Element]:
     """Elements without element children whose text is only whitespace (``//*[not(*) and not(normalize-space())]``)."""
     return [
-        e
-        for e in _scan(root)[1]
-        if len(e) == 0 or (not any(isinstance(c.tag, str) for c in e) and not normalize_space(string_value(e)))
+        e for e in _scan(root)[1] if len(e) == 0 or (not _has_element_child(e) and not normalize_space(string_value(e)))
     ]
 
 

@@ -26,7 +26,7 @@ from decimal import Decimal
 from lxml import etree
 
 from belegwerk.rules.codelists import named_codelist
-from belegwerk.rules.engine import Element, Pattern, Rule, RuleSet, Severity
+from belegwerk.rules.engine import AnyNode, Element, Pattern, Rule, RuleSet, Severity
 from belegwerk.rules.functions import normalize_space, to_decimal, xpath_round
 from belegwerk.rules.peppol_common import (
     abn,
@@ -135,10 +135,12 @@ _ZERO, _ONE = Decimal(0), Decimal(1)
 
 
 def _first_child(parents: list[Element], tag: str) -> Element | None:
+    c: AnyNode
     for p in parents:
         for c in p:
             if c.tag == tag:
-                return c
+                found: Element = c
+                return found
     return None
 
 
@@ -147,6 +149,7 @@ def _rounded_sum(acs: list[Element], indicator: str) -> Decimal:
     for ac in acs:
         ind = _first_child([ac], _T_IND)
         if ind is not None and normalize_space(string_value(ind)) == indicator:
+            c: AnyNode
             for c in ac:
                 if c.tag == _T_AMOUNT:
                     total += to_decimal(string_value(c)) or _ZERO
@@ -168,6 +171,7 @@ def make_r120(tolerance: Callable[[Element], Decimal]) -> Callable[[Element], bo
         ext_el = qty_el = None
         prices: list[Element] = []
         acs: list[Element] = []
+        c: AnyNode
         for c in line:
             tag = c.tag
             if tag == _T_LEA:

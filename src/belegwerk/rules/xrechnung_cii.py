@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from typing import cast
 
 from lxml import etree
 
-from belegwerk.rules.engine import Element, Pattern, Rule, RuleSet, Severity
+from belegwerk.rules.engine import AnyNode, Element, Pattern, Rule, RuleSet, Severity
 from belegwerk.rules.functions import normalize_space
 from belegwerk.rules.peppol_cii import (
     document_currencies,
@@ -125,7 +126,8 @@ def _empty_except_delivery(root: Element) -> list[Element]:
     return [
         e
         for e in empty_elements(root)
-        if not (e.prefix == "ram" and etree.QName(e).localname == "ApplicableHeaderTradeDelivery")
+        # the prefix is None for a default namespace (the lxml stubs say str): read it untyped
+        if not (cast(AnyNode, e).prefix == "ram" and etree.QName(e).localname == "ApplicableHeaderTradeDelivery")
     ]
 
 

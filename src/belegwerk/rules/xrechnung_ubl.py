@@ -18,10 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from typing import cast
 
 from lxml import etree
 
-from belegwerk.rules.engine import Element, Pattern, Rule, RuleSet, Severity
+from belegwerk.rules.engine import AnyNode, Element, Pattern, Rule, RuleSet, Severity
 from belegwerk.rules.functions import normalize_space, to_decimal, xpath_round
 from belegwerk.rules.peppol_common import (
     ctx,
@@ -656,7 +657,7 @@ def _scheme_rule(rid: str, codes: frozenset[str], what: str, sepa_for_seller: bo
         if sepa_for_seller and normalize_space(scheme) == "SEPA":
             return any(
                 etree.QName(a).localname in ("AccountingSupplierParty", "PayeeParty")
-                and etree.QName(a).namespace == NSMAP["cac"]
+                and cast(AnyNode, etree.QName(a)).namespace == NSMAP["cac"]  # None without namespace
                 for a in node.iterancestors()
             )
         return False

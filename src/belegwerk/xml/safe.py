@@ -9,7 +9,7 @@ entity-expansion ("billion laughs") attacks get in.
 
 from __future__ import annotations
 
-import re
+import threading
 from typing import Final
 
 from lxml import etree
@@ -18,8 +18,6 @@ from lxml import etree
 #: exceed a few MB; 100 MB leaves ample room while bounding memory.
 MAX_XML_BYTES: Final = 100 * 1024 * 1024
 
-_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
-_ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
 
 
 class UnreadableXML(ValueError):
@@ -30,7 +28,40 @@ class UnreadableXML(ValueError):
         self.reason = reason
 
 
+def _declares_dtd(data: bytes) -> bool:
+    """Whether ``<!DOCTYPE`` or ``<!ENTITY`` (any case) occurs anywhere in ``data``.
+
+    Looks only at the places where ``<!`` occurs (a C-speed ``find``); most documents have none
+    or a few comments, so this costs microseconds where a case-insensitive regex scan of the
+    whole buffer costs tens.
+    """
+    find = data.find
+    at = find(b"<!")
+    while at != -1:
+        word = data[at + 2 : at + 9].upper()
+        if word == b"DOCTYPE" or word[:6] == b"ENTITY":
+            return True
+        at = find(b"<!", at + 2)
+    return False
+
+
+class _Parsers(threading.local):
+    """One hardened parser per thread: lxml parsers are reusable but not thread-safe."""
+
+    parser: etree.XMLParser | None = None
+
+
+_PARSERS = _Parsers()
+
+
 def _parser() -> etree.XMLParser:
+    parser = _PARSERS.parser
+    if parser is None:
+        parser = _PARSERS.parser = _new_parser()
+    return parser
+
+
+def _new_parser() -> etree.XMLParser:
     return etree.XMLParser(
         resolve_entities=False,
         no_network=True,
@@ -57,18 +88,19 @@ def parse_xml(data: bytes, *, max_bytes: int = MAX_XML_BYTES) -> etree._Element:
         raise UnreadableXML(
             f"the file is {size / 1_048_576:.1f} MB, larger than the {max_bytes / 1_048_576:.0f} MB limit for XML"
         )
-    head = bytes(data[:4096]).lstrip()
+    raw = bytes(data)  # the same object when ``data`` is bytes already
+    head = raw[:4096].lstrip()
     if head[:1] not in (b"<", b"\xef", b"\xff", b"\xfe", b"\x00"):
         raise UnreadableXML("the file is not XML (it does not start with '<')")
     # A DOCTYPE can only appear in the prolog, but entity declarations hide in internal subsets;
-    # searching the whole buffer for both is cheap (memchr-speed) and closes the door completely.
-    if _DOCTYPE.search(data) or _ENTITY.search(data):
+    # searching the whole buffer for both is cheap and closes the door completely.
+    if _declares_dtd(raw):
         raise UnreadableXML(
             "the XML contains a document type declaration (DOCTYPE/ENTITY); "
             "these are refused because they can be used for entity-expansion or external-entity attacks"
         )
     try:
-        root = etree.fromstring(bytes(data), parser=_parser())
+        root = etree.fromstring(raw, parser=_parser())
     except etree.XMLSyntaxError as exc:
         raise UnreadableXML(f"the XML is not well-formed: {exc.msg}") from exc
     except (ValueError, LookupError) as exc:  # e.g. unknown or contradictory encoding declaration

@@ -1,0 +1,163 @@
+"""Compiled rule packs: which modules are compiled, and a guard against stale binaries.
+
+``tools/build_native_rules.py`` compiles the modules in :data:`COMPILED_MODULES` with mypyc into
+C extension modules beside their sources (``engine.cpython-311-….so`` next to ``engine.py``);
+Python then imports the extension instead of the source, which makes validation about twice as
+fast with identical findings. The build records the SHA-256 of every compiled source in
+:data:`MANIFEST`.
+
+A binary built from older sources must never run instead of an edited rule, and mypyc's compiled
+modules call each other directly (C to C), so they are used all together or not at all:
+:func:`install_guard` (run by ``belegwerk/rules/__init__.py`` before anything else of the package
+is imported) compares the digests and, when any compiled source changed or
+``BELEGWERK_PURE_PYTHON`` is set, installs an import hook that loads every compiled module from
+its ``.py`` file. :func:`status` says which build is in use and why.
+
+This module itself is never compiled and imports nothing of the package.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import json
+import logging
+import os
+import sys
+import sysconfig
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+PACKAGE = "belegwerk.rules"
+RULES_DIR = Path(__file__).resolve().parent
+
+#: The modules compiled by the native build: the engine and every module the invoice packs
+#: (EN 16931, XRechnung, Peppol BIS; UBL and CII) run during validation.
+COMPILED_MODULES: tuple[str, ...] = (
+    "engine",
+    "functions",
+    "en16931_ubl_support",
+    "en16931_ubl_model",
+    "en16931_ubl_syntax",
+    "en16931_ubl_codes",
+    "en16931_cii_index",
+    "en16931_cii_numbers",
+    "en16931_cii_model",
+    "en16931_cii_syntax",
+    "en16931_cii_codes",
+    "xrechnung_common",
+    "xrechnung_ubl",
+    "xrechnung_cii",
+    "peppol_common",
+    "peppol_ubl",
+    "peppol_cii",
+)
+#: mypyc's shared library for the group (``_native__mypyc.….so`` in this directory).
+GROUP = f"{PACKAGE}._native"
+#: Digests of the compiled sources, written by the build.
+MANIFEST = "_native.json"
+#: Set to a non-empty value other than "0" to run the sources even when a current build exists.
+PURE_PYTHON_ENV = "BELEGWERK_PURE_PYTHON"
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NativeStatus:
+    """Which implementation of the rule packs this process uses."""
+
+    compiled: bool
+    reason: str
+    stale: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        return ("compiled (mypyc): " if self.compiled else "pure Python: ") + self.reason
+
+
+def source_digests(directory: Path = RULES_DIR) -> dict[str, str]:
+    """SHA-256 of each compiled module's source, keyed by module name."""
+    return {
+        name: hashlib.sha256((directory / f"{name}.py").read_bytes()).hexdigest()
+        for name in COMPILED_MODULES
+        if (directory / f"{name}.py").exists()
+    }
+
+
+def compiled_files(directory: Path = RULES_DIR) -> list[Path]:
+    """The extension modules of a build in ``directory`` (any Python version's suffix)."""
+    names = {*COMPILED_MODULES, GROUP.rsplit(".", 1)[1] + "__mypyc"}
+    return sorted(p for p in directory.glob("*.so") if p.name.split(".", 1)[0] in names) + sorted(
+        p for p in directory.glob("*.pyd") if p.name.split(".", 1)[0] in names
+    )
+
+
+def decide(directory: Path, environ: dict[str, str] | os._Environ[str] | None = None) -> NativeStatus:
+    """Whether the build in ``directory`` may be used, from its manifest and the current sources."""
+    env = os.environ if environ is None else environ
+    suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
+    built = [name for name in COMPILED_MODULES if (directory / f"{name}{suffix}").exists()]
+    if not built:
+        return NativeStatus(False, "the rule packs are not compiled (python tools/build_native_rules.py)")
+    if env.get(PURE_PYTHON_ENV, "") not in ("", "0"):
+        return NativeStatus(False, f"{PURE_PYTHON_ENV} is set")
+    if len(built) != len(COMPILED_MODULES):
+        missing = sorted(set(COMPILED_MODULES) - set(built))
+        return NativeStatus(False, f"the compiled build is incomplete (missing {', '.join(missing)})")
+    try:
+        recorded = json.loads((directory / MANIFEST).read_text(encoding="utf-8")).get("sources", {})
+    except (OSError, ValueError):
+        return NativeStatus(False, f"the compiled build has no readable {MANIFEST}")
+    current = source_digests(directory)
+    stale = tuple(sorted(name for name in COMPILED_MODULES if recorded.get(name) != current.get(name)))
+    if stale:
+        return NativeStatus(
+            False,
+            f"sources changed since the build ({', '.join(stale)}); run python tools/build_native_rules.py",
+            stale,
+        )
+    return NativeStatus(True, f"{len(built)} modules")
+
+
+class _SourceFinder(importlib.abc.MetaPathFinder):
+    """Loads the compiled modules from their ``.py`` files, ignoring the extension modules."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.names = {f"{PACKAGE}.{name}" for name in COMPILED_MODULES}
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname not in self.names:
+            return None
+        source = self.directory / f"{fullname.rsplit('.', 1)[1]}.py"
+        return importlib.util.spec_from_file_location(fullname, source)
+
+
+_STATUS: NativeStatus | None = None
+
+
+def install_guard(directory: Path = RULES_DIR) -> NativeStatus:
+    """Decide once per process; when the build may not be used, make imports take the sources."""
+    global _STATUS
+    if _STATUS is not None:
+        return _STATUS
+    status = decide(directory)
+    if not status.compiled and any(f"{PACKAGE}.{name}" in sys.modules for name in COMPILED_MODULES):
+        # cannot happen through the package's __init__; said plainly in case it ever does
+        status = NativeStatus(False, status.reason + " (some modules were imported before the guard)")
+    if not status.compiled and compiled_files(directory):
+        sys.meta_path.insert(0, _SourceFinder(directory))
+        if status.stale:
+            _log.warning("compiled rule packs not used: %s", status.reason)
+    _STATUS = status
+    return status
+
+
+def status() -> NativeStatus:
+    """The decision :func:`install_guard` made for this process (made now if it was not yet)."""
+    return _STATUS if _STATUS is not None else install_guard()
