@@ -7,7 +7,8 @@ approver class (invoices and vouchers). Without a grant an approver sees nothing
 
 :func:`record_filter` is the SQL condition used by search, context views, dossier registers and
 single-record reads alike, so no path can show more than another. Grants are changed only by
-:func:`grant_dossier` / :func:`revoke_dossier`, each written to the audit trail.
+:func:`grant_dossier` / :func:`revoke_dossier`, each written to the audit trail — whether the
+REST API, the CLI or the web dossier page asks.
 """
 
 from __future__ import annotations
@@ -20,8 +21,11 @@ from sqlalchemy.orm import Session
 
 from belegwerk.archive import audit
 from belegwerk.archive.classes import APPROVER_CLASSES
-from belegwerk.archive.errors import ArchiveError
-from belegwerk.db.models import ArchiveDossier, ArchiveDossierGrant, ArchiveRecord, Role, User
+from belegwerk.archive.errors import ArchiveError, Refused
+from belegwerk.db.models import ArchiveDossier, ArchiveDossierGrant, ArchiveRecord, Membership, Role, User
+
+# The roles whose archive reads are limited to granted dossiers: the users without ERP access.
+GRANTED_ROLES = frozenset({Role.APPROVER})
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,8 @@ def viewer_of(who: Viewer | Role) -> Viewer:
 
 
 def restricted(who: Viewer | Role) -> bool:
-    return viewer_of(who).role is Role.APPROVER
+    """Whether the viewer's reads are limited to granted dossiers (see :data:`GRANTED_ROLES`)."""
+    return viewer_of(who).role in GRANTED_ROLES
 
 
 def _granted_dossiers(user_id: int) -> Any:
@@ -50,7 +55,7 @@ def record_filter(who: Viewer | Role) -> ColumnElement[bool]:
     """The SQL condition on ``ArchiveRecord`` a viewer's reads must satisfy (company scoping is
     the caller's ``company_id`` condition, as before)."""
     viewer = viewer_of(who)
-    if viewer.role is not Role.APPROVER:
+    if not restricted(viewer):
         return true()
     if viewer.user_id is None:
         return false()
@@ -66,7 +71,7 @@ def record_filter(who: Viewer | Role) -> ColumnElement[bool]:
 def dossier_filter(who: Viewer | Role) -> ColumnElement[bool]:
     """The SQL condition on ``ArchiveDossier`` for listing dossiers: approvers see granted ones only."""
     viewer = viewer_of(who)
-    if viewer.role is not Role.APPROVER:
+    if not restricted(viewer):
         return true()
     if viewer.user_id is None:
         return false()
@@ -143,6 +148,40 @@ def grant_dossier(
     session.flush()
     _audit(session, dossier, user, actor, "grant")
     return row
+
+
+def check_new_grant(session: Session, company_id: str, dossier: ArchiveDossier, user: User) -> None:
+    """Refuse a grant that would fail or change nothing, for forms that offer only useful
+    choices: the user is not a member of the company, their role sees every dossier without a
+    grant, or they already have this dossier (:class:`Refused`). :func:`grant_dossier` itself stays idempotent
+    and accepts any member, as the REST API and the CLI promise."""
+    from belegwerk import tenancy
+
+    role = tenancy.role_in(session, user, company_id)
+    if role is None:
+        raise ArchiveError(f"{user.username} is not a user of {company_id}")
+    if not restricted(role):
+        raise ArchiveError(f"{user.username} is {role.label} and sees every dossier without a grant")
+    if _grant_row(session, dossier, user) is not None:
+        raise Refused(f"{user.username} already has access to {dossier.kind} dossier {dossier.number}")
+
+
+def grant_candidates(session: Session, company_id: str, dossier: ArchiveDossier) -> list[User]:
+    """The active users of the company whose role needs grants and who do not have this dossier
+    yet — the choice a grant form offers, by user name."""
+    return list(
+        session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.company_id == company_id,
+                Membership.role.in_(sorted(r.value for r in GRANTED_ROLES)),
+                User.is_active.is_(True),
+                User.id.not_in(select(ArchiveDossierGrant.user_id).where(ArchiveDossierGrant.dossier_id == dossier.id)),
+            )
+            .order_by(User.username)
+        )
+    )
 
 
 def revoke_dossier(session: Session, company_id: str, dossier: ArchiveDossier, user: User, actor: str) -> bool:

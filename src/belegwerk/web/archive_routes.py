@@ -2,7 +2,9 @@
 
 Handlers gather data from :mod:`belegwerk.archive` and render templates. Auditors get the same
 pages read-only (no forms that change anything) with a portal banner; each of their reads is
-written to the audit trail, as through the REST API.
+written to the audit trail, as through the REST API. Company admins manage a dossier's read
+grants on the dossier page with the same :mod:`belegwerk.archive.access` functions (and thus the
+same audit events) as the REST API and the CLI.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -20,9 +23,9 @@ from belegwerk import tenancy
 from belegwerk.api.auth import DB, WRITERS, get_runtime
 from belegwerk.archive import access, audit, dossiers, records, search, verify
 from belegwerk.archive.classes import CLASSES, parse_class
-from belegwerk.archive.errors import ArchiveError
+from belegwerk.archive.errors import ArchiveError, Refused
 from belegwerk.archive.search import SearchQuery
-from belegwerk.db.models import Role, WebSession
+from belegwerk.db.models import ArchiveDossier, Role, WebSession
 from belegwerk.runtime import Runtime
 from belegwerk.web.routes import Web, _page, check_csrf
 
@@ -235,24 +238,114 @@ def dossier_page(request: Request, session: DB, web: Web, kind: str, number: str
         d = dossiers.get_dossier(session, web.company_id, kind, number)
     except ArchiveError:
         return Response("Not found.", status_code=404)
-    viewer = access.Viewer(role, web.user.id)
-    if not access.may_open_dossier(session, viewer, d):
+    if not access.may_open_dossier(session, access.Viewer(role, web.user.id), d):
         return Response("Not found.", status_code=404)
     _log(session, web, role, "archive_dossier", f"{kind}:{number}", "read")
-    return _page(
+    return _dossier_view(request, session, web, role, d, message=message)
+
+
+def _dossier_view(
+    request: Request,
+    session: Session,
+    web: WebSession,
+    role: Role,
+    d: ArchiveDossier,
+    *,
+    message: str = "",
+    grant_error: str = "",
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The dossier page; the access section (grants) only for company admins. A refused grant
+    form renders the page again with its error, so the admin sees it next to the form."""
+    is_admin = role is Role.ADMIN
+    page = _page(
         request,
         session,
         web,
         "dossier.html",
         "dossiers",
         d=d,
-        registers=dossiers.registers(session, d, viewer),
+        registers=dossiers.registers(session, d, access.Viewer(role, web.user.id)),
         classes=CLASSES,
         upload_classes=dossiers.UPLOAD_CLASSES,
         can_upload=role in WRITERS,
         portal=role is Role.AUDITOR,
         message=message,
+        is_admin=is_admin,
+        grants=access.grants(session, d) if is_admin else [],
+        grant_candidates=access.grant_candidates(session, d.company_id, d) if is_admin else [],
+        grant_error=grant_error,
     )
+    page.status_code = status_code
+    return page
+
+
+def _dossier_url(kind: str, number: str, message: str) -> str:
+    return f"/dossiers/{quote(kind, safe='')}/{quote(number, safe='')}?{urlencode({'message': message})}"
+
+
+def _admin_dossier(session: Session, web: WebSession, kind: str, number: str) -> ArchiveDossier | Response:
+    """The dossier a grant form addresses, or the refusal: 403 for anyone but a company admin."""
+    if web.company_id is None or _role(session, web) is not Role.ADMIN:
+        return Response("Company administrators only.", status_code=403)
+    try:
+        return dossiers.get_dossier(session, web.company_id, kind, number)
+    except ArchiveError:
+        return Response("Not found.", status_code=404)
+
+
+@router.post("/dossiers/{kind}/{number}/grants")
+def dossier_grant(
+    request: Request,
+    session: DB,
+    web: Web,
+    kind: str,
+    number: str,
+    username: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """Grant a user (an approver of the company) read access to the dossier; admins only, audited."""
+    check_csrf(web, csrf_token)
+    d = _admin_dossier(session, web, kind, number)
+    if isinstance(d, Response):
+        return d
+    company_id = d.company_id
+    username = username.strip()
+    try:
+        user = tenancy.get_user(session, username)
+        access.check_new_grant(session, company_id, d, user)
+        access.grant_dossier(session, company_id, d, user, web.user.username)
+    except (tenancy.TenancyError, ArchiveError) as exc:
+        status_code = 409 if isinstance(exc, Refused) else 400
+        error = f"Cannot grant access: {exc}"
+        return _dossier_view(request, session, web, Role.ADMIN, d, grant_error=error, status_code=status_code)
+    return RedirectResponse(_dossier_url(kind, number, f"{username} may now read this dossier"), status_code=303)
+
+
+@router.post("/dossiers/{kind}/{number}/grants/{username}/revoke")
+def dossier_revoke(
+    request: Request,
+    session: DB,
+    web: Web,
+    kind: str,
+    number: str,
+    username: str,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """Take a user's read access to the dossier away; admins only, audited."""
+    check_csrf(web, csrf_token)
+    d = _admin_dossier(session, web, kind, number)
+    if isinstance(d, Response):
+        return d
+    try:
+        user = tenancy.get_user(session, username)
+    except tenancy.TenancyError as exc:
+        error = f"Cannot revoke access: {exc}"
+        return _dossier_view(request, session, web, Role.ADMIN, d, grant_error=error, status_code=400)
+    if not access.revoke_dossier(session, d.company_id, d, user, web.user.username):
+        error = f"Cannot revoke access: {username} has no access to {kind} dossier {number}"
+        return _dossier_view(request, session, web, Role.ADMIN, d, grant_error=error, status_code=404)
+    return RedirectResponse(_dossier_url(kind, number, f"Access for {username} revoked"), status_code=303)
 
 
 @router.post("/dossiers/{kind}/{number}/documents")
