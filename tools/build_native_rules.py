@@ -89,6 +89,7 @@ def build() -> None:
     BUILD.mkdir(parents=True, exist_ok=True)
     paths = [f"belegwerk/rules/{name}.py" for name in COMPILED_MODULES]
     cwd = Path.cwd()
+    os.environ["MYPY_CACHE_DIR"] = str(BUILD / "mypy_cache")  # not under src/
     os.chdir(SRC)  # mypyc derives module names from paths relative to the working directory
     try:
         extensions = mypycify(paths, group_name=GROUP, target_dir=str(BUILD / "c"), multi_file=True)
@@ -103,6 +104,8 @@ def build() -> None:
                 "--inplace",
                 "--build-temp",
                 str(BUILD / "temp"),
+                "--build-lib",
+                str(BUILD / "lib"),
                 "-j",
                 str(os.cpu_count() or 1),
             ],

@@ -11,7 +11,6 @@ import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cached_property
 from typing import Any, cast
 
 from lxml import etree
@@ -627,14 +626,16 @@ class BulkContext(Context):
     failing: Callable[[Element], set[str]] | None = None
     bulk: frozenset[str] = frozenset()
 
-    @cached_property
     def single_rules(self) -> tuple[Rule, ...]:
         """The rules tested one by one."""
         return tuple(r for r in self.rules if r.id not in self.bulk)
 
-    @cached_property
     def bulk_order(self) -> dict[str, tuple[int, Rule]]:
-        """Bulk rule id -> (position, rule), to report failures in rule order."""
+        """Bulk rule id -> (position, rule), to report failures in rule order.
+
+        Computed once per rule set by :meth:`FastRuleSet._plan` (no ``cached_property``: compiled
+        with mypyc the class has no ``__dict__`` to cache in, and this ran for every document).
+        """
         return {r.id: (i, r) for i, r in enumerate(self.rules) if r.id in self.bulk}
 
 
@@ -654,7 +655,8 @@ class FastRuleSet(RuleSet):
                 forget()
 
     def _plan(self) -> list[tuple[bool, list[_Step]]]:
-        """Patterns flattened once into (first-match-wins?, [(selector, (test, rule) pairs, bulk)]).
+        """Patterns flattened once into (first-match-wins?, [(selector, (test, rule) pairs, bulk
+        check, bulk order, required tags)]).
 
         Evaluation then touches no dataclass attributes per context or rule.
         """
@@ -665,13 +667,15 @@ class FastRuleSet(RuleSet):
                 steps: list[_Step] = []
                 for ctx in pattern.contexts:
                     bulk = ctx if isinstance(ctx, BulkContext) and ctx.failing is not None else None
-                    rules = bulk.single_rules if bulk is not None else tuple(ctx.rules)
+                    rules = bulk.single_rules() if bulk is not None else tuple(ctx.rules)
+                    failing = bulk.failing if bulk is not None else None
+                    order = bulk.bulk_order() if bulk is not None else {}
                     select: Callable[[Element], Iterable[Element]]
                     if isinstance(ctx.select, GatedSelector):
                         select, required = ctx.select.fn, ctx.select.required
                     else:
                         select, required = ctx.nodes, None
-                    steps.append((select, tuple((r.test, r) for r in rules), bulk, required))
+                    steps.append((select, tuple((r.test, r) for r in rules), failing, order, required))
                 plan.append((pattern.exclusive and len(pattern.contexts) > 1, steps))
             self.plan_cache = plan
         return plan
@@ -682,7 +686,7 @@ class FastRuleSet(RuleSet):
         present = _S.tags if _S.tags is not None else {}
         for exclusive, steps in self._plan():
             seen: set[Element] | None = set() if exclusive else None
-            for select, pairs, bulk, required in steps:
+            for select, pairs, failing, order, required in steps:
                 if required is not None:
                     if len(required) == 1:
                         if required[0] not in present:
@@ -700,9 +704,8 @@ class FastRuleSet(RuleSet):
                     for test, r in pairs:
                         if not test(node):
                             findings.append(Finding(r.id, r.severity, r.message, location_of(node), name))
-                    if bulk is not None and bulk.failing is not None:
-                        order = bulk.bulk_order
-                        failed = sorted(order[rid] for rid in bulk.failing(node) if rid in order)
+                    if failing is not None:
+                        failed = sorted(order[rid] for rid in failing(node) if rid in order)
                         for _, r in failed:
                             findings.append(Finding(r.id, r.severity, r.message, location_of(node), name))
         return findings
@@ -712,6 +715,7 @@ _Test = Callable[[Element], bool]
 _Step = tuple[
     Callable[[Element], Iterable[Element]],
     tuple[tuple[_Test, Rule], ...],
-    "BulkContext | None",
+    Callable[[Element], set[str]] | None,
+    dict[str, tuple[int, Rule]],
     tuple[str, ...] | None,
 ]
