@@ -14,16 +14,17 @@ not BR-CL-15).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Final
 
 from belegwerk.rules.codelists import rule_codelist
 from belegwerk.rules.en16931_cii_index import P, any_boolean, clark, select, string_value, up
 from belegwerk.rules.engine import Context, Element, Pattern, Rule, Severity
 from belegwerk.rules.functions import normalize_space
 
-_PACK = "en16931-cii"
+_PACK: Final = "en16931-cii"
 
 #: BR-CL-24 is written as an explicit comparison in the official pack, not as a list.
-_MIME_CODES = frozenset(
+_MIME_CODES: Final = frozenset(
     {
         "application/pdf",
         "image/png",
@@ -55,9 +56,9 @@ def _no_ancestor(*tags: str) -> Callable[[Element], bool]:
     return lambda e: next(e.iterancestors(*clarks), None) is None
 
 
-_OUTSIDE_PRODUCT_AND_SHIP_TO = _no_ancestor("ram:SpecifiedTradeProduct", "ram:ShipToTradeParty")
-_OUTSIDE_TAX_REGISTRATION = _no_ancestor("ram:SpecifiedTaxRegistration")
-_INDICATOR = P("ram:ChargeIndicator/udt:Indicator")
+_OUTSIDE_PRODUCT_AND_SHIP_TO: Final = _no_ancestor("ram:SpecifiedTradeProduct", "ram:ShipToTradeParty")
+_OUTSIDE_TAX_REGISTRATION: Final = _no_ancestor("ram:SpecifiedTaxRegistration")
+_INDICATOR: Final = P("ram:ChargeIndicator/udt:Indicator")
 
 
 def _charge_reason(charge: bool) -> Callable[[Element], bool]:
@@ -188,4 +189,4 @@ def _pattern() -> Pattern:
     return Pattern(contexts, name="EN16931-Codes")
 
 
-PATTERN = _pattern()
+PATTERN: Final = _pattern()

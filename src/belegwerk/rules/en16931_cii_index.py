@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from functools import cache
-from typing import Any, TypeVar, cast
+from typing import Any, Final, TypeVar, cast
 
 from belegwerk.rules.engine import (
     SCAN_KEY,
@@ -128,7 +128,7 @@ class DocIndex:
         return value
 
 
-_CURRENT: ContextVar[DocIndex] = ContextVar("belegwerk_cii_doc")
+_CURRENT: Final[ContextVar[DocIndex]] = ContextVar("belegwerk_cii_doc")
 
 
 def doc(node: Element | None = None) -> DocIndex:
@@ -144,7 +144,7 @@ def doc(node: Element | None = None) -> DocIndex:
 # --------------------------------------------------------------------------------------------
 # navigation and XPath-like helpers (string values, existence, counts)
 
-EMPTY: list[Element] = []
+EMPTY: Final[list[Element]] = []
 
 
 def kids(node: Element, tag: str) -> list[Element]:
@@ -277,7 +277,7 @@ class RelPath:
         return normalize_space(self.value(node)) != ""
 
 
-_PATHS: dict[str, RelPath] = {}
+_PATHS: Final[dict[str, RelPath]] = {}
 
 
 def P(path: str) -> RelPath:
@@ -327,7 +327,7 @@ class Step:
         return local == self.local
 
 
-_STEP_CACHE_LIMIT = 5_000
+_STEP_CACHE_LIMIT: Final = 5_000
 
 
 def _parse_step(step: str) -> Step:

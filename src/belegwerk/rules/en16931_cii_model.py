@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from typing import Final
 
 from belegwerk.rules.codelists import rule_codelist
 from belegwerk.rules.en16931_cii_index import (
@@ -47,10 +48,10 @@ from belegwerk.rules.en16931_cii_numbers import (
 from belegwerk.rules.engine import Context, Element, Pattern, Rule, Severity
 from belegwerk.rules.functions import normalize_space
 
-_ROOT = "/rsm:CrossIndustryInvoice"
-_TX = f"{_ROOT}/rsm:SupplyChainTradeTransaction"
-_AGREEMENT = f"{_TX}/ram:ApplicableHeaderTradeAgreement"
-_SETTLEMENT = f"{_TX}/ram:ApplicableHeaderTradeSettlement"
+_ROOT: Final = "/rsm:CrossIndustryInvoice"
+_TX: Final = f"{_ROOT}/rsm:SupplyChainTradeTransaction"
+_AGREEMENT: Final = f"{_TX}/ram:ApplicableHeaderTradeAgreement"
+_SETTLEMENT: Final = f"{_TX}/ram:ApplicableHeaderTradeSettlement"
 
 Test = Callable[[Element], bool]
 
@@ -118,9 +119,9 @@ def _is_vat(el: Element) -> bool:
     return tc is not None and string_value(tc).upper() == "VAT"
 
 
-_CATEGORY_CODE = clark("ram:CategoryCode")
-_TYPE_CODE = clark("ram:TypeCode")
-_INDICATOR = P("ram:ChargeIndicator/udt:Indicator")
+_CATEGORY_CODE: Final = clark("ram:CategoryCode")
+_TYPE_CODE: Final = clark("ram:TypeCode")
+_INDICATOR: Final = P("ram:ChargeIndicator/udt:Indicator")
 
 
 def _indicator_is(el: Element, charge: bool) -> bool:
@@ -136,12 +137,12 @@ def _indicator_text(el: Element, text: str) -> bool:
 # --------------------------------------------------------------------------------------------
 # document facts (computed once per document)
 
-_seller_ids_anchored = _nodes(f"{_AGREEMENT}/ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID")
-_taxrep_ids_anchored = _nodes(f"{_AGREEMENT}/ram:SellerTaxRepresentativeTradeParty/ram:SpecifiedTaxRegistration/ram:ID")
-_seller_ids_any = _nodes("//ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID")
-_taxrep_ids_any = _nodes("//ram:SellerTaxRepresentativeTradeParty/ram:SpecifiedTaxRegistration/ram:ID")
-_buyer_ids_any = _nodes("//ram:BuyerTradeParty/ram:SpecifiedTaxRegistration/ram:ID")
-_buyer_legal_any = _nodes("//ram:BuyerTradeParty/ram:SpecifiedLegalOrganization/ram:ID")
+_seller_ids_anchored: Final = _nodes(f"{_AGREEMENT}/ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID")
+_taxrep_ids_anchored: Final = _nodes(f"{_AGREEMENT}/ram:SellerTaxRepresentativeTradeParty/ram:SpecifiedTaxRegistration/ram:ID")
+_seller_ids_any: Final = _nodes("//ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID")
+_taxrep_ids_any: Final = _nodes("//ram:SellerTaxRepresentativeTradeParty/ram:SpecifiedTaxRegistration/ram:ID")
+_buyer_ids_any: Final = _nodes("//ram:BuyerTradeParty/ram:SpecifiedTaxRegistration/ram:ID")
+_buyer_legal_any: Final = _nodes("//ram:BuyerTradeParty/ram:SpecifiedLegalOrganization/ram:ID")
 
 
 def _scheme_in(nodes: list[Element], *schemes: str) -> bool:
@@ -178,13 +179,13 @@ def _no_vat_ids(n: Element) -> bool:
 
 # the VAT breakdowns and their totals by category --------------------------------------------
 
-_line_settlements = _nodes(f"{_TX}/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedLineTradeSettlement")
-_header_charges = _nodes(f"{_SETTLEMENT}/ram:SpecifiedTradeAllowanceCharge")
-_ATT = clark("ram:ApplicableTradeTax")
-_CTT = clark("ram:CategoryTradeTax")
-_RATE = clark("ram:RateApplicablePercent")
-_LINE_TOTAL = P("ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount")
-_ACTUAL = clark("ram:ActualAmount")
+_line_settlements: Final = _nodes(f"{_TX}/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedLineTradeSettlement")
+_header_charges: Final = _nodes(f"{_SETTLEMENT}/ram:SpecifiedTradeAllowanceCharge")
+_ATT: Final = clark("ram:ApplicableTradeTax")
+_CTT: Final = clark("ram:CategoryTradeTax")
+_RATE: Final = clark("ram:RateApplicablePercent")
+_LINE_TOTAL: Final = P("ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount")
+_ACTUAL: Final = clark("ram:ActualAmount")
 
 
 def _rates(el: Element, child: str) -> list[Decimal | None]:
@@ -349,7 +350,7 @@ def _no_other_category(tag: str) -> Test:
 # category contexts
 
 
-_GROUPINGS: dict[tuple[str, bool | None], Callable[[Element], dict[str, list[Element]]]] = {}
+_GROUPINGS: Final[dict[tuple[str, bool | None], Callable[[Element], dict[str, list[Element]]]]] = {}
 
 
 def _grouping(
@@ -414,12 +415,12 @@ def _tax_ctx(path: str, code: str, charge: bool | None = None) -> Callable[[Elem
     return needs_tags(lambda root: groups(root).get(code, EMPTY), frozenset({tag}))
 
 
-_LINE_TAX = (
+_LINE_TAX: Final = (
     "//rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem/"
     "ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax"
 )
-_AC_TAX = "//ram:SpecifiedTradeAllowanceCharge/ram:CategoryTradeTax"
-_HEADER_TAX = "//rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax"
+_AC_TAX: Final = "//ram:SpecifiedTradeAllowanceCharge/ram:CategoryTradeTax"
+_HEADER_TAX: Final = "//rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax"
 
 
 def _line_ctx(code: str) -> Callable[[Element], list[Element]]:
@@ -466,7 +467,7 @@ def _side_contexts(
     return out
 
 
-_CATEGORY_LETTER = {
+_CATEGORY_LETTER: Final = {
     "BR-S": "S",
     "BR-Z": "Z",
     "BR-E": "E",
@@ -478,7 +479,7 @@ _CATEGORY_LETTER = {
     "BR-AG": "M",
 }
 
-_STD_SELLER = "the seller's VAT identifier (or tax registration) or the tax representative's VAT identifier"
+_STD_SELLER: Final = "the seller's VAT identifier (or tax registration) or the tax representative's VAT identifier"
 
 
 def _category_contexts() -> list[Context]:
@@ -741,14 +742,14 @@ def _category_contexts() -> list[Context]:
     return contexts
 
 
-_delivery_date = _nodes(
+_delivery_date: Final = _nodes(
     f"{_TX}/ram:ApplicableHeaderTradeDelivery/ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime/udt:DateTimeString"
 )
-_ship_to_country = _nodes(
+_ship_to_country: Final = _nodes(
     f"{_TX}/ram:ApplicableHeaderTradeDelivery/ram:ShipToTradeParty/ram:PostalTradeAddress/ram:CountryID"
 )
-_period_start_end = P("ram:BillingSpecifiedPeriod/ram:StartDateTime")
-_period_end = P("ram:BillingSpecifiedPeriod/ram:EndDateTime")
+_period_start_end: Final = P("ram:BillingSpecifiedPeriod/ram:StartDateTime")
+_period_end: Final = P("ram:BillingSpecifiedPeriod/ram:EndDateTime")
 
 
 def _ic_11(n: Element) -> bool:
@@ -766,10 +767,10 @@ def _ic_12(n: Element) -> bool:
 # document totals (BG-22) and the VAT breakdown
 
 
-_icc = _nodes(f"{_SETTLEMENT}/ram:InvoiceCurrencyCode")
-_tcc = _nodes(f"{_SETTLEMENT}/ram:TaxCurrencyCode")
-_header_taxes = _nodes(f"{_SETTLEMENT}/ram:ApplicableTradeTax")
-_summation = _nodes(f"{_SETTLEMENT}/ram:SpecifiedTradeSettlementHeaderMonetarySummation")
+_icc: Final = _nodes(f"{_SETTLEMENT}/ram:InvoiceCurrencyCode")
+_tcc: Final = _nodes(f"{_SETTLEMENT}/ram:TaxCurrencyCode")
+_header_taxes: Final = _nodes(f"{_SETTLEMENT}/ram:ApplicableTradeTax")
+_summation: Final = _nodes(f"{_SETTLEMENT}/ram:SpecifiedTradeSettlementHeaderMonetarySummation")
 
 
 def _texts(nodes: Iterable[Element]) -> list[str]:
@@ -790,7 +791,7 @@ def _br_53(n: Element) -> bool:
     return any(c in tcc for c in currencies) and not any(t in icc for t in tcc)
 
 
-_LINE_AMOUNTS = P(
+_LINE_AMOUNTS: Final = P(
     "ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedLineTradeSettlement/"
     "ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount"
 )
@@ -953,9 +954,9 @@ def normalize_upper(value: str | None) -> str:
 # the document as a whole
 
 
-_any_header_taxes = _nodes("//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax")
-_any_line_taxes = _nodes("//ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax")
-_any_ac_taxes = _nodes("//ram:CategoryTradeTax")
+_any_header_taxes: Final = _nodes("//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax")
+_any_line_taxes: Final = _nodes("//ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax")
+_any_ac_taxes: Final = _nodes("//ram:CategoryTradeTax")
 
 
 def _category_counts(n: Element, code: str) -> tuple[int, int, int]:
@@ -976,7 +977,7 @@ def _count_categories(n: Element) -> tuple[dict[str, int], dict[str, int], dict[
     return out[0], out[1], out[2]
 
 
-_ISSUE_DATE = P("rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString")
+_ISSUE_DATE: Final = P("rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString")
 
 
 def _br_03(n: Element) -> bool:
@@ -1048,9 +1049,9 @@ def _uri_scheme(party: str) -> Test:
     return test
 
 
-_A = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement"
+_A: Final = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement"
 
-_ROOT_RULES = [
+_ROOT_RULES: Final = [
     _fatal(
         "BR-01",
         "The invoice must have a specification identifier (BT-24).",
@@ -1184,9 +1185,9 @@ def _line_vat_code(n: Element) -> bool:
     return any(_is_vat(t) and kid(t, _CATEGORY_CODE) is not None for t in kids(settlement, _ATT))
 
 
-_END_DTS = P("ram:EndDateTime/udt:DateTimeString")
-_START_DTS = P("ram:StartDateTime/udt:DateTimeString")
-_SELLER_OF_TX = P("ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty")
+_END_DTS: Final = P("ram:EndDateTime/udt:DateTimeString")
+_START_DTS: Final = P("ram:StartDateTime/udt:DateTimeString")
+_SELLER_OF_TX: Final = P("ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty")
 
 
 def _period_order(n: Element) -> bool:
@@ -1216,7 +1217,7 @@ def _br_17(n: Element) -> bool:
     return True
 
 
-_VAT_PREFIXES = rule_codelist("en16931-cii", "BR-CO-09")
+_VAT_PREFIXES: Final = rule_codelist("en16931-cii", "BR-CO-09")
 
 
 def _co_09(n: Element) -> bool:
@@ -1590,7 +1591,7 @@ def _general_contexts_before_categories() -> list[Context]:
     ]
 
 
-_TAX_REG_ID = P("ram:SpecifiedTaxRegistration/ram:ID")
+_TAX_REG_ID: Final = P("ram:SpecifiedTaxRegistration/ram:ID")
 
 
 def _rep_va_filled(n: Element) -> bool:
@@ -1606,7 +1607,7 @@ def _credit_transfer_account(e: Element) -> bool:
     return parent is not None and any(string_value(t) in ("30", "58") for t in kids(parent, _TYPE_CODE))
 
 
-_header_taxes_any_tx = _nodes(
+_header_taxes_any_tx: Final = _nodes(
     "//rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax"
 )
 
@@ -1645,7 +1646,7 @@ def _vat_breakdown_context() -> Context:
     )
 
 
-PATTERN = Pattern(
+PATTERN: Final = Pattern(
     [*_general_contexts_before_categories(), *_category_contexts(), _vat_breakdown_context()],
     name="EN16931-CII-Model",
 )

@@ -18,15 +18,16 @@ import math
 import re
 from collections.abc import Iterable
 from decimal import ROUND_FLOOR, Context, Decimal
+from typing import Final
 
 from belegwerk.rules.functions import to_decimal
 
-_DOUBLE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
-_SPECIAL = {"INF": math.inf, "+INF": math.inf, "-INF": -math.inf, "NaN": math.nan}
+_DOUBLE: Final = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_SPECIAL: Final = {"INF": math.inf, "+INF": math.inf, "-INF": -math.inf, "NaN": math.nan}
 #: Wide enough that conversions of doubles to decimals and sums of amounts stay exact.
-_EXACT = Context(prec=400, rounding=ROUND_FLOOR)
-_HALF = Decimal("0.5")
-_HUNDRED = Decimal(100)
+_EXACT: Final = Context(prec=400, rounding=ROUND_FLOOR)
+_HALF: Final = Decimal("0.5")
+_HUNDRED: Final = Decimal(100)
 
 
 def to_double(value: str | None) -> float | None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Final
 
 from belegwerk.rules.en16931_cii_index import (
     P,
@@ -32,10 +33,10 @@ from belegwerk.rules.en16931_cii_index import (
 from belegwerk.rules.engine import Context, Element, Pattern, Rule, Severity
 from belegwerk.rules.functions import normalize_space
 
-_TX = "/rsm:CrossIndustryInvoice/rsm:SupplyChainTradeTransaction"
+_TX: Final = "/rsm:CrossIndustryInvoice/rsm:SupplyChainTradeTransaction"
 
 # fmt: off
-_TABLE: dict[str, str] = {
+_TABLE: Final[dict[str, str]] = {
     "//ram:SpecifiedTradeSettlementPaymentMeans": """
         SR-464 w - ram:PayerSpecifiedDebtorFinancialInstitution
     """,
@@ -649,8 +650,8 @@ _TABLE: dict[str, str] = {
 }
 # fmt: on
 
-_SEVERITY = {"f": Severity.FATAL, "w": Severity.WARNING}
-_KIND_TEXT = {"-": "should not be present", "<=1": "may occur at most once", "=1": "must occur exactly once"}
+_SEVERITY: Final = {"f": Severity.FATAL, "w": Severity.WARNING}
+_KIND_TEXT: Final = {"-": "should not be present", "<=1": "may occur at most once", "=1": "must occur exactly once"}
 
 
 def _selector(key: str) -> Callable[[Element], list[Element]]:
@@ -718,10 +719,10 @@ def _count_docs(type_code: str, normalized: bool, below: str = "") -> Callable[[
     return test
 
 
-_GROSS_AC = "ram:GrossPriceProductTradePrice/ram:AppliedTradeAllowanceCharge"
-_gross_indicator = P(f"{_GROSS_AC}/ram:ChargeIndicator")
-_gross_amount = P(f"{_GROSS_AC}/ram:ActualAmount")
-_gross_indicator_value = P(f"{_GROSS_AC}/ram:ChargeIndicator/udt:Indicator")
+_GROSS_AC: Final = "ram:GrossPriceProductTradePrice/ram:AppliedTradeAllowanceCharge"
+_gross_indicator: Final = P(f"{_GROSS_AC}/ram:ChargeIndicator")
+_gross_amount: Final = P(f"{_GROSS_AC}/ram:ActualAmount")
+_gross_indicator_value: Final = P(f"{_GROSS_AC}/ram:ChargeIndicator/udt:Indicator")
 
 
 def _sr_119(n: Element) -> bool:
@@ -738,10 +739,10 @@ def _sr_462(n: Element) -> bool:
     return len(values) <= 1
 
 
-_DUE_DATE_CODE = clark("ram:DueDateTypeCode")
-_pm_type = P("ram:TypeCode")
-_pm_account = P("ram:PayeePartyCreditorFinancialAccount/ram:IBANID")
-_pm_proprietary = P("ram:PayeePartyCreditorFinancialAccount/ram:ProprietaryID")
+_DUE_DATE_CODE: Final = clark("ram:DueDateTypeCode")
+_pm_type: Final = P("ram:TypeCode")
+_pm_account: Final = P("ram:PayeePartyCreditorFinancialAccount/ram:IBANID")
+_pm_proprietary: Final = P("ram:PayeePartyCreditorFinancialAccount/ram:ProprietaryID")
 
 
 def _sr_470(n: Element) -> bool:
@@ -772,9 +773,9 @@ def _sr_469(n: Element) -> bool:
     return sum(1 for s in doc(n).tagged("ram:ApplicableHeaderTradeSettlement") for _ in kids(s, ref)) <= 1
 
 
-_ARD = clark("ram:AdditionalReferencedDocument")
-_IRD = clark("ram:InvoiceReferencedDocument")
-_ref_type = P("ram:TypeCode")
+_ARD: Final = clark("ram:AdditionalReferencedDocument")
+_IRD: Final = clark("ram:InvoiceReferencedDocument")
+_ref_type: Final = P("ram:TypeCode")
 
 
 def _ref_doc_allows(child: str, *codes: str) -> Callable[[Element], bool]:
@@ -787,8 +788,8 @@ def _dt_027(n: Element) -> bool:
     return not P("ram:FormattedIssueDateTime").exists(n) or n.tag == _IRD
 
 
-_LINES = select(f"{_TX}/ram:IncludedSupplyChainTradeLineItem")
-_billed_unit = P("ram:SpecifiedLineTradeDelivery/ram:BilledQuantity/@unitCode")
+_LINES: Final = select(f"{_TX}/ram:IncludedSupplyChainTradeLineItem")
+_billed_unit: Final = P("ram:SpecifiedLineTradeDelivery/ram:BilledQuantity/@unitCode")
 
 
 def _dt_033(n: Element) -> bool:
@@ -798,8 +799,8 @@ def _dt_033(n: Element) -> bool:
     return d.memo("billed-unit", lambda: any(_billed_unit.exists(li) for li in _LINES(d.root)))
 
 
-_ATT = clark("ram:ApplicableTradeTax")
-_HEADER_SETTLEMENT = clark("ram:ApplicableHeaderTradeSettlement")
+_ATT: Final = clark("ram:ApplicableTradeTax")
+_HEADER_SETTLEMENT: Final = clark("ram:ApplicableHeaderTradeSettlement")
 
 
 def _in_header_settlement(n: Element) -> bool:
@@ -816,20 +817,20 @@ def _only_on_applicable_tax(child: str) -> Callable[[Element], bool]:
     return lambda n: not path.exists(n) or n.tag == _ATT
 
 
-_DATE_102 = re.compile(r"[ \t\n\r]*\d{4}(1[0-2]|0[1-9])(3[01]|[12][0-9]|0[1-9])[ \t\n\r]*\Z")
+_DATE_102: Final = re.compile(r"[ \t\n\r]*\d{4}(1[0-2]|0[1-9])(3[01]|[12][0-9]|0[1-9])[ \t\n\r]*\Z")
 
 
 def _r(rule_id: str, sev: str, message: str, test: Callable[[Element], bool]) -> Rule:
     return Rule(rule_id, _SEVERITY[sev], message, test)
 
 
-_product_gid = P("ram:GlobalID")
-_product_gid_scheme = P("ram:GlobalID/@schemeID")
-_origin = P("ram:OriginTradeCountry")
-_origin_id = P("ram:OriginTradeCountry/ram:ID")
-_type_code = P("ram:TypeCode")
+_product_gid: Final = P("ram:GlobalID")
+_product_gid_scheme: Final = P("ram:GlobalID/@schemeID")
+_origin: Final = P("ram:OriginTradeCountry")
+_origin_id: Final = P("ram:OriginTradeCountry/ram:ID")
+_type_code: Final = P("ram:TypeCode")
 
-_CUSTOM: dict[str, list[Rule]] = {
+_CUSTOM: Final[dict[str, list[Rule]]] = {
     "{TX}/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedTradeProduct": [
         _r(
             "CII-SR-046",
@@ -1040,4 +1041,4 @@ def _pattern() -> Pattern:
     return Pattern(contexts, name="EN16931-CII-Syntax")
 
 
-PATTERN = _pattern()
+PATTERN: Final = _pattern()

@@ -8,6 +8,7 @@ a space, and must be one of the list's codes. The lists themselves come from
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Final
 
 from belegwerk.rules.codelists import rule_codelist
 from belegwerk.rules.en16931_ubl_model import is_allowance, is_charge
@@ -15,7 +16,7 @@ from belegwerk.rules.en16931_ubl_support import CBC, path_selector, rule, string
 from belegwerk.rules.engine import Context, Element, Pattern
 from belegwerk.rules.functions import normalize_space
 
-PACK = "en16931-ubl"
+PACK: Final = "en16931-ubl"
 
 
 def _codes(rule_id: str, index: int = 0) -> frozenset[str]:
@@ -48,10 +49,10 @@ def _attr_in(rule_id: str, attr: str) -> Callable[[Element], bool]:
     return lambda n: _member(n.get(attr), codes)
 
 
-_INVOICE_TYPES = _codes("BR-CL-01", 0)
-_CREDIT_TYPES = _codes("BR-CL-01", 1)
-if "380" not in _INVOICE_TYPES:  # keep the two lists the right way round whatever the extraction order
-    _INVOICE_TYPES, _CREDIT_TYPES = _CREDIT_TYPES, _INVOICE_TYPES
+# keep the two lists the right way round whatever the extraction order
+_SWAP_TYPES: Final = "380" not in _codes("BR-CL-01", 0)
+_INVOICE_TYPES: Final = _codes("BR-CL-01", 1 if _SWAP_TYPES else 0)
+_CREDIT_TYPES: Final = _codes("BR-CL-01", 0 if _SWAP_TYPES else 1)
 
 
 def _type_code(n: Element) -> bool:
@@ -61,7 +62,7 @@ def _type_code(n: Element) -> bool:
     return _member(value, _CREDIT_TYPES)
 
 
-_ICD = _codes("BR-CL-10")
+_ICD: Final = _codes("BR-CL-10")
 
 
 def _party_identifier_scheme(n: Element) -> bool:
@@ -73,8 +74,8 @@ def _party_identifier_scheme(n: Element) -> bool:
     return any(a.tag in (f"{{{_CAC}}}AccountingSupplierParty", f"{{{_CAC}}}PayeeParty") for a in n.iterancestors())
 
 
-_CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
-_MIME_CODES = frozenset(
+_CAC: Final = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+_MIME_CODES: Final = frozenset(
     {
         "application/pdf",
         "image/png",
@@ -105,13 +106,13 @@ def _object_identifier(el: Element) -> bool:
     return el.get("schemeID") is not None and parent is not None and "130" in texts(parent, "cbc:DocumentTypeCode")
 
 
-_AMOUNTS = [
+_AMOUNTS: Final = [
     *("Amount", "BaseAmount", "PriceAmount", "TaxAmount", "TaxableAmount", "LineExtensionAmount"),
     *("TaxExclusiveAmount", "TaxInclusiveAmount", "AllowanceTotalAmount", "ChargeTotalAmount"),
     *("PrepaidAmount", "PayableRoundingAmount", "PayableAmount"),
 ]
 
-PATTERN = Pattern(
+PATTERN: Final = Pattern(
     [
         Context(
             path_selector("cbc:InvoiceTypeCode|cbc:CreditNoteTypeCode"),

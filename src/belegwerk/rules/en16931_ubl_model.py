@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Final
 
 from belegwerk.rules.en16931_ubl_support import (
     CAC,
@@ -45,13 +46,13 @@ from belegwerk.rules.engine import Context, Element, Pattern, Rule
 from belegwerk.rules.functions import normalize_space, to_decimal, xpath_round
 
 #: XPath 1.0 predicate: the tax scheme of this category is VAT (case-insensitive, trimmed).
-VAT = "[cac:TaxScheme[translate(normalize-space(cbc:ID),'vat','VAT')='VAT']]"
+VAT: Final = "[cac:TaxScheme[translate(normalize-space(cbc:ID),'vat','VAT')='VAT']]"
 #: XPath 1.0 predicates for ``cbc:ChargeIndicator = false()`` / ``= true()`` (xs:boolean lexical forms).
-ALLOWANCE = "[cbc:ChargeIndicator[normalize-space()='false' or normalize-space()='0']]"
-CHARGE = "[cbc:ChargeIndicator[normalize-space()='true' or normalize-space()='1']]"
-ZERO = Decimal(0)
-ONE = Decimal(1)
-HUNDRED = Decimal(100)
+ALLOWANCE: Final = "[cbc:ChargeIndicator[normalize-space()='false' or normalize-space()='0']]"
+CHARGE: Final = "[cbc:ChargeIndicator[normalize-space()='true' or normalize-space()='1']]"
+ZERO: Final = Decimal(0)
+ONE: Final = Decimal(1)
+HUNDRED: Final = Decimal(100)
 
 
 def _either(*paths: str) -> Callable[[Element], bool]:
@@ -344,8 +345,8 @@ def _ids_equal_b(root: Element, paths: tuple[str, ...], value: str) -> bool:
     return any(t == value for p in paths for t in texts(root, p))
 
 
-_B_ANYWHERE = (".//cac:TaxCategory/cbc:ID", ".//cac:ClassifiedTaxCategory/cbc:ID")
-_B_DOC = (
+_B_ANYWHERE: Final = (".//cac:TaxCategory/cbc:ID", ".//cac:ClassifiedTaxCategory/cbc:ID")
+_B_DOC: Final = (
     "cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory/cbc:ID",
     "cac:AllowanceCharge/cac:TaxCategory/cbc:ID",
     ".//cac:ClassifiedTaxCategory/cbc:ID",
@@ -520,7 +521,7 @@ def _co09_list() -> str:
     return " " + " ".join(sorted(rule_codelist("en16931-ubl", "BR-CO-09"))) + " "
 
 
-_CO09_LIST = _co09_list()
+_CO09_LIST: Final = _co09_list()
 
 
 def _br_17(payee: Element) -> bool:
@@ -596,7 +597,7 @@ def _subject_codes() -> frozenset[str]:
     return rule_codelist("en16931-ubl", "BR-CL-08")
 
 
-_SUBJECT_CODES = _subject_codes()
+_SUBJECT_CODES: Final = _subject_codes()
 
 
 # --------------------------------------------------------------------------------------------
@@ -776,7 +777,7 @@ class _Category:
     vat_id_text: str
 
 
-_CATEGORIES = (
+_CATEGORIES: Final = (
     _Category(
         "AE",
         "BR-AE",
@@ -967,8 +968,8 @@ def _category_contexts(c: _Category) -> list[Context]:
 # --------------------------------------------------------------------------------------------
 # The pattern
 
-_ROOTS = "ubl:Invoice|cn:CreditNote"
-_LINES = "cac:InvoiceLine|cac:CreditNoteLine"
+_ROOTS: Final = "ubl:Invoice|cn:CreditNote"
+_LINES: Final = "cac:InvoiceLine|cac:CreditNoteLine"
 
 
 def is_allowance(ac: Element) -> bool:
@@ -995,9 +996,9 @@ def _category_is(code: str, indicator: bool | None = None) -> Callable[[Element]
     return test
 
 
-_SUBTOTAL_CATEGORIES = path_selector("/*/cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory")
-_AC_CATEGORIES = path_selector("cac:AllowanceCharge/cac:TaxCategory")
-_LINE_CATEGORIES = path_selector(f"{_LINES}/cac:Item/cac:ClassifiedTaxCategory")
+_SUBTOTAL_CATEGORIES: Final = path_selector("/*/cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory")
+_AC_CATEGORIES: Final = path_selector("cac:AllowanceCharge/cac:TaxCategory")
+_LINE_CATEGORIES: Final = path_selector(f"{_LINES}/cac:Item/cac:ClassifiedTaxCategory")
 
 
 def _category_groups(root: Element) -> dict[tuple[str, str], list[Element]]:
@@ -1038,7 +1039,7 @@ def _credit_transfer_account(account: Element) -> bool:
     return means is not None and any(t in ("30", "58") for t in texts(means, "cbc:PaymentMeansCode"))
 
 
-_ROOT_RULES: list[Rule] = [
+_ROOT_RULES: Final[list[Rule]] = [
     rule("BR-01", "The specification identifier (BT-24) is missing.", _not_blank("cbc:CustomizationID")),
     rule("BR-02", "The invoice number (BT-1) is missing.", _not_blank("cbc:ID")),
     rule("BR-03", "The issue date (BT-2) is missing.", _not_blank("cbc:IssueDate")),
@@ -1183,7 +1184,7 @@ def _line_allowance_rules(charge: bool) -> list[Rule]:
     ]
 
 
-_TOTAL_RULES = [
+_TOTAL_RULES: Final = [
     rule("BR-12", "The sum of line net amounts (BT-106) is missing.", _exists("cbc:LineExtensionAmount")),
     rule("BR-13", "The total without VAT (BT-109) is missing.", _exists("cbc:TaxExclusiveAmount")),
     rule("BR-14", "The total with VAT (BT-112) is missing.", _exists("cbc:TaxInclusiveAmount")),
@@ -1255,7 +1256,7 @@ def _not_negative(value: float) -> bool:
     return value >= 0
 
 
-_LINE_RULES = [
+_LINE_RULES: Final = [
     rule("BR-21", "An invoice line needs a line identifier (BT-126).", _not_blank("cbc:ID")),
     rule(
         "BR-22",
@@ -1294,7 +1295,7 @@ _LINE_RULES = [
     ),
 ]
 
-_SUBTOTAL_RULES = [
+_SUBTOTAL_RULES: Final = [
     rule("BR-45", "A VAT breakdown needs the taxable amount (BT-116).", _exists("cbc:TaxableAmount")),
     rule("BR-46", "A VAT breakdown needs the VAT amount (BT-117).", _exists("cbc:TaxAmount")),
     rule("BR-47", "A VAT breakdown needs a VAT category code (BT-118).", _br_47),
@@ -1310,7 +1311,7 @@ _SUBTOTAL_RULES = [
     rule("BR-DEC-20", "The VAT amount (BT-117) may have at most two decimals.", max_two_decimals("cbc:TaxAmount")),
 ]
 
-_CONTEXTS: list[Context] = [
+_CONTEXTS: Final[list[Context]] = [
     Context(
         path_selector("cac:AdditionalDocumentReference"),
         [rule("BR-52", "A supporting document (BG-24) needs a reference (BT-122).", _not_blank("cbc:ID"))],
@@ -1499,6 +1500,6 @@ _CONTEXTS: list[Context] = [
 for _c in _CATEGORIES:
     _CONTEXTS.extend(_category_contexts(_c))
 
-PATTERN = Pattern(_CONTEXTS, name="EN 16931 model (UBL)")
+PATTERN: Final = Pattern(_CONTEXTS, name="EN 16931 model (UBL)")
 
 __all__ = ["INVOICE_ROOT", "PATTERN", "is_credit_note"]

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, Final, cast
 
 from lxml import etree
 
@@ -32,17 +32,17 @@ from belegwerk.rules.engine import (
 from belegwerk.rules.functions import normalize_space, to_decimal
 from belegwerk.xml.ns import NSMAP, UBL_CAC, UBL_CBC, UBL_CREDIT_NOTE, UBL_INVOICE
 
-FATAL = Severity.FATAL
-WARNING = Severity.WARNING
+FATAL: Final = Severity.FATAL
+WARNING: Final = Severity.WARNING
 
-CAC = f"{{{UBL_CAC}}}"
-CBC = f"{{{UBL_CBC}}}"
-INVOICE_ROOT = f"{{{UBL_INVOICE}}}Invoice"
-CREDIT_NOTE_ROOT = f"{{{UBL_CREDIT_NOTE}}}CreditNote"
-LINE_TAGS = (f"{CAC}InvoiceLine", f"{CAC}CreditNoteLine")
+CAC: Final = f"{{{UBL_CAC}}}"
+CBC: Final = f"{{{UBL_CBC}}}"
+INVOICE_ROOT: Final = f"{{{UBL_INVOICE}}}Invoice"
+CREDIT_NOTE_ROOT: Final = f"{{{UBL_CREDIT_NOTE}}}CreditNote"
+LINE_TAGS: Final = (f"{CAC}InvoiceLine", f"{CAC}CreditNoteLine")
 
 
-_XML_WS = " \t\n\r"
+_XML_WS: Final = " \t\n\r"
 
 
 def nspace(value: str) -> str:
@@ -83,12 +83,12 @@ class _State:
         self.paths: list[tuple[Element, tuple[str, ...]]] | None = None
 
 
-_S = _State()
-_EVAL_LOCK = threading.RLock()
-_STEPS: dict[str, tuple[bool, tuple[str, ...]] | None] = {}
-_UNPARSED: Any = object()
+_S: Final = _State()
+_EVAL_LOCK: Final = threading.RLock()
+_STEPS: Final[dict[str, tuple[bool, tuple[str, ...]] | None]] = {}
+_UNPARSED: Final[Any] = object()
 #: Paths that are a single child step -> the Clark tag (filled by :func:`_parse`).
-_SINGLE: dict[str, str] = {}
+_SINGLE: Final[dict[str, str]] = {}
 
 
 def _parse(path: str) -> tuple[bool, tuple[str, ...]] | None:
@@ -464,8 +464,8 @@ def path_selector(path: str, where: Callable[[Element], bool] | None = None) -> 
     return GatedSelector(select, required)
 
 
-_EMPTY: list[Element] = []
-_TAG_KIND: dict[str, str] = {}
+_EMPTY: Final[list[Element]] = []
+_TAG_KIND: Final[dict[str, str]] = {}
 
 
 def _tag_kind(tag: str) -> str:
@@ -484,7 +484,7 @@ def _tag_kind(tag: str) -> str:
 
 
 #: Tags whose elements' absolute paths the index records (registered by the UBL-CR evaluation).
-_PATH_TAGS: set[str] = set()
+_PATH_TAGS: Final[set[str]] = set()
 
 
 def register_path_tags(tags: Iterable[str]) -> None:
@@ -580,7 +580,7 @@ def element_paths(root: Element) -> list[tuple[Element, tuple[str, ...]]]:
     return out
 
 
-_PAYMENT_MEANS_CODE = f"{CBC}PaymentMeansCode"
+_PAYMENT_MEANS_CODE: Final = f"{CBC}PaymentMeansCode"
 
 
 def attribute_names(root: Element) -> set[str]:

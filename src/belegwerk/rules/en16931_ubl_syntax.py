@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Final
 
 from lxml import etree
 
@@ -121,7 +122,7 @@ def _document_reference_kind(ref: Element) -> bool:
 # --------------------------------------------------------------------------------------------
 # UBL-DT: attributes that EN 16931 does not use; collected with one XPath per document.
 
-_DT_ATTRS = {
+_DT_ATTRS: Final = {
     "UBL-DT-08": "schemeName",
     "UBL-DT-09": "schemeAgencyName",
     "UBL-DT-10": "schemeDataURI",
@@ -221,8 +222,8 @@ def _build() -> _CrTable:
     return table
 
 
-_CR = _build()
-_CR_SEVERITY = _CR.severities
+_CR: Final = _build()
+_CR_SEVERITY: Final = _CR.severities
 
 
 def _cr_fired(root: Element) -> set[str]:
@@ -256,7 +257,7 @@ def _cr_fired(root: Element) -> set[str]:
     return fired
 
 
-_ATTR_XPATHS: dict[str, etree.XPath] = {}
+_ATTR_XPATHS: Final[dict[str, etree.XPath]] = {}
 
 
 def _has_attr_anywhere(root: Element, attr: str) -> bool:
@@ -299,7 +300,7 @@ def _cr_665(root: Element) -> bool:
     return True
 
 
-_CR_HAND: list[Rule] = []
+_CR_HAND: Final[list[Rule]] = []
 
 
 def _cr_rules() -> list[Rule]:
@@ -349,9 +350,9 @@ def _cr_rules() -> list[Rule]:
     return out
 
 
-_CR_RULES = _cr_rules()
+_CR_RULES: Final = _cr_rules()
 
-_ROOT_SR = [
+_ROOT_SR: Final = [
     rule("UBL-SR-01", "Only one contract reference is allowed.", _at_most("cac:ContractDocumentReference/cbc:ID")),
     rule(
         "UBL-SR-02", "Only one receiving advice reference is allowed.", _at_most("cac:ReceiptDocumentReference/cbc:ID")
@@ -432,7 +433,7 @@ _ROOT_SR = [
     ),
 ]
 
-_ROOT_DT = [
+_ROOT_DT: Final = [
     rule(
         rid, f"The attribute '{name}' is not used by EN 16931 and should not be present.", _no_attribute(name), WARNING
     )
@@ -449,7 +450,7 @@ def _in_price_with_allowance(el: Element) -> bool:
     return any(a.tag == _PRICE and select_first(a, "cac:AllowanceCharge") is not None for a in el.iterancestors())
 
 
-_PRICE = f"{{{NSMAP['cac']}}}Price"
+_PRICE: Final = f"{{{NSMAP['cac']}}}Price"
 
 
 def _amount_elements(root: Element) -> list[Element]:
@@ -464,7 +465,7 @@ def _binary_elements(root: Element) -> list[Element]:
     return suffix_elements(root, "binary")
 
 
-PATTERN = Pattern(
+PATTERN: Final = Pattern(
     [
         Context(
             path_selector("cac:PostalAddress|cac:Address"),

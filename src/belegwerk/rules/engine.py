@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, TypeAlias
+from typing import Any, Final, TypeAlias
 
 from lxml import etree
 
@@ -154,7 +154,7 @@ class _Session(threading.local):
     values: dict[str, Any] | None = None
 
 
-_SESSION = _Session()
+_SESSION: Final = _Session()
 
 
 @contextmanager
@@ -177,7 +177,7 @@ def document_session(root: Element) -> Iterator[None]:
 #: Session key of the shared tree scan: (elements by Clark tag in document order, candidates for
 #: "empty element" in document order: leaves with only whitespace text, and elements whose first
 #: child node is a comment or processing instruction).
-SCAN_KEY = "scan"
+SCAN_KEY: Final = "scan"
 
 
 def session_open(root: Element) -> bool:

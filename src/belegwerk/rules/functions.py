@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
+from typing import Final
 
 from lxml import etree
 
 from belegwerk.xml.ns import NSMAP
 
-_DECIMAL = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*$")
-_WS = re.compile(r"[ \t\n\r]+")
+_DECIMAL: Final = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*$")
+_WS: Final = re.compile(r"[ \t\n\r]+")
 
 
 def normalize_space(value: str | None) -> str:
