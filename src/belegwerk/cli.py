@@ -78,6 +78,14 @@ def config_show() -> None:
     for key, value in settings.shown().items():
         table.add_row(key, value)
     out.print(table)
+    out.print(f"rule packs: {_rule_packs()}", markup=False)
+
+
+def _rule_packs() -> str:
+    """Which build of the e-invoice rule packs this installation runs (compiled or sources, and why)."""
+    from belegwerk.rules import native
+
+    return native.status().describe()
 
 
 # --- db ------------------------------------------------------------------------------------------
@@ -133,6 +141,7 @@ def _serve(rt: Any, host: str, port: int, run_worker: bool) -> None:
 
     application = create_app(rt, run_worker=run_worker)
     out.print(f"Belegwerk listening on [bold]http://{host}:{port}/[/]  (API docs: /api/docs)")
+    out.print(f"rule packs: {_rule_packs()}", markup=False)
     sys.stdout.flush()
     uvicorn.run(application, host=host, port=port, log_level=rt.settings.log_level.lower())
 
@@ -149,6 +158,7 @@ def worker_cmd(threads: Annotated[int | None, typer.Option(help="Worker threads"
     resume_pending_documents()
     consumer = queue.huey.create_consumer(workers=threads or rt.settings.worker_threads, worker_type="thread")
     out.print("Belegwerk worker started")
+    out.print(f"rule packs: {_rule_packs()}", markup=False)
     consumer.run()
 
 

@@ -203,3 +203,13 @@ def test_odd_nodes_give_the_same_findings_compiled_and_from_source(
     ]
     differing = [str(p) for p, a, b in zip(files, compiled, out.stdout.splitlines(), strict=True) if a != b]
     assert not differing, f"{len(differing)} files differ, first: {differing[:3]}"
+
+
+def test_config_show_names_the_rule_pack_build(tmp_path: Path) -> None:
+    env = cli_env(BELEGWERK_DATA_DIR=str(tmp_path), **{native.PURE_PYTHON_ENV: "1"})
+    out = subprocess.run(
+        [sys.executable, "-m", "belegwerk", "config", "show"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    expected = "pure Python: BELEGWERK_PURE_PYTHON is set" if EXPECT_NATIVE else "pure Python: "
+    assert f"rule packs: {expected}" in out.stdout
