@@ -63,7 +63,7 @@ class DocIndex:
     and the official pack needs thousands of navigations per invoice.
     """
 
-    __slots__ = ("_kids", "_memo", "by_tag", "elements", "root", "texts")
+    __slots__ = ("_kids", "_memo", "by_tag", "elements", "root", "tag_set", "texts")
 
     def __init__(self, root: Element) -> None:
         self.root = root
@@ -98,6 +98,9 @@ class DocIndex:
                     maybe_empty.append(el)
         if sharing:
             offer(root, SCAN_KEY, (by_tag, maybe_empty))
+        # The tags as a set: set operations with a dict or its key view walk all of its keys,
+        # with a set they walk the smaller side (contexts and tables ask with one to a few tags).
+        self.tag_set: set[str] = set(by_tag)
 
     def children(self, node: Element) -> dict[str, list[Element]]:
         """The element children of ``node`` grouped by tag (computed on first use)."""
@@ -121,13 +124,15 @@ class DocIndex:
 
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
         """The value of ``compute()``, computed at most once for this document."""
-        try:
-            value: T = self._memo[key]
-        except KeyError:
-            value = self._memo[key] = compute()
-        return value
+        found = self._memo.get(key, _MISSING)  # not try/except: most keys miss once per document
+        if found is _MISSING:
+            value: T = compute()
+            self._memo[key] = value
+            return value
+        return cast(T, found)
 
 
+_MISSING: Final = object()
 _CURRENT: Final[ContextVar[DocIndex]] = ContextVar("belegwerk_cii_doc")
 
 
@@ -477,7 +482,7 @@ class TableContext(Context):
                         if path is not None:
                             counts[(n, path)] = 1
         by_tag = d.by_tag
-        for tag in self.last_tags.intersection(by_tag):
+        for tag in self.last_tags.intersection(d.tag_set):
             candidates = by_tag[tag]
             for path, above, attr in self.by_last_tag[tag]:
                 for c in candidates:
@@ -537,7 +542,7 @@ class CiiRuleSet(RuleSet):
         findings: list[Finding] = []
         name = self.name
         d = _CURRENT.get()
-        present = d.by_tag.keys()
+        present = d.tag_set
         for exclusive, contexts in self._plan():
             seen: set[Element] = set()
             for ctx, tags, table in contexts:
