@@ -3,8 +3,9 @@
 Same structure as the UBL pack (transaction rules with identifier checks, national rules of
 Norway, Denmark, Italy, Sweden and the Netherlands, code lists and formats), translated to the
 CII element paths the pack uses. The CII pack has no empty-element rule and no price-level
-allowance rules. The transaction-rule functions are shared with the XRechnung CII pack, which
-merges a subset of them.
+allowance rules. The XRechnung CII pack merges a subset of the transaction rules; it builds them
+from :func:`transaction_contexts` (renaming, rewording and loosening a few, see there) instead of
+keeping a copy.
 """
 
 # Rule tables carry the official element paths and our messages verbatim; wrapping them would hurt
@@ -13,37 +14,42 @@ merges a subset of them.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 from lxml import etree
 
 from belegwerk.rules.codelists import named_codelist
-from belegwerk.rules.engine import AnyNode, Element, Pattern, Rule, RuleSet, Severity
+from belegwerk.rules.engine import AnyNode, Context, Element, Pattern, Rule, RuleSet, Severity
 from belegwerk.rules.functions import normalize_space, to_decimal, xpath_round
 from belegwerk.rules.peppol_common import (
-    abn,
-    codice_fiscale,
-    codice_ipa,
+    RuleTable,
+    build_contexts,
+    codes,
     ctx,
     decimal_of,
     first_text,
-    gln,
+    fixed_slack,
     has,
-    indexed,
-    is_nan_number,
+    identifier_rules,
+    make_r040,
+    make_r121,
     mod11,
-    mod97_0208,
     node_at,
     nodes_at,
-    partita_iva,
     per_document,
     prologue,
-    se_orgnr,
-    slack,
+    r120_holds,
+    se_bankgiro_rules,
+    se_domestic_transfer_rule,
+    se_f_skatt_rule,
+    se_orgnr_rules,
+    se_plusgiro_rules,
+    se_vat_rules,
     string_value,
     texts,
     upper_norm,
+    when,
     xb,
     xpath_number,
 )
@@ -55,10 +61,6 @@ _H_SETTLEMENT = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettle
 _H_AGREEMENT = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement"
 AGREEMENT = f"{ROOT}/{_H_AGREEMENT}"
 SETTLEMENT = f"{ROOT}/{_H_SETTLEMENT}"
-
-
-def _codes(spaced: str) -> frozenset[str]:
-    return frozenset(spaced.split())
 
 
 def _rule(rid: str, sev: Severity, msg: str, test: Callable[[Element], bool]) -> Rule:
@@ -124,20 +126,6 @@ def r055(node: Element) -> bool:
         return True
     tv, dv = values(taxes), values(docs)
     return (any(v < 0 for v in tv) and any(v < 0 for v in dv)) or (any(v >= 0 for v in tv) and any(v >= 0 for v in dv))
-
-
-def make_r040(tolerance: Callable[[Element], Decimal]) -> Callable[[Element], bool]:
-    def test(ac: Element) -> bool:
-        if not has(ac, "ram:CalculationPercent") or not has(ac, "ram:BasisAmount"):
-            return True
-        amount = decimal_of(ac, "ram:ActualAmount") if has(ac, "ram:ActualAmount") else Decimal(0)
-        base = decimal_of(ac, "ram:BasisAmount")
-        pct = decimal_of(ac, "ram:CalculationPercent")
-        if amount is None or base is None or pct is None:
-            return False
-        return slack(amount, base * pct / 100, tolerance(ac))
-
-    return test
 
 
 _R = f"{{{NSMAP['ram']}}}"
@@ -212,19 +200,11 @@ def make_r120(tolerance: Callable[[Element], Decimal], *, gross_fallback: bool) 
             if bq:
                 base = bq
                 break
-        if ext is None or qty is None or price is None:
-            return False
-        calc = qty * (price / base) + _line_ac_sum(line, "true") - _line_ac_sum(line, "false")
-        return slack(ext, calc, tolerance(line))
+        return r120_holds(
+            line, tolerance, ext, qty, price, base, _line_ac_sum(line, "true"), _line_ac_sum(line, "false")
+        )
 
     return test
-
-
-def r121(price: Element) -> bool:
-    if not has(price, "ram:BasisQuantity"):
-        return True
-    bq = decimal_of(price, "ram:BasisQuantity")
-    return bq is not None and bq > 0
 
 
 def r046(gross: Element) -> bool:
@@ -315,20 +295,10 @@ def nl_parties(root: Element) -> tuple[bool, bool, bool]:
     return nl("ram:SellerTradeParty"), nl("ram:BuyerTradeParty"), nl("ram:SellerTaxRepresentativeTradeParty")
 
 
-def _when(flag: Callable[[Element], bool], expr: str) -> Callable[[Element], list[Element]]:
-    select = indexed(expr)
-
-    def nodes(root: Element) -> list[Element]:
-        return select(root) if flag(root) else []
-
-    return nodes
-
-
 # --------------------------------------------------------------------------------------------
 # Transaction rules
 # --------------------------------------------------------------------------------------------
 
-_FIXED_SLACK = Decimal("0.02")
 _RAM = NSMAP["ram"]
 
 
@@ -351,121 +321,36 @@ def _icd(scheme: str, uri_only: bool = False) -> Callable[[Element], list[Elemen
     return nodes
 
 
-def _ns_text(check: Callable[[str], bool]) -> Callable[[Element], bool]:
-    def test(node: Element) -> bool:
-        return check(normalize_space(string_value(node)))
+def transaction_contexts(
+    tolerance: Callable[[Element], Decimal],
+    *,
+    keep: frozenset[str] | None = None,
+    r120_severity: Severity = F,
+    r120_gross_fallback: bool = False,
+    r053_at_most: bool = False,
+    r043_ids: tuple[str, str] = ("PEPPOL-EN16931-R043", "PEPPOL-EN16931-R043"),
+    transaction: str = "//rsm:SupplyChainTradeTransaction",
+    messages: Mapping[str, str] | None = None,
+) -> list[Context]:
+    """The transaction rules (``PEPPOL-EN16931-R0xx/R1xx``, ``PEPPOL-COMMON-R040…``) in pack order.
 
-    return test
-
-
-def _digits(value: str) -> bool:
-    return value != "" and all("0" <= c <= "9" for c in value)
-
-
-def _dk_cvr(node: Element) -> bool:
-    s = string_value(node)
-    return (len(s) == 10 and s[:2] == "DK" and all("0" <= c <= "9" for c in s[2:10])) or (
-        len(s) == 8 and all("0" <= c <= "9" for c in s[:8])
-    )
-
-
-def transaction_pattern() -> Pattern:
+    The Peppol pack runs all of them with its fixed tolerance. The XRechnung pack merges the
+    rules in ``keep``, and its copy differs on purpose: its own ``tolerance`` (0.5 for HUF), R120
+    as a warning that falls back to the gross price's base quantity, R053 allowing *at most* one
+    tax total in the invoice currency, the two indicator checks numbered ``R043-1``/``R043-2``
+    (``r043_ids``, header then price allowances), and some ``messages`` worded differently. It
+    also selects the line periods under ``/rsm:CrossIndustryInvoice/rsm:SupplyChainTradeTransaction``
+    (``transaction``; the official packs match them anywhere, as the Peppol pack does here).
+    """
     indicator_ok = xb(
         "normalize-space(ram:ChargeIndicator/udt:Indicator/text()) = 'true' or normalize-space(ram:ChargeIndicator/udt:Indicator/text()) = 'false'"
     )
-    line_period = "//rsm:SupplyChainTradeTransaction[ram:ApplicableHeaderTradeSettlement/ram:BillingSpecifiedPeriod/ram:{0}]/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedLineTradeSettlement/ram:BillingSpecifiedPeriod/ram:{0}"
-    icd = [
+    line_period = (
+        transaction
+        + "[ram:ApplicableHeaderTradeSettlement/ram:BillingSpecifiedPeriod/ram:{0}]/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedLineTradeSettlement/ram:BillingSpecifiedPeriod/ram:{0}"
+    )
+    table: RuleTable = [
         (
-            "0088",
-            "PEPPOL-COMMON-R040",
-            F,
-            "A GLN (scheme 0088) must consist of digits with a valid GS1 check digit.",
-            _ns_text(lambda s: _digits(s) and gln(s)),
-            False,
-        ),
-        (
-            "0192",
-            "PEPPOL-COMMON-R041",
-            F,
-            "A Norwegian organisation number (scheme 0192) must have nine digits and a valid check digit.",
-            _ns_text(lambda s: len(s) == 9 and _digits(s) and mod11(s)),
-            False,
-        ),
-        (
-            "0184",
-            "PEPPOL-COMMON-R042",
-            F,
-            "A Danish CVR number (scheme 0184) must be 8 digits, or DK followed by 8 digits.",
-            _dk_cvr,
-            False,
-        ),
-        (
-            "0208",
-            "PEPPOL-COMMON-R043",
-            F,
-            "A Belgian enterprise number (scheme 0208) must have ten digits and a valid mod-97 check.",
-            _ns_text(lambda s: len(s) == 10 and _digits(s) and mod97_0208(s)),
-            False,
-        ),
-        (
-            "0201",
-            "PEPPOL-COMMON-R044",
-            W,
-            "An Italian IPA code (scheme 0201) should be six letters or digits.",
-            _ns_text(codice_ipa),
-            False,
-        ),
-        (
-            "0210",
-            "PEPPOL-COMMON-R045",
-            W,
-            "An Italian codice fiscale (scheme 0210) has an invalid format.",
-            _ns_text(codice_fiscale),
-            False,
-        ),
-        (
-            "9907",
-            "PEPPOL-COMMON-R046",
-            W,
-            "An Italian codice fiscale (scheme 9907) has an invalid format.",
-            _ns_text(codice_fiscale),
-            True,
-        ),
-        (
-            "0211",
-            "PEPPOL-COMMON-R047",
-            W,
-            "An Italian partita IVA (scheme 0211) has an invalid format.",
-            _ns_text(partita_iva),
-            False,
-        ),
-        (
-            "9906",
-            "PEPPOL-COMMON-R048",
-            W,
-            "An Italian partita IVA (scheme 9906) has an invalid format.",
-            _ns_text(partita_iva),
-            True,
-        ),
-        (
-            "0007",
-            "PEPPOL-COMMON-R049",
-            F,
-            "A Swedish organisation number (scheme 0007) must have ten digits with a valid Luhn check digit.",
-            _ns_text(lambda s: len(s) == 10 and not is_nan_number(s) and se_orgnr(s)),
-            False,
-        ),
-        (
-            "0151",
-            "PEPPOL-COMMON-R050",
-            F,
-            "An Australian Business Number (scheme 0151) has an invalid check.",
-            _ns_text(abn),
-            False,
-        ),
-    ]
-    contexts = [
-        ctx(
             "//rsm:ExchangedDocumentContext",
             [
                 _rule(
@@ -492,7 +377,7 @@ def transaction_pattern() -> Pattern:
                 ),
             ],
         ),
-        ctx(
+        (
             "//ram:ApplicableHeaderTradeAgreement",
             [
                 _rule(
@@ -515,7 +400,7 @@ def transaction_pattern() -> Pattern:
                 ),
             ],
         ),
-        ctx(
+        (
             "//ram:ApplicableHeaderTradeSettlement",
             [
                 _rule(
@@ -529,8 +414,10 @@ def transaction_pattern() -> Pattern:
                 _rule(
                     "PEPPOL-EN16931-R053",
                     F,
-                    "Exactly one tax total amount must be given in the invoice currency.",
-                    make_r053(at_most=False),
+                    "At most one tax total amount may be given in the invoice currency."
+                    if r053_at_most
+                    else "Exactly one tax total amount must be given in the invoice currency.",
+                    make_r053(at_most=r053_at_most),
                 ),
                 _rule(
                     "PEPPOL-EN16931-R054",
@@ -546,7 +433,7 @@ def transaction_pattern() -> Pattern:
                 ),
             ],
         ),
-        ctx(
+        (
             "//rsm:ExchangedDocument",
             [
                 _rule(
@@ -557,7 +444,7 @@ def transaction_pattern() -> Pattern:
                 )
             ],
         ),
-        ctx(
+        (
             "//ram:BuyerTradeParty",
             [
                 _rule(
@@ -568,7 +455,7 @@ def transaction_pattern() -> Pattern:
                 )
             ],
         ),
-        ctx(
+        (
             "//ram:SellerTradeParty",
             [
                 _rule(
@@ -579,7 +466,7 @@ def transaction_pattern() -> Pattern:
                 )
             ],
         ),
-        ctx(
+        (
             "//ram:SpecifiedTradeAllowanceCharge[ram:CalculationPercent and not(ram:BasisAmount)]",
             [
                 _rule(
@@ -590,7 +477,7 @@ def transaction_pattern() -> Pattern:
                 )
             ],
         ),
-        ctx(
+        (
             "//ram:SpecifiedTradeAllowanceCharge[not(ram:CalculationPercent) and ram:BasisAmount]",
             [
                 _rule(
@@ -601,29 +488,25 @@ def transaction_pattern() -> Pattern:
                 )
             ],
         ),
-        ctx(
+        (
             "//ram:SpecifiedTradeAllowanceCharge",
             [
                 _rule(
                     "PEPPOL-EN16931-R040",
                     F,
                     "Allowance/charge amount does not equal base amount x percentage / 100.",
-                    make_r040(lambda _n: _FIXED_SLACK),
+                    make_r040(
+                        tolerance, amount="ram:ActualAmount", base="ram:BasisAmount", percent="ram:CalculationPercent"
+                    ),
                 ),
-                _rule(
-                    "PEPPOL-EN16931-R043", F, "The allowance/charge indicator must be 'true' or 'false'.", indicator_ok
-                ),
+                _rule(r043_ids[0], F, "The allowance/charge indicator must be 'true' or 'false'.", indicator_ok),
             ],
         ),
-        ctx(
+        (
             "//ram:AppliedTradeAllowanceCharge",
-            [
-                _rule(
-                    "PEPPOL-EN16931-R043", F, "The allowance/charge indicator must be 'true' or 'false'.", indicator_ok
-                )
-            ],
+            [_rule(r043_ids[1], F, "The allowance/charge indicator must be 'true' or 'false'.", indicator_ok)],
         ),
-        ctx(
+        (
             "//ram:SpecifiedTradeSettlementPaymentMeans[normalize-space(ram:TypeCode) = '49' or normalize-space(ram:TypeCode) = '59']",
             [
                 _rule(
@@ -634,7 +517,7 @@ def transaction_pattern() -> Pattern:
                 )
             ],
         ),
-        ctx(
+        (
             line_period.format("StartDateTime"),
             [
                 _rule(
@@ -645,7 +528,7 @@ def transaction_pattern() -> Pattern:
                 )
             ],
         ),
-        ctx(
+        (
             line_period.format("EndDateTime"),
             [
                 _rule(
@@ -656,14 +539,14 @@ def transaction_pattern() -> Pattern:
                 )
             ],
         ),
-        ctx(
+        (
             "//ram:IncludedSupplyChainTradeLineItem",
             [
                 _rule(
                     "PEPPOL-EN16931-R120",
-                    F,
+                    r120_severity,
                     "Line net amount does not equal quantity x (price / base quantity) + line charges - line allowances.",
-                    make_r120(lambda _n: _FIXED_SLACK, gross_fallback=False),
+                    make_r120(tolerance, gross_fallback=r120_gross_fallback),
                 ),
                 _rule(
                     "PEPPOL-EN16931-R100",
@@ -683,11 +566,18 @@ def transaction_pattern() -> Pattern:
                 ),
             ],
         ),
-        ctx(
+        (
             "//ram:NetPriceProductTradePrice | //ram:GrossPriceProductTradePrice",
-            [_rule("PEPPOL-EN16931-R121", F, "The price base quantity must be greater than zero.", r121)],
+            [
+                _rule(
+                    "PEPPOL-EN16931-R121",
+                    F,
+                    "The price base quantity must be greater than zero.",
+                    make_r121("ram:BasisQuantity"),
+                )
+            ],
         ),
-        ctx(
+        (
             "//ram:NetPriceProductTradePrice/ram:BasisQuantity[@unitCode] | //ram:GrossPriceProductTradePrice/ram:BasisQuantity[@unitCode]",
             [
                 _rule(
@@ -699,10 +589,15 @@ def transaction_pattern() -> Pattern:
             ],
         ),
     ]
-    contexts += [
-        ctx(_icd(scheme, uri_only), [_rule(rid, sev, msg, test)]) for scheme, rid, sev, msg, test, uri_only in icd
+    table += [
+        (_icd(scheme, uri_only), [rule])
+        for scheme, uri_only, rule in identifier_rules(italian_vat_endpoint=True, abn_eleven_digits=False)
     ]
-    return Pattern(contexts, "transaction")
+    return build_contexts(table, keep, messages)
+
+
+def transaction_pattern() -> Pattern:
+    return Pattern(transaction_contexts(fixed_slack), "transaction")
 
 
 # --------------------------------------------------------------------------------------------
@@ -731,7 +626,7 @@ def norway_pattern() -> Pattern:
     return Pattern(
         [
             ctx(
-                _when(lambda r: supplier_country(r) == "NO", "//ram:SellerTradeParty"),
+                when(lambda r: supplier_country(r) == "NO", "//ram:SellerTradeParty"),
                 [
                     _rule(
                         "NO-R-002",
@@ -787,7 +682,7 @@ def denmark_pattern() -> Pattern:
     return Pattern(
         [
             ctx(
-                _when(dk, ROOT),
+                when(dk, ROOT),
                 [
                     _rule(
                         "DK-R-002",
@@ -831,7 +726,7 @@ def denmark_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(both, f"{SETTLEMENT}/ram:SpecifiedTradeSettlementPaymentMeans"),
+                when(both, f"{SETTLEMENT}/ram:SpecifiedTradeSettlementPaymentMeans"),
                 [
                     _rule(
                         "DK-R-005",
@@ -890,7 +785,7 @@ def denmark_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(both, f"{ROOT}/rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem"),
+                when(both, f"{ROOT}/rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem"),
                 [
                     _rule(
                         "DK-R-003",
@@ -912,7 +807,7 @@ def italy_pattern() -> Pattern:
     return Pattern(
         [
             ctx(
-                _when(it, "//ram:SellerTradeParty/ram:SpecifiedTaxRegistration"),
+                when(it, "//ram:SellerTradeParty/ram:SpecifiedTaxRegistration"),
                 [
                     _rule(
                         "IT-R-001",
@@ -925,7 +820,7 @@ def italy_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(it, "//ram:SellerTradeParty"),
+                when(it, "//ram:SellerTradeParty"),
                 [
                     _rule(
                         "IT-R-002",
@@ -966,64 +861,22 @@ def sweden_pattern() -> Pattern:
     sctt_se = f"{ROOT}/rsm:SupplyChainTradeTransaction[ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty[ram:PostalTradeAddress/ram:CountryID = 'SE']"
     pm = "ram:ApplicableHeaderTradeSettlement/ram:SpecifiedTradeSettlementPaymentMeans"
 
-    def norm(n: Element) -> str:
-        return normalize_space(string_value(n))
-
     return Pattern(
         [
             ctx(
                 f"{seller}[ram:PostalTradeAddress/ram:CountryID = 'SE' and {se_vat}]",
-                [
-                    _rule(
-                        "SE-R-001",
-                        F,
-                        "Swedish VAT numbers must have 14 characters.",
-                        lambda n: len(normalize_space(_se_vat(n))) == 14,
-                    ),
-                    _rule(
-                        "SE-R-002",
-                        F,
-                        "The last 12 characters of a Swedish VAT number must be numeric.",
-                        lambda n: not is_nan_number(_se_vat(n)[2:14]),
-                    ),
-                ],
+                se_vat_rules(_se_vat),
             ),
             ctx(
                 f"{seller}/ram:SpecifiedLegalOrganization[../ram:PostalTradeAddress/ram:CountryID = 'SE' and ram:ID]",
-                [
-                    _rule(
-                        "SE-R-003",
-                        F,
-                        "Swedish organisation numbers must be numeric.",
-                        lambda n: not is_nan_number(first_text(n, "ram:ID")),
-                    ),
-                    _rule(
-                        "SE-R-004",
-                        F,
-                        "Swedish organisation numbers must have 10 characters.",
-                        lambda n: len(normalize_space(first_text(n, "ram:ID"))) == 10,
-                    ),
-                    _rule(
-                        "SE-R-013",
-                        F,
-                        "The check digit of the Swedish organisation number is wrong (Luhn).",
-                        lambda n: se_orgnr(normalize_space(first_text(n, "ram:ID"))),
-                    ),
-                ],
+                se_orgnr_rules("ram:ID"),
             ),
             ctx(
                 f"{seller}[ram:PostalTradeAddress/ram:CountryID = 'SE' and ram:SpecifiedLegalOrganization/ram:ID]/ram:SpecifiedTaxRegistration/ram:ID[@schemeID = 'FC']",
-                [
-                    _rule(
-                        "SE-R-005",
-                        F,
-                        "Swedish suppliers stating a tax registration must state 'Godkänd för F-skatt'.",
-                        lambda n: normalize_space(string_value(n).upper()) == "GODKÄND FÖR F-SKATT",
-                    )
-                ],
+                [se_f_skatt_rule()],
             ),
             ctx(
-                _when(lambda r: has(r, tax_cond_abs), "//ram:ApplicableTradeTax | //ram:CategoryTradeTax"),
+                when(lambda r: has(r, tax_cond_abs), "//ram:ApplicableTradeTax | //ram:CategoryTradeTax"),
                 [
                     _rule(
                         "SE-R-006",
@@ -1037,31 +890,11 @@ def sweden_pattern() -> Pattern:
             ),
             ctx(
                 f"{sctt_se}]/{pm}[normalize-space(ram:TypeCode) = '30' and normalize-space(ram:PayeeSpecifiedCreditorFinancialInstitution/ram:BICID) = 'SE:PLUSGIRO']/ram:PayeePartyCreditorFinancialAccount/ram:ProprietaryID",
-                [
-                    _rule(
-                        "SE-R-007", W, "A Plusgiro account id should be numeric.", lambda n: not is_nan_number(norm(n))
-                    ),
-                    _rule(
-                        "SE-R-010",
-                        W,
-                        "A Plusgiro account id should have 2 to 8 characters.",
-                        lambda n: 2 <= len(norm(n)) <= 8,
-                    ),
-                ],
+                se_plusgiro_rules(),
             ),
             ctx(
                 f"{sctt_se}]/{pm}[normalize-space(ram:TypeCode) = '30' and normalize-space(ram:PayeeSpecifiedCreditorFinancialInstitution/ram:BICID) = 'SE:BANKGIRO']/ram:PayeePartyCreditorFinancialAccount/ram:ProprietaryID",
-                [
-                    _rule(
-                        "SE-R-008", W, "A Bankgiro account id should be numeric.", lambda n: not is_nan_number(norm(n))
-                    ),
-                    _rule(
-                        "SE-R-009",
-                        W,
-                        "A Bankgiro account id should have 7 or 8 characters.",
-                        lambda n: len(norm(n)) in (7, 8),
-                    ),
-                ],
+                se_bankgiro_rules(),
             ),
             ctx(
                 f"{sctt_se}]/{pm}[normalize-space(ram:TypeCode) = '50' or normalize-space(ram:TypeCode) = '56']",
@@ -1076,14 +909,7 @@ def sweden_pattern() -> Pattern:
             ),
             ctx(
                 f"{sctt_se} and ram:ApplicableHeaderTradeAgreement/ram:BuyerTradeParty[ram:PostalTradeAddress/ram:CountryID = 'SE']]/{pm}[normalize-space(ram:TypeCode) = '31']",
-                [
-                    _rule(
-                        "SE-R-012",
-                        W,
-                        "Domestic Swedish credit transfers should use payment means code 30.",
-                        lambda n: False,
-                    )
-                ],
+                [se_domestic_transfer_rule()],
             ),
         ],
         "sweden",
@@ -1111,7 +937,7 @@ def netherlands_pattern() -> Pattern:
     return Pattern(
         [
             ctx(
-                _when(s, f"{ROOT}/rsm:ExchangedDocument[{credit_types}]"),
+                when(s, f"{ROOT}/rsm:ExchangedDocument[{credit_types}]"),
                 [
                     _rule(
                         "NL-R-001",
@@ -1122,11 +948,11 @@ def netherlands_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(s, f"{AGREEMENT}/ram:SellerTradeParty/ram:PostalTradeAddress"),
+                when(s, f"{AGREEMENT}/ram:SellerTradeParty/ram:PostalTradeAddress"),
                 [_rule("NL-R-002", F, "[NL-R-002] Dutch suppliers must give street, city and post code.", xb(address))],
             ),
             ctx(
-                _when(s, f"{AGREEMENT}/ram:SellerTradeParty/ram:SpecifiedLegalOrganization/ram:ID"),
+                when(s, f"{AGREEMENT}/ram:SellerTradeParty/ram:SpecifiedLegalOrganization/ram:ID"),
                 [
                     _rule(
                         "NL-R-003",
@@ -1137,7 +963,7 @@ def netherlands_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(sc, f"{AGREEMENT}/ram:BuyerTradeParty/ram:PostalTradeAddress"),
+                when(sc, f"{AGREEMENT}/ram:BuyerTradeParty/ram:PostalTradeAddress"),
                 [
                     _rule(
                         "NL-R-004",
@@ -1148,7 +974,7 @@ def netherlands_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(sc, f"{AGREEMENT}/ram:BuyerTradeParty/ram:SpecifiedLegalOrganization/ram:ID"),
+                when(sc, f"{AGREEMENT}/ram:BuyerTradeParty/ram:SpecifiedLegalOrganization/ram:ID"),
                 [
                     _rule(
                         "NL-R-005",
@@ -1159,7 +985,7 @@ def netherlands_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(st, f"{AGREEMENT}/ram:SellerTaxRepresentativeTradeParty/ram:PostalTradeAddress"),
+                when(st, f"{AGREEMENT}/ram:SellerTaxRepresentativeTradeParty/ram:PostalTradeAddress"),
                 [
                     _rule(
                         "NL-R-006",
@@ -1170,7 +996,7 @@ def netherlands_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(s, f"{SETTLEMENT}/ram:SpecifiedTradeSettlementHeaderMonetarySummation"),
+                when(s, f"{SETTLEMENT}/ram:SpecifiedTradeSettlementHeaderMonetarySummation"),
                 [
                     _rule(
                         "NL-R-007",
@@ -1181,7 +1007,7 @@ def netherlands_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(sc, f"{SETTLEMENT}/ram:SpecifiedTradeSettlementPaymentMeans"),
+                when(sc, f"{SETTLEMENT}/ram:SpecifiedTradeSettlementPaymentMeans"),
                 [
                     _rule(
                         "NL-R-008",
@@ -1194,7 +1020,7 @@ def netherlands_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(
+                when(
                     s,
                     f"{ROOT}/rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedLineTradeAgreement/ram:BuyerOrderReferencedDocument/ram:LineID",
                 ),
@@ -1216,7 +1042,7 @@ def netherlands_pattern() -> Pattern:
 # Code lists and formats
 # --------------------------------------------------------------------------------------------
 
-P0100_CODES = _codes(
+P0100_CODES = codes(
     "71 102 218 219 326 331 382 553 817 870 875 876 877 380 383 384 386 388 393 82 80 84 395 575 623 780 381 396 81 83 532"
 )
 _F001 = re.compile(r"20[0-9]{6}")

@@ -1,6 +1,6 @@
 """Building blocks shared by the Peppol BIS Billing 3.0 rule packs (UBL and CII).
 
-Three kinds of things live here:
+Four kinds of things live here:
 
 * small evaluation helpers (compiled XPath 1.0 tests, a per-document cache for the pack-level
   variables such as the supplier country, XPath number/decimal semantics, the ``u:slack``
@@ -10,9 +10,17 @@ Three kinds of things live here:
   partita IVA, Swedish organisation numbers, Australian ABN, Greek TIN). They reproduce the
   *pack's* arithmetic, including its quirks, because our verdicts must agree with the official
   validator, not with the national registry;
-* code-list access for the ``PEPPOL-EN16931-CL…`` rules.
+* code-list access for the ``PEPPOL-EN16931-CL…`` rules;
+* what both syntaxes' packs build their rule tables from, where the rules are the same but for
+  the element paths: the arithmetic of R040/R120/R121, the ``PEPPOL-COMMON-R040…R050``
+  identifier checks, the empty-element pattern (``PEPPOL-EN16931-R008``), the Swedish
+  ``SE-R-*`` checks, the fixed tolerance, flag-guarded context selectors, and
+  :func:`build_contexts`, which turns a rule table into contexts (optionally only some of its
+  rules, with some messages worded differently).
 
-The XRechnung packs reuse these, because KoSIT merges a subset of the Peppol rules into them.
+The XRechnung packs reuse these, because KoSIT merges a subset of the Peppol rules into them:
+they take the Peppol modules' transaction-rule tables through :func:`build_contexts` instead of
+keeping copies.
 """
 
 from __future__ import annotations
@@ -21,14 +29,14 @@ import math
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Generic, TypeVar, cast
+from typing import Generic, TypeAlias, TypeVar, cast
 
 from lxml import etree
 
-from belegwerk.rules.engine import SCAN_KEY, AnyNode, Check, Context, Element, Pattern, Rule, shared
+from belegwerk.rules.engine import SCAN_KEY, AnyNode, Check, Context, Element, Pattern, Rule, Severity, shared
 from belegwerk.rules.functions import normalize_space, to_decimal
 from belegwerk.xml.ns import NSMAP
 
@@ -327,6 +335,58 @@ def castable_integer(value: str | None) -> bool:
 def slack(expected: Decimal, value: Decimal, tolerance: Decimal) -> bool:
     """The pack's ``u:slack``: ``value`` lies within ``expected ± tolerance``."""
     return expected + tolerance >= value and expected - tolerance <= value
+
+
+# The arithmetic of the transaction rules is the same in both syntaxes and in the XRechnung
+# merge; only the element names (and the tolerance) differ.
+
+
+def make_r040(tolerance: Callable[[Element], Decimal], *, amount: str, base: str, percent: str) -> Check:
+    """R040: allowance/charge amount = base amount x percentage / 100 (within the tolerance).
+
+    Checked only when percentage and base amount are both given; a missing amount counts as 0.
+    """
+
+    def test(node: Element) -> bool:
+        if not has(node, percent) or not has(node, base):
+            return True
+        value = decimal_of(node, amount) if has(node, amount) else Decimal(0)
+        base_amount = decimal_of(node, base)
+        factor = decimal_of(node, percent)
+        if value is None or base_amount is None or factor is None:
+            return False
+        return slack(value, base_amount * factor / 100, tolerance(node))
+
+    return test
+
+
+def make_r121(base_quantity: str) -> Check:
+    """R121: a price base quantity, where given, is a number greater than zero."""
+
+    def test(node: Element) -> bool:
+        if not has(node, base_quantity):
+            return True
+        bq = decimal_of(node, base_quantity)
+        return bq is not None and bq > 0
+
+    return test
+
+
+def r120_holds(
+    line: Element,
+    tolerance: Callable[[Element], Decimal],
+    net: Decimal | None,
+    quantity: Decimal | None,
+    price: Decimal | None,
+    base_quantity: Decimal,
+    charges: Decimal,
+    allowances: Decimal,
+) -> bool:
+    """R120 once a syntax has read the line: net = quantity x (price / base quantity) + charges -
+    allowances, within the tolerance; False when a value present is not a decimal."""
+    if net is None or quantity is None or price is None:
+        return False
+    return slack(net, quantity * (price / base_quantity) + charges - allowances, tolerance(line))
 
 
 # --------------------------------------------------------------------------------------------
@@ -678,3 +738,322 @@ def document_order(root: Element) -> dict[Element, int]:
 def ctx(select: str | Callable[[Element], list[Element]], rules: Sequence[Rule]) -> Context:
     """A :class:`Context` whose XPath selection goes through the per-document element index."""
     return Context(indexed(select) if isinstance(select, str) else select, _fuse(rules))
+
+
+def when(flag: Callable[[Element], bool], expr: str) -> Callable[[Element], list[Element]]:
+    """Context selector for ``expr`` that applies only when a document-level flag holds.
+
+    The packs' national, Extension and CVD rules switch on by a pack-level variable (the
+    supplier's country, the specification identifier); the flag is one of the cached
+    :class:`per_document` values, so the selection costs nothing when it is off.
+    """
+    select = indexed(expr)
+
+    def nodes(root: Element) -> list[Element]:
+        return select(root) if flag(root) else []
+
+    return nodes
+
+
+def codes(spaced: str) -> frozenset[str]:
+    """A code list written as space separated tokens (as the packs list them)."""
+    return frozenset(spaced.split())
+
+
+# --------------------------------------------------------------------------------------------
+# Rule tables shared by the packs
+# --------------------------------------------------------------------------------------------
+
+F, W = Severity.FATAL, Severity.WARNING
+#: The tolerance of ``u:slack`` in the Peppol packs' R040 and R120 (the XRechnung pack uses 0.5
+#: for HUF invoices, so its tolerance is a per-document function, and so is this one's type).
+FIXED_SLACK = Decimal("0.02")
+
+
+def fixed_slack(_node: Element) -> Decimal:
+    """The Peppol packs' tolerance, whatever the document."""
+    return FIXED_SLACK
+
+
+#: A rule table: (context selection, rules) in pack order, before :func:`build_contexts`.
+RuleTable: TypeAlias = list[tuple[str | Callable[[Element], list[Element]], list[Rule]]]
+
+
+def build_contexts(
+    table: RuleTable, keep: frozenset[str] | None = None, messages: Mapping[str, str] | None = None
+) -> list[Context]:
+    """The contexts of a rule table, optionally only the rules whose ids are in ``keep``.
+
+    One table serves the Peppol pack and the subset of it KoSIT merges into XRechnung: a
+    context left without rules is dropped (so *first match wins* sees the same contexts as the
+    merged pack), and ``messages`` replaces the message of the rules the merged copy words
+    differently. Filtering happens before :func:`ctx` fuses a context's XPath tests.
+    """
+    out: list[Context] = []
+    for select, rules in table:
+        kept = [r for r in rules if keep is None or r.id in keep]
+        if messages:
+            kept = [Rule(r.id, r.severity, messages.get(r.id, r.message), r.test) for r in kept]
+        if kept:
+            out.append(ctx(select, kept))
+    return out
+
+
+def _never(_node: Element) -> bool:
+    """The test of a rule whose context alone is the violation (schematron ``false()``)."""
+    return False
+
+
+def empty_element_pattern(select: Callable[[Element], list[Element]], name: str) -> Pattern:
+    """``PEPPOL-EN16931-R008`` on every element ``select`` finds (all of :func:`empty_elements`
+    in UBL; the XRechnung CII pack exempts one element), as a pattern of its own."""
+    rule = Rule(
+        "PEPPOL-EN16931-R008",
+        F,
+        "The document contains an empty element; empty elements are not allowed.",
+        _never,
+    )
+    return Pattern([ctx(select, [rule])], name)
+
+
+def _ns_text(check: Callable[[str], bool]) -> Callable[[Element], bool]:
+    """Apply a string check to the node's normalised string value."""
+
+    def test(node: Element) -> bool:
+        return check(normalize_space(string_value(node)))
+
+    return test
+
+
+def _digits(value: str) -> bool:
+    return value != "" and all("0" <= c <= "9" for c in value)
+
+
+def _dk_cvr(node: Element) -> bool:
+    s = string_value(node)
+    return (len(s) == 10 and s[:2] == "DK" and all("0" <= c <= "9" for c in s[2:10])) or (
+        len(s) == 8 and all("0" <= c <= "9" for c in s[:8])
+    )
+
+
+def identifier_rules(*, italian_vat_endpoint: bool, abn_eleven_digits: bool) -> list[tuple[str, bool, Rule]]:
+    """The ``PEPPOL-COMMON-R040…R050`` checks of national identifiers, in pack order.
+
+    Each entry is (scheme id, electronic address only, rule); the packs select the identifier
+    elements of their syntax carrying that scheme. The two packs differ on purpose: the CII pack
+    checks a partita IVA used as electronic address (scheme 9906, R048), which the UBL pack has
+    commented out (``italian_vat_endpoint``), and only the UBL pack requires an ABN to be eleven
+    digits before its check sum (R050, ``abn_eleven_digits``).
+    """
+    rows: list[tuple[str, bool, Rule]] = [
+        (
+            "0088",
+            False,
+            Rule(
+                "PEPPOL-COMMON-R040",
+                F,
+                "A GLN (scheme 0088) must consist of digits with a valid GS1 check digit.",
+                _ns_text(lambda s: _digits(s) and gln(s)),
+            ),
+        ),
+        (
+            "0192",
+            False,
+            Rule(
+                "PEPPOL-COMMON-R041",
+                F,
+                "A Norwegian organisation number (scheme 0192) must have nine digits and a valid check digit.",
+                _ns_text(lambda s: len(s) == 9 and _digits(s) and mod11(s)),
+            ),
+        ),
+        (
+            "0184",
+            False,
+            Rule(
+                "PEPPOL-COMMON-R042",
+                F,
+                "A Danish CVR number (scheme 0184) must be 8 digits, or DK followed by 8 digits.",
+                _dk_cvr,
+            ),
+        ),
+        (
+            "0208",
+            False,
+            Rule(
+                "PEPPOL-COMMON-R043",
+                F,
+                "A Belgian enterprise number (scheme 0208) must have ten digits and a valid mod-97 check.",
+                _ns_text(lambda s: len(s) == 10 and _digits(s) and mod97_0208(s)),
+            ),
+        ),
+        (
+            "0201",
+            False,
+            Rule(
+                "PEPPOL-COMMON-R044",
+                W,
+                "An Italian IPA code (scheme 0201) should be six letters or digits.",
+                _ns_text(codice_ipa),
+            ),
+        ),
+        (
+            "0210",
+            False,
+            Rule(
+                "PEPPOL-COMMON-R045",
+                W,
+                "An Italian codice fiscale (scheme 0210) has an invalid format.",
+                _ns_text(codice_fiscale),
+            ),
+        ),
+        (
+            "9907",
+            True,
+            Rule(
+                "PEPPOL-COMMON-R046",
+                W,
+                "An Italian codice fiscale (scheme 9907) has an invalid format.",
+                _ns_text(codice_fiscale),
+            ),
+        ),
+        (
+            "0211",
+            False,
+            Rule(
+                "PEPPOL-COMMON-R047",
+                W,
+                "An Italian partita IVA (scheme 0211) has an invalid format.",
+                _ns_text(partita_iva),
+            ),
+        ),
+    ]
+    if italian_vat_endpoint:
+        rows.append(
+            (
+                "9906",
+                True,
+                Rule(
+                    "PEPPOL-COMMON-R048",
+                    W,
+                    "An Italian partita IVA (scheme 9906) has an invalid format.",
+                    _ns_text(partita_iva),
+                ),
+            )
+        )
+    rows.append(
+        (
+            "0007",
+            False,
+            Rule(
+                "PEPPOL-COMMON-R049",
+                F,
+                "A Swedish organisation number (scheme 0007) must have ten digits with a valid Luhn check digit.",
+                _ns_text(lambda s: len(s) == 10 and not is_nan_number(s) and se_orgnr(s)),
+            ),
+        )
+    )
+    abn_rule = (
+        Rule(
+            "PEPPOL-COMMON-R050",
+            F,
+            "An Australian Business Number (scheme 0151) must have eleven digits and a valid check.",
+            _ns_text(lambda s: len(s) == 11 and _digits(s) and abn(s)),
+        )
+        if abn_eleven_digits
+        else Rule(
+            "PEPPOL-COMMON-R050", F, "An Australian Business Number (scheme 0151) has an invalid check.", _ns_text(abn)
+        )
+    )
+    rows.append(("0151", False, abn_rule))
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# Swedish rules: the same checks in both syntaxes, only the elements they read differ
+# --------------------------------------------------------------------------------------------
+
+
+def se_vat_rules(vat_id: Callable[[Element], str]) -> list[Rule]:
+    """SE-R-001/002 on a Swedish seller with an SE VAT number; ``vat_id`` reads the number."""
+
+    def length_ok(party: Element) -> bool:
+        return len(normalize_space(vat_id(party))) == 14
+
+    def numeric(party: Element) -> bool:
+        return not is_nan_number(vat_id(party)[2:14])
+
+    return [
+        Rule("SE-R-001", F, "Swedish VAT numbers must have 14 characters.", length_ok),
+        Rule("SE-R-002", F, "The last 12 characters of a Swedish VAT number must be numeric.", numeric),
+    ]
+
+
+def se_orgnr_rules(number: str) -> list[Rule]:
+    """SE-R-003/004/013 on a Swedish seller's legal entity; ``number`` is the path to its id."""
+
+    def numeric(entity: Element) -> bool:
+        return not is_nan_number(first_text(entity, number))
+
+    def length_ok(entity: Element) -> bool:
+        return len(normalize_space(first_text(entity, number))) == 10
+
+    def check_digit_ok(entity: Element) -> bool:
+        return se_orgnr(normalize_space(first_text(entity, number)))
+
+    return [
+        Rule("SE-R-003", F, "Swedish organisation numbers must be numeric.", numeric),
+        Rule("SE-R-004", F, "Swedish organisation numbers must have 10 characters.", length_ok),
+        Rule(
+            "SE-R-013",
+            F,
+            "The check digit of the Swedish organisation number is wrong (Luhn).",
+            check_digit_ok,
+        ),
+    ]
+
+
+def _f_skatt(node: Element) -> bool:
+    return normalize_space(string_value(node).upper()) == "GODKÄND FÖR F-SKATT"
+
+
+def se_f_skatt_rule() -> Rule:
+    """SE-R-005 on the tax registration id of a Swedish seller (other than its VAT number)."""
+    return Rule(
+        "SE-R-005",
+        F,
+        "Swedish suppliers stating a tax registration must state 'Godkänd för F-skatt'.",
+        _f_skatt,
+    )
+
+
+def _numeric_account(node: Element) -> bool:
+    return not is_nan_number(normalize_space(string_value(node)))
+
+
+def _plusgiro_length(node: Element) -> bool:
+    return 2 <= len(normalize_space(string_value(node))) <= 8
+
+
+def _bankgiro_length(node: Element) -> bool:
+    return len(normalize_space(string_value(node))) in (7, 8)
+
+
+def se_plusgiro_rules() -> list[Rule]:
+    """SE-R-007/010 on the account id of a Plusgiro payment of a Swedish seller."""
+    return [
+        Rule("SE-R-007", W, "A Plusgiro account id should be numeric.", _numeric_account),
+        Rule("SE-R-010", W, "A Plusgiro account id should have 2 to 8 characters.", _plusgiro_length),
+    ]
+
+
+def se_bankgiro_rules() -> list[Rule]:
+    """SE-R-008/009 on the account id of a Bankgiro payment of a Swedish seller."""
+    return [
+        Rule("SE-R-008", W, "A Bankgiro account id should be numeric.", _numeric_account),
+        Rule("SE-R-009", W, "A Bankgiro account id should have 7 or 8 characters.", _bankgiro_length),
+    ]
+
+
+def se_domestic_transfer_rule() -> Rule:
+    """SE-R-012 on a credit transfer (31) between Swedish parties: its context is the finding."""
+    return Rule("SE-R-012", W, "Domestic Swedish credit transfers should use payment means code 30.", _never)

@@ -10,8 +10,9 @@ National rules switch on by the supplier's (and sometimes the customer's) countr
 once per document the way the pack's variables do: VAT-number prefix first, then tax
 representative, then postal address.
 
-The functions for the transaction rules are also used by the XRechnung pack, which merges a
-subset of them (with its own tolerance and severities).
+The XRechnung pack merges a subset of the transaction rules; it builds them from
+:func:`transaction_contexts` (with its own tolerance, severity and root anchoring) instead of
+keeping a copy.
 """
 
 # Rule tables carry the official element paths and our messages verbatim; wrapping them would hurt
@@ -26,36 +27,43 @@ from decimal import Decimal
 from lxml import etree
 
 from belegwerk.rules.codelists import named_codelist
-from belegwerk.rules.engine import AnyNode, Element, Pattern, Rule, RuleSet, Severity
+from belegwerk.rules.engine import AnyNode, Context, Element, Pattern, Rule, RuleSet, Severity
 from belegwerk.rules.functions import normalize_space, to_decimal, xpath_round
 from belegwerk.rules.peppol_common import (
-    abn,
+    RuleTable,
+    build_contexts,
     castable_date,
-    codice_fiscale,
-    codice_ipa,
+    codes,
     ctx,
     date_key,
     decimal_of,
     element_index,
+    empty_element_pattern,
     empty_elements,
     first_text,
-    gln,
+    fixed_slack,
     greek_tin,
     has,
-    indexed,
+    identifier_rules,
     is_nan_number,
+    make_r040,
+    make_r121,
     mod11,
-    mod97_0208,
     node_at,
     nodes_at,
-    partita_iva,
     per_document,
     prologue,
-    se_orgnr,
-    slack,
+    r120_holds,
+    se_bankgiro_rules,
+    se_domestic_transfer_rule,
+    se_f_skatt_rule,
+    se_orgnr_rules,
+    se_plusgiro_rules,
+    se_vat_rules,
     string_value,
     texts,
     upper_norm,
+    when,
     xb,
     xpath_number,
     xs,
@@ -66,10 +74,6 @@ from belegwerk.xml.ns import NSMAP
 F, W = Severity.FATAL, Severity.WARNING
 ROOTS = "/ubl:Invoice | /cn:CreditNote"
 _INVOICE_TAG = f"{{{NSMAP['ubl']}}}Invoice"
-
-
-def _codes(spaced: str) -> frozenset[str]:
-    return frozenset(spaced.split())
 
 
 def _rule(rid: str, sev: Severity, msg: str, test: Callable[[Element], bool]) -> Rule:
@@ -109,22 +113,6 @@ _TAX_TOTALS_WITHOUT_SUBTOTALS = xs("cac:TaxTotal[not(cac:TaxSubtotal)]")
 def r054(node: Element) -> bool:
     want = 1 if has(node, "cbc:TaxCurrencyCode") else 0
     return len(_TAX_TOTALS_WITHOUT_SUBTOTALS(node)) == want
-
-
-def make_r040(tolerance: Callable[[Element], Decimal]) -> Callable[[Element], bool]:
-    """Allowance/charge amount = base amount x percentage / 100 (within the tolerance)."""
-
-    def test(node: Element) -> bool:
-        if not has(node, "cbc:MultiplierFactorNumeric") or not has(node, "cbc:BaseAmount"):
-            return True
-        amount = decimal_of(node, "cbc:Amount") if has(node, "cbc:Amount") else Decimal(0)
-        base = decimal_of(node, "cbc:BaseAmount")
-        factor = decimal_of(node, "cbc:MultiplierFactorNumeric")
-        if amount is None or base is None or factor is None:
-            return False
-        return slack(amount, base * factor / 100, tolerance(node))
-
-    return test
 
 
 _CBC, _CAC_NS = f"{{{NSMAP['cbc']}}}", f"{{{NSMAP['cac']}}}"
@@ -187,19 +175,9 @@ def make_r120(tolerance: Callable[[Element], Decimal]) -> Callable[[Element], bo
         price = _dec_or(_first_child(prices, _T_PA), _ZERO)
         bq = _dec_or(_first_child(prices, _T_BQ), _ONE)
         base = bq if bq else _ONE
-        if ext is None or qty is None or price is None:
-            return False
-        calc = qty * (price / base) + _rounded_sum(acs, "true") - _rounded_sum(acs, "false")
-        return slack(ext, calc, tolerance(line))
+        return r120_holds(line, tolerance, ext, qty, price, base, _rounded_sum(acs, "true"), _rounded_sum(acs, "false"))
 
     return test
-
-
-def r121(line: Element) -> bool:
-    if not has(line, "cac:Price/cbc:BaseQuantity"):
-        return True
-    bq = decimal_of(line, "cac:Price/cbc:BaseQuantity")
-    return bq is not None and bq > 0
 
 
 def r046(ac: Element) -> bool:
@@ -286,11 +264,6 @@ def br_de_22(root: Element) -> bool:
             return False
         seen |= names
     return True
-
-
-def peppol_r120(line: Element) -> bool:
-    """R120 with the pack's fixed 0.02 tolerance."""
-    return _R120_FIXED(line)
 
 
 # --------------------------------------------------------------------------------------------
@@ -410,15 +383,6 @@ def greek_both(root: Element) -> bool:
     return greek_sender(root) and customer_country(root) in ("GR", "EL")
 
 
-def _when(flag: Callable[[Element], bool], expr: str) -> Callable[[Element], list[Element]]:
-    select = indexed(expr)
-
-    def nodes(root: Element) -> list[Element]:
-        return select(root) if flag(root) else []
-
-    return nodes
-
-
 def _by_tags(*names: str, keep: Callable[[Element], bool] | None = None) -> Callable[[Element], list[Element]]:
     """All elements with one of the given ``prefix:local`` names (from the per-document index)."""
     tags = [f"{{{NSMAP[n.split(':')[0]]}}}{n.split(':')[1]}" for n in names]
@@ -434,9 +398,6 @@ def _by_tags(*names: str, keep: Callable[[Element], bool] | None = None) -> Call
 # --------------------------------------------------------------------------------------------
 # Transaction rules
 # --------------------------------------------------------------------------------------------
-
-_FIXED_SLACK = Decimal("0.02")
-_R120_FIXED = make_r120(lambda _n: _FIXED_SLACK)
 
 _AMOUNT_TAGS = (
     "cbc:Amount", "cbc:BaseAmount", "cbc:PriceAmount", "cbc:TaxableAmount", "cbc:LineExtensionAmount",
@@ -488,26 +449,6 @@ def _icd(scheme: str, endpoint_only: bool = False) -> Callable[[Element], list[E
     return nodes
 
 
-def _ns_text(check: Callable[[str], bool]) -> Callable[[Element], bool]:
-    """Apply a string check to the node's normalised string value."""
-
-    def test(node: Element) -> bool:
-        return check(normalize_space(string_value(node)))
-
-    return test
-
-
-def _digits(value: str) -> bool:
-    return value != "" and all("0" <= c <= "9" for c in value)
-
-
-def _dk_cvr(node: Element) -> bool:
-    s = string_value(node)
-    return (len(s) == 10 and s[:2] == "DK" and all("0" <= c <= "9" for c in s[2:10])) or (
-        len(s) == 8 and all("0" <= c <= "9" for c in s[:8])
-    )
-
-
 def _tax_profile_ok(node: Element) -> bool:
     return profile(node) != "Unknown"
 
@@ -520,91 +461,22 @@ def r051(node: Element) -> bool:
     return node.get("currencyID") in document_currencies(node)
 
 
-def transaction_patterns() -> list[Pattern]:
-    icd = [
+def transaction_contexts(
+    tolerance: Callable[[Element], Decimal],
+    *,
+    keep: frozenset[str] | None = None,
+    r120_severity: Severity = F,
+    payment_means: str = "//cac:PaymentMeans",
+) -> list[Context]:
+    """The transaction rules (``PEPPOL-EN16931-R0xx/R1xx``, ``PEPPOL-COMMON-R040…``) in pack order.
+
+    The Peppol pack runs all of them with its fixed tolerance. The XRechnung pack merges the
+    rules in ``keep`` with its own ``tolerance`` (0.5 for HUF) and R120 as a warning, and selects
+    the direct-debit payment means at ``/*/cac:PaymentMeans`` (the official pack, like Peppol's,
+    matches them anywhere; our XRechnung pack has always anchored them at the root).
+    """
+    table: RuleTable = [
         (
-            "0088",
-            "PEPPOL-COMMON-R040",
-            F,
-            "A GLN (scheme 0088) must consist of digits with a valid GS1 check digit.",
-            _ns_text(lambda s: _digits(s) and gln(s)),
-            False,
-        ),
-        (
-            "0192",
-            "PEPPOL-COMMON-R041",
-            F,
-            "A Norwegian organisation number (scheme 0192) must have nine digits and a valid check digit.",
-            _ns_text(lambda s: len(s) == 9 and _digits(s) and mod11(s)),
-            False,
-        ),
-        (
-            "0184",
-            "PEPPOL-COMMON-R042",
-            F,
-            "A Danish CVR number (scheme 0184) must be 8 digits, or DK followed by 8 digits.",
-            _dk_cvr,
-            False,
-        ),
-        (
-            "0208",
-            "PEPPOL-COMMON-R043",
-            F,
-            "A Belgian enterprise number (scheme 0208) must have ten digits and a valid mod-97 check.",
-            _ns_text(lambda s: len(s) == 10 and _digits(s) and mod97_0208(s)),
-            False,
-        ),
-        (
-            "0201",
-            "PEPPOL-COMMON-R044",
-            W,
-            "An Italian IPA code (scheme 0201) should be six letters or digits.",
-            _ns_text(codice_ipa),
-            False,
-        ),
-        (
-            "0210",
-            "PEPPOL-COMMON-R045",
-            W,
-            "An Italian codice fiscale (scheme 0210) has an invalid format.",
-            _ns_text(codice_fiscale),
-            False,
-        ),
-        (
-            "9907",
-            "PEPPOL-COMMON-R046",
-            W,
-            "An Italian codice fiscale (scheme 9907) has an invalid format.",
-            _ns_text(codice_fiscale),
-            True,
-        ),
-        (
-            "0211",
-            "PEPPOL-COMMON-R047",
-            W,
-            "An Italian partita IVA (scheme 0211) has an invalid format.",
-            _ns_text(partita_iva),
-            False,
-        ),
-        (
-            "0007",
-            "PEPPOL-COMMON-R049",
-            F,
-            "A Swedish organisation number (scheme 0007) must have ten digits with a valid Luhn check digit.",
-            _ns_text(lambda s: len(s) == 10 and not is_nan_number(s) and se_orgnr(s)),
-            False,
-        ),
-        (
-            "0151",
-            "PEPPOL-COMMON-R050",
-            F,
-            "An Australian Business Number (scheme 0151) must have eleven digits and a valid check.",
-            _ns_text(lambda s: len(s) == 11 and _digits(s) and abn(s)),
-            False,
-        ),
-    ]
-    contexts = [
-        ctx(
             ROOTS,
             [
                 _rule("PEPPOL-EN16931-R001", F, "The business process (ProfileID) is missing.", xb("cbc:ProfileID")),
@@ -654,7 +526,7 @@ def transaction_patterns() -> list[Pattern]:
                 ),
             ],
         ),
-        ctx(
+        (
             "/*/cbc:TaxCurrencyCode",
             [
                 _rule(
@@ -665,7 +537,7 @@ def transaction_patterns() -> list[Pattern]:
                 )
             ],
         ),
-        ctx(
+        (
             "/*/cac:AccountingCustomerParty/cac:Party",
             [
                 _rule(
@@ -676,7 +548,7 @@ def transaction_patterns() -> list[Pattern]:
                 )
             ],
         ),
-        ctx(
+        (
             "/*/cac:AccountingSupplierParty/cac:Party",
             [
                 _rule(
@@ -687,7 +559,7 @@ def transaction_patterns() -> list[Pattern]:
                 )
             ],
         ),
-        ctx(
+        (
             ac_paths(AC_R041),
             [
                 _rule(
@@ -698,7 +570,7 @@ def transaction_patterns() -> list[Pattern]:
                 )
             ],
         ),
-        ctx(
+        (
             ac_paths(AC_R042),
             [
                 _rule(
@@ -709,14 +581,16 @@ def transaction_patterns() -> list[Pattern]:
                 )
             ],
         ),
-        ctx(
+        (
             ac_paths(""),
             [
                 _rule(
                     "PEPPOL-EN16931-R040",
                     F,
                     "Allowance/charge amount does not equal base amount x percentage / 100.",
-                    make_r040(lambda _n: _FIXED_SLACK),
+                    make_r040(
+                        tolerance, amount="cbc:Amount", base="cbc:BaseAmount", percent="cbc:MultiplierFactorNumeric"
+                    ),
                 ),
                 _rule(
                     "PEPPOL-EN16931-R043",
@@ -728,8 +602,8 @@ def transaction_patterns() -> list[Pattern]:
                 ),
             ],
         ),
-        ctx(
-            "//cac:PaymentMeans[normalize-space(cbc:PaymentMeansCode) = '49' or normalize-space(cbc:PaymentMeansCode) = '59']",
+        (
+            f"{payment_means}[normalize-space(cbc:PaymentMeansCode) = '49' or normalize-space(cbc:PaymentMeansCode) = '59']",
             [
                 _rule(
                     "PEPPOL-EN16931-R061",
@@ -739,7 +613,7 @@ def transaction_patterns() -> list[Pattern]:
                 )
             ],
         ),
-        ctx(
+        (
             _by_tags(*_AMOUNT_TAGS, "cbc:TaxAmount", keep=_r051_amount),
             [
                 _rule(
@@ -750,7 +624,7 @@ def transaction_patterns() -> list[Pattern]:
                 )
             ],
         ),
-        ctx(
+        (
             "/ubl:Invoice[cac:InvoicePeriod/cbc:StartDate]/cac:InvoiceLine/cac:InvoicePeriod/cbc:StartDate | /cn:CreditNote[cac:InvoicePeriod/cbc:StartDate]/cac:CreditNoteLine/cac:InvoicePeriod/cbc:StartDate",
             [
                 _rule(
@@ -761,7 +635,7 @@ def transaction_patterns() -> list[Pattern]:
                 )
             ],
         ),
-        ctx(
+        (
             "/ubl:Invoice[cac:InvoicePeriod/cbc:EndDate]/cac:InvoiceLine/cac:InvoicePeriod/cbc:EndDate | /cn:CreditNote[cac:InvoicePeriod/cbc:EndDate]/cac:CreditNoteLine/cac:InvoicePeriod/cbc:EndDate",
             [
                 _rule(
@@ -772,16 +646,21 @@ def transaction_patterns() -> list[Pattern]:
                 )
             ],
         ),
-        ctx(
+        (
             "//cac:InvoiceLine | //cac:CreditNoteLine",
             [
                 _rule(
                     "PEPPOL-EN16931-R120",
-                    F,
+                    r120_severity,
                     "Line net amount does not equal quantity x (price / base quantity) + line charges - line allowances.",
-                    peppol_r120,
+                    make_r120(tolerance),
                 ),
-                _rule("PEPPOL-EN16931-R121", F, "The price base quantity must be greater than zero.", r121),
+                _rule(
+                    "PEPPOL-EN16931-R121",
+                    F,
+                    "The price base quantity must be greater than zero.",
+                    make_r121("cac:Price/cbc:BaseQuantity"),
+                ),
                 _rule(
                     "PEPPOL-EN16931-R100",
                     F,
@@ -796,7 +675,7 @@ def transaction_patterns() -> list[Pattern]:
                 ),
             ],
         ),
-        ctx(
+        (
             "//cac:Price/cac:AllowanceCharge",
             [
                 _rule(
@@ -810,7 +689,7 @@ def transaction_patterns() -> list[Pattern]:
                 ),
             ],
         ),
-        ctx(
+        (
             "//cac:Price/cbc:BaseQuantity[@unitCode]",
             [
                 _rule(
@@ -822,27 +701,16 @@ def transaction_patterns() -> list[Pattern]:
             ],
         ),
     ]
-    contexts += [
-        ctx(_icd(scheme, endpoint_only), [_rule(rid, sev, msg, test)])
-        for scheme, rid, sev, msg, test, endpoint_only in icd
+    table += [
+        (_icd(scheme, endpoint_only), [rule])
+        for scheme, endpoint_only, rule in identifier_rules(italian_vat_endpoint=False, abn_eleven_digits=True)
     ]
+    return build_contexts(table, keep)
+
+
+def transaction_patterns() -> list[Pattern]:
     return [
-        Pattern(
-            [
-                ctx(
-                    empty_elements,
-                    [
-                        _rule(
-                            "PEPPOL-EN16931-R008",
-                            F,
-                            "The document contains an empty element; empty elements are not allowed.",
-                            lambda n: False,
-                        )
-                    ],
-                )
-            ],
-            "empty-elements",
-        ),
+        empty_element_pattern(empty_elements, "empty-elements"),
         Pattern(
             [
                 ctx(
@@ -859,7 +727,7 @@ def transaction_patterns() -> list[Pattern]:
             ],
             "credit-note",
         ),
-        Pattern(contexts, "transaction"),
+        Pattern(transaction_contexts(fixed_slack), "transaction"),
     ]
 
 
@@ -891,7 +759,7 @@ def norway_pattern() -> Pattern:
     return Pattern(
         [
             ctx(
-                _when(lambda r: supplier_country(r) == "NO", "/*/cac:AccountingSupplierParty/cac:Party"),
+                when(lambda r: supplier_country(r) == "NO", "/*/cac:AccountingSupplierParty/cac:Party"),
                 [
                     _rule(
                         "NO-R-002",
@@ -948,7 +816,7 @@ def denmark_pattern() -> Pattern:
     return Pattern(
         [
             ctx(
-                _when(_dk(False), ROOTS),
+                when(_dk(False), ROOTS),
                 [
                     _rule(
                         "DK-R-002",
@@ -986,7 +854,7 @@ def denmark_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(_dk(True), pid),
+                when(_dk(True), pid),
                 [
                     _rule(
                         "DK-R-013",
@@ -997,7 +865,7 @@ def denmark_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(_dk(True), "/ubl:Invoice/cac:PaymentMeans"),
+                when(_dk(True), "/ubl:Invoice/cac:PaymentMeans"),
                 [
                     _rule(
                         "DK-R-005",
@@ -1056,7 +924,7 @@ def denmark_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(_dk(True), "/ubl:Invoice/cac:InvoiceLine | /cn:CreditNote/cac:CreditNoteLine"),
+                when(_dk(True), "/ubl:Invoice/cac:InvoiceLine | /cn:CreditNote/cac:CreditNoteLine"),
                 [
                     _rule(
                         "DK-R-003",
@@ -1069,7 +937,7 @@ def denmark_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(_dk(True), "//cac:AllowanceCharge"),
+                when(_dk(True), "//cac:AllowanceCharge"),
                 [
                     _rule(
                         "DK-R-004",
@@ -1089,7 +957,7 @@ def italy_pattern() -> Pattern:
     return Pattern(
         [
             ctx(
-                _when(
+                when(
                     it,
                     "/*/cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme[normalize-space(cac:TaxScheme/cbc:ID) != 'VAT']",
                 ),
@@ -1103,7 +971,7 @@ def italy_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(it, "/*/cac:AccountingSupplierParty/cac:Party"),
+                when(it, "/*/cac:AccountingSupplierParty/cac:Party"),
                 [
                     _rule(
                         "IT-R-002",
@@ -1166,59 +1034,20 @@ def sweden_pattern() -> Pattern:
         [
             ctx(
                 f"{_SE_SELLER} and {_SE_VAT}]",
-                [
-                    _rule(
-                        "SE-R-001",
-                        F,
-                        "Swedish VAT numbers must have 14 characters.",
-                        lambda n: len(normalize_space(_se_vat_id(n))) == 14,
-                    ),
-                    _rule(
-                        "SE-R-002",
-                        F,
-                        "The last 12 characters of a Swedish VAT number must be numeric.",
-                        lambda n: not is_nan_number(_se_vat_id(n)[2:14]),
-                    ),
-                ],
+                se_vat_rules(_se_vat_id),
             ),
             ctx(
                 "//cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity[../cac:PostalAddress/cac:Country/cbc:IdentificationCode = 'SE' and cbc:CompanyID]",
-                [
-                    _rule(
-                        "SE-R-003",
-                        F,
-                        "Swedish organisation numbers must be numeric.",
-                        lambda n: not is_nan_number(first_text(n, "cbc:CompanyID")),
-                    ),
-                    _rule(
-                        "SE-R-004",
-                        F,
-                        "Swedish organisation numbers must have 10 characters.",
-                        lambda n: len(normalize_space(first_text(n, "cbc:CompanyID"))) == 10,
-                    ),
-                    _rule(
-                        "SE-R-013",
-                        F,
-                        "The check digit of the Swedish organisation number is wrong (Luhn).",
-                        lambda n: se_orgnr(normalize_space(first_text(n, "cbc:CompanyID"))),
-                    ),
-                ],
+                se_orgnr_rules("cbc:CompanyID"),
             ),
             ctx(
                 xs(
                     f"{_SE_SELLER} and cac:PartyLegalEntity/cbc:CompanyID]/cac:PartyTaxScheme[normalize-space(bw:upper(cac:TaxScheme/cbc:ID)) != 'VAT']/cbc:CompanyID"
                 ),
-                [
-                    _rule(
-                        "SE-R-005",
-                        F,
-                        "Swedish suppliers stating a tax registration must state 'Godkänd för F-skatt'.",
-                        lambda n: normalize_space(string_value(n).upper()) == "GODKÄND FÖR F-SKATT",
-                    )
-                ],
+                [se_f_skatt_rule()],
             ),
             ctx(
-                _when(
+                when(
                     _se_seller_with_se_vat,
                     "//cac:TaxCategory[cbc:ID = 'S'] | //cac:ClassifiedTaxCategory[cbc:ID = 'S']",
                 ),
@@ -1232,47 +1061,21 @@ def sweden_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(
+                when(
                     _se_seller,
                     "//cac:PaymentMeans[normalize-space(cbc:PaymentMeansCode) = '30' and normalize-space(cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID) = 'SE:PLUSGIRO']/cac:PayeeFinancialAccount/cbc:ID",
                 ),
-                [
-                    _rule(
-                        "SE-R-007",
-                        W,
-                        "A Plusgiro account id should be numeric.",
-                        lambda n: not is_nan_number(normalize_space(string_value(n))),
-                    ),
-                    _rule(
-                        "SE-R-010",
-                        W,
-                        "A Plusgiro account id should have 2 to 8 characters.",
-                        lambda n: 2 <= len(normalize_space(string_value(n))) <= 8,
-                    ),
-                ],
+                se_plusgiro_rules(),
             ),
             ctx(
-                _when(
+                when(
                     _se_seller,
                     "//cac:PaymentMeans[normalize-space(cbc:PaymentMeansCode) = '30' and normalize-space(cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID) = 'SE:BANKGIRO']/cac:PayeeFinancialAccount/cbc:ID",
                 ),
-                [
-                    _rule(
-                        "SE-R-008",
-                        W,
-                        "A Bankgiro account id should be numeric.",
-                        lambda n: not is_nan_number(normalize_space(string_value(n))),
-                    ),
-                    _rule(
-                        "SE-R-009",
-                        W,
-                        "A Bankgiro account id should have 7 or 8 characters.",
-                        lambda n: len(normalize_space(string_value(n))) in (7, 8),
-                    ),
-                ],
+                se_bankgiro_rules(),
             ),
             ctx(
-                _when(_se_seller, "//cac:PaymentMeans[(cbc:PaymentMeansCode = '50' or cbc:PaymentMeansCode = '56')]"),
+                when(_se_seller, "//cac:PaymentMeans[(cbc:PaymentMeansCode = '50' or cbc:PaymentMeansCode = '56')]"),
                 [
                     _rule(
                         "SE-R-011",
@@ -1283,15 +1086,8 @@ def sweden_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(_se_domestic, "//cac:PaymentMeans[cbc:PaymentMeansCode = '31']"),
-                [
-                    _rule(
-                        "SE-R-012",
-                        W,
-                        "Domestic Swedish credit transfers should use payment means code 30.",
-                        lambda n: False,
-                    )
-                ],
+                when(_se_domestic, "//cac:PaymentMeans[cbc:PaymentMeansCode = '31']"),
+                [se_domestic_transfer_rule()],
             ),
         ],
         "sweden",
@@ -1378,7 +1174,7 @@ def greece_patterns() -> list[Pattern]:
     sender = Pattern(
         [
             ctx(
-                _when(gr, "/ubl:Invoice/cbc:ID | /cn:CreditNote/cbc:ID"),
+                when(gr, "/ubl:Invoice/cbc:ID | /cn:CreditNote/cbc:ID"),
                 [
                     _rule(
                         "GR-R-001-1",
@@ -1427,7 +1223,7 @@ def greece_patterns() -> list[Pattern]:
                 ],
             ),
             ctx(
-                _when(gr, "/*/cac:AccountingSupplierParty/cac:Party"),
+                when(gr, "/*/cac:AccountingSupplierParty/cac:Party"),
                 [
                     _rule(
                         "GR-R-002",
@@ -1444,7 +1240,7 @@ def greece_patterns() -> list[Pattern]:
                 ],
             ),
             ctx(
-                _when(
+                when(
                     gr,
                     "/*/cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme[normalize-space(cac:TaxScheme/cbc:ID) = 'VAT']/cbc:CompanyID",
                 ),
@@ -1458,7 +1254,7 @@ def greece_patterns() -> list[Pattern]:
                 ],
             ),
             ctx(
-                _when(gr_addr, ROOTS),
+                when(gr_addr, ROOTS),
                 [
                     _rule(
                         "GR-R-004-1",
@@ -1481,7 +1277,7 @@ def greece_patterns() -> list[Pattern]:
                 ],
             ),
             ctx(
-                _when(gr_addr, "//cac:AdditionalDocumentReference[cbc:DocumentDescription = '##M.AR.K##']/cbc:ID"),
+                when(gr_addr, "//cac:AdditionalDocumentReference[cbc:DocumentDescription = '##M.AR.K##']/cbc:ID"),
                 [
                     _rule(
                         "GR-R-004-2", F, "The MARK number must be a positive integer.", xb("bw:re(., '^[1-9]([0-9]*)')")
@@ -1489,7 +1285,7 @@ def greece_patterns() -> list[Pattern]:
                 ],
             ),
             ctx(
-                _when(gr, "//cac:AdditionalDocumentReference[cbc:DocumentDescription = '##INVOICE|URL##']"),
+                when(gr, "//cac:AdditionalDocumentReference[cbc:DocumentDescription = '##INVOICE|URL##']"),
                 [
                     _rule(
                         "GR-R-008-3",
@@ -1500,7 +1296,7 @@ def greece_patterns() -> list[Pattern]:
                 ],
             ),
             ctx(
-                _when(gr, "/*/cac:AccountingCustomerParty/cac:Party"),
+                when(gr, "/*/cac:AccountingCustomerParty/cac:Party"),
                 [
                     _rule(
                         "GR-R-005",
@@ -1511,7 +1307,7 @@ def greece_patterns() -> list[Pattern]:
                 ],
             ),
             ctx(
-                _when(
+                when(
                     lambda r: accounting_supplier_country(r) in ("GR", "EL"),
                     "/*/cac:AccountingSupplierParty/cac:Party/cbc:EndpointID",
                 ),
@@ -1530,7 +1326,7 @@ def greece_patterns() -> list[Pattern]:
     both = Pattern(
         [
             ctx(
-                _when(greek_both, "/*/cac:AccountingCustomerParty/cac:Party"),
+                when(greek_both, "/*/cac:AccountingCustomerParty/cac:Party"),
                 [
                     _rule(
                         "GR-R-006",
@@ -1541,7 +1337,7 @@ def greece_patterns() -> list[Pattern]:
                 ],
             ),
             ctx(
-                _when(greek_both, "/*/cac:AccountingCustomerParty/cac:Party/cbc:EndpointID"),
+                when(greek_both, "/*/cac:AccountingCustomerParty/cac:Party/cbc:EndpointID"),
                 [
                     _rule(
                         "GR-R-010",
@@ -1597,7 +1393,7 @@ def iceland_pattern() -> Pattern:
     return Pattern(
         [
             ctx(
-                _when(lambda r: is_parties(r)[0], ROOTS),
+                when(lambda r: is_parties(r)[0], ROOTS),
                 [
                     _rule(
                         "IS-R-001",
@@ -1641,7 +1437,7 @@ def iceland_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(lambda r: all(is_parties(r)), "/*/cac:AccountingCustomerParty"),
+                when(lambda r: all(is_parties(r)), "/*/cac:AccountingCustomerParty"),
                 [
                     _rule(
                         "IS-R-004",
@@ -1685,7 +1481,7 @@ def netherlands_pattern() -> Pattern:
     return Pattern(
         [
             ctx(
-                _when(s, "//cbc:CreditNoteTypeCode"),
+                when(s, "//cbc:CreditNoteTypeCode"),
                 [
                     _rule(
                         "NL-R-001",
@@ -1696,11 +1492,11 @@ def netherlands_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(s, "//cac:AccountingSupplierParty/cac:Party/cac:PostalAddress"),
+                when(s, "//cac:AccountingSupplierParty/cac:Party/cac:PostalAddress"),
                 [_rule("NL-R-002", F, "[NL-R-002] Dutch suppliers must give street, city and post code.", xb(address))],
             ),
             ctx(
-                _when(s, "//cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity/cbc:CompanyID"),
+                when(s, "//cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity/cbc:CompanyID"),
                 [
                     _rule(
                         "NL-R-003",
@@ -1711,7 +1507,7 @@ def netherlands_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(sc, "//cac:AccountingCustomerParty/cac:Party/cac:PostalAddress"),
+                when(sc, "//cac:AccountingCustomerParty/cac:Party/cac:PostalAddress"),
                 [
                     _rule(
                         "NL-R-004",
@@ -1722,7 +1518,7 @@ def netherlands_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(sc, "//cac:AccountingCustomerParty/cac:Party/cac:PartyLegalEntity/cbc:CompanyID"),
+                when(sc, "//cac:AccountingCustomerParty/cac:Party/cac:PartyLegalEntity/cbc:CompanyID"),
                 [
                     _rule(
                         "NL-R-005",
@@ -1733,7 +1529,7 @@ def netherlands_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(st, "//cac:TaxRepresentativeParty/cac:PostalAddress"),
+                when(st, "//cac:TaxRepresentativeParty/cac:PostalAddress"),
                 [
                     _rule(
                         "NL-R-006",
@@ -1744,7 +1540,7 @@ def netherlands_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(s, "//cac:LegalMonetaryTotal"),
+                when(s, "//cac:LegalMonetaryTotal"),
                 [
                     _rule(
                         "NL-R-007",
@@ -1755,7 +1551,7 @@ def netherlands_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(sc, "//cac:PaymentMeans"),
+                when(sc, "//cac:PaymentMeans"),
                 [
                     _rule(
                         "NL-R-008",
@@ -1769,7 +1565,7 @@ def netherlands_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(s, "//cac:OrderLineReference/cbc:LineID"),
+                when(s, "//cac:OrderLineReference/cbc:LineID"),
                 [
                     _rule(
                         "NL-R-009",
@@ -1802,7 +1598,7 @@ def germany_pattern() -> Pattern:
     return Pattern(
         [
             ctx(
-                _when(de, ROOTS),
+                when(de, ROOTS),
                 [
                     _rule("DE-R-001", F, "Payment instructions (BG-16) are required.", xb("cac:PaymentMeans")),
                     _rule(
@@ -1861,11 +1657,11 @@ def germany_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(de, "/*/cac:AccountingSupplierParty"),
+                when(de, "/*/cac:AccountingSupplierParty"),
                 [_rule("DE-R-002", F, "The seller contact (BG-6) is required.", xb("cac:Party/cac:Contact"))],
             ),
             ctx(
-                _when(de, "/*/cac:AccountingSupplierParty/cac:Party/cac:PostalAddress"),
+                when(de, "/*/cac:AccountingSupplierParty/cac:Party/cac:PostalAddress"),
                 [
                     _rule(
                         "DE-R-003", F, "The seller city (BT-37) is required.", xb("cbc:CityName[normalize-space(.)]")
@@ -1879,7 +1675,7 @@ def germany_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(de, "/*/cac:AccountingSupplierParty/cac:Party/cac:Contact"),
+                when(de, "/*/cac:AccountingSupplierParty/cac:Party/cac:Contact"),
                 [
                     _rule(
                         "DE-R-005",
@@ -1914,7 +1710,7 @@ def germany_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(de, "/*/cac:AccountingCustomerParty/cac:Party/cac:PostalAddress"),
+                when(de, "/*/cac:AccountingCustomerParty/cac:Party/cac:PostalAddress"),
                 [
                     _rule("DE-R-008", F, "The buyer city (BT-52) is required.", xb("cbc:CityName[normalize-space(.)]")),
                     _rule(
@@ -1926,7 +1722,7 @@ def germany_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(de, "/*/cac:Delivery/cac:DeliveryLocation/cac:Address"),
+                when(de, "/*/cac:Delivery/cac:DeliveryLocation/cac:Address"),
                 [
                     _rule(
                         "DE-R-010",
@@ -1943,7 +1739,7 @@ def germany_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(de, _pm_numeric(30, 58)),
+                when(de, _pm_numeric(30, 58)),
                 [
                     _rule(
                         "DE-R-019",
@@ -1969,7 +1765,7 @@ def germany_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(de, _pm_numeric(48, 54, 55)),
+                when(de, _pm_numeric(48, 54, 55)),
                 [
                     _rule(
                         "DE-R-024-1",
@@ -1986,7 +1782,7 @@ def germany_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(de, _pm_numeric(59)),
+                when(de, _pm_numeric(59)),
                 [
                     _rule(
                         "DE-R-020",
@@ -2012,7 +1808,7 @@ def germany_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(de, "/*/cac:TaxTotal/cac:TaxSubtotal"),
+                when(de, "/*/cac:TaxTotal/cac:TaxSubtotal"),
                 [
                     _rule(
                         "DE-R-014",
@@ -2031,10 +1827,10 @@ def germany_pattern() -> Pattern:
 # Code lists and formats
 # --------------------------------------------------------------------------------------------
 
-P0100_CODES = _codes(
+P0100_CODES = codes(
     "71 80 82 84 102 218 219 326 331 380 382 383 384 386 388 393 395 553 575 623 780 817 870 875 876 877"
 )
-P0101_CODES = _codes("381 396 81 83 532")
+P0101_CODES = codes("381 396 81 83 532")
 _EXEMPTIONS = (
     ("PEPPOL-EN16931-P0104", "VATEX-EU-G", "G"),
     ("PEPPOL-EN16931-P0105", "VATEX-EU-O", "O"),

@@ -18,51 +18,37 @@ from typing import cast
 from lxml import etree
 
 from belegwerk.rules.engine import AnyNode, Element, Pattern, Rule, RuleSet, Severity
-from belegwerk.rules.functions import normalize_space
-from belegwerk.rules.peppol_cii import (
-    document_currencies,
-    make_period_check,
-    make_r040,
-    make_r053,
-    make_r120,
-    r046,
-    r054,
-    r055,
-    r121,
-)
+from belegwerk.rules.peppol_cii import document_currencies, r046, transaction_contexts
 from belegwerk.rules.peppol_common import (
     ctx,
+    empty_element_pattern,
     empty_elements,
-    first_text,
     has,
-    indexed,
     node_at,
     nodes_at,
     per_document,
     prologue,
     string_value,
-    texts,
+    when,
     xb,
     xs,
 )
 from belegwerk.rules.xrechnung_common import (
-    CEF_EAS_EXT_CODES,
-    CVA_CODES,
-    CVD_VEHICLE_CATEGORIES,
-    EXTENSION_MIME_CODES,
-    ISO_6523_ICD_EXT_CODES,
     SUPPORTED_TYPE_CODES,
-    UNTDID_7143_CVD_CODES,
     VAT_CODES_NEEDING_SELLER_TAX_ID,
     XR_CVD_ID,
     XR_EXTENSION_ID,
     XR_IDS,
-    email_ok,
-    iban_ok,
-    scheme_in,
-    skonto_note_ok,
-    url_ok,
-    xpath_has_three_digits,
+    attachment_mime_rule,
+    classification_rules,
+    credit_transfer_iban_rule,
+    cva_rule,
+    direct_debit_iban_rule,
+    email_rule,
+    scheme_contexts,
+    skonto_rule,
+    telephone_rule,
+    url_rule,
     xpath_in,
 )
 from belegwerk.xml.ns import NSMAP
@@ -107,15 +93,6 @@ def is_cvd(root: Element) -> bool:
     return bool(_guideline(root, id=XR_CVD_ID))
 
 
-def _when(flag: Callable[[Element], bool], expr: str) -> Callable[[Element], list[Element]]:
-    select = indexed(expr)
-
-    def nodes(root: Element) -> list[Element]:
-        return select(root) if flag(root) else []
-
-    return nodes
-
-
 # --------------------------------------------------------------------------------------------
 # Merged Peppol rules
 # --------------------------------------------------------------------------------------------
@@ -131,213 +108,36 @@ def _empty_except_delivery(root: Element) -> list[Element]:
     ]
 
 
+#: The Peppol rules the KoSIT pack merges into ``peppol-cii-pattern-1`` (R008 is pattern 0-a,
+#: R044/R046 on the gross price, which the Peppol CII pack does not have, pattern 0-b).
+MERGED_PEPPOL_RULES = frozenset(
+    f"PEPPOL-EN16931-{n}"
+    for n in (
+        "R001", "R005", "R053", "R054", "R055", "R010", "R020", "R041", "R042", "R040", "R043-1", "R043-2",
+        "R061", "R110", "R111", "R120", "R101", "R121", "R130",
+    )
+)  # fmt: skip
+#: Where our messages for the merged copy say more than the Peppol pack's.
+_MERGED_MESSAGES = {
+    "PEPPOL-EN16931-R001": "The business process (BusinessProcessSpecifiedDocumentContextParameter/ID) is missing.",
+    "PEPPOL-EN16931-R043-2": "The price allowance/charge indicator must be 'true' or 'false'.",
+}
+
+
 def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Severity) -> list[Pattern]:
-    line_period = "/rsm:CrossIndustryInvoice/rsm:SupplyChainTradeTransaction[ram:ApplicableHeaderTradeSettlement/ram:BillingSpecifiedPeriod/ram:{0}]/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedLineTradeSettlement/ram:BillingSpecifiedPeriod/ram:{0}"
-    indicator_ok = xb(
-        "normalize-space(ram:ChargeIndicator/udt:Indicator/text()) = 'true' or normalize-space(ram:ChargeIndicator/udt:Indicator/text()) = 'false'"
+    """The Peppol rules KoSIT merged into the XRechnung CII pack, built from the Peppol pack's table."""
+    merged = transaction_contexts(
+        tolerance,
+        keep=MERGED_PEPPOL_RULES,
+        r120_severity=r120_severity,
+        r120_gross_fallback=True,
+        r053_at_most=True,
+        r043_ids=("PEPPOL-EN16931-R043-1", "PEPPOL-EN16931-R043-2"),
+        transaction="/rsm:CrossIndustryInvoice/rsm:SupplyChainTradeTransaction",
+        messages=_MERGED_MESSAGES,
     )
-    main = Pattern(
-        [
-            ctx(
-                "//rsm:ExchangedDocumentContext",
-                [
-                    _rule(
-                        "PEPPOL-EN16931-R001",
-                        F,
-                        "The business process (BusinessProcessSpecifiedDocumentContextParameter/ID) is missing.",
-                        xb("ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID"),
-                    )
-                ],
-            ),
-            ctx(
-                "//ram:ApplicableHeaderTradeSettlement",
-                [
-                    _rule(
-                        "PEPPOL-EN16931-R005",
-                        F,
-                        "The VAT accounting currency must differ from the invoice currency.",
-                        xb(
-                            "not(ram:TaxCurrencyCode) or normalize-space(ram:TaxCurrencyCode/text()) != normalize-space(ram:InvoiceCurrencyCode/text())"
-                        ),
-                    ),
-                    _rule(
-                        "PEPPOL-EN16931-R053",
-                        F,
-                        "At most one tax total amount may be given in the invoice currency.",
-                        make_r053(at_most=True),
-                    ),
-                    _rule(
-                        "PEPPOL-EN16931-R054",
-                        F,
-                        "A tax total amount in the tax currency is required when, and only when, a tax currency code is given.",
-                        r054,
-                    ),
-                    _rule(
-                        "PEPPOL-EN16931-R055",
-                        F,
-                        "The total VAT in invoice currency and in accounting currency must have the same sign.",
-                        r055,
-                    ),
-                ],
-            ),
-            ctx(
-                "//ram:BuyerTradeParty",
-                [
-                    _rule(
-                        "PEPPOL-EN16931-R010",
-                        F,
-                        "The buyer's electronic address (URIUniversalCommunication/URIID) is missing.",
-                        xb("ram:URIUniversalCommunication/ram:URIID"),
-                    )
-                ],
-            ),
-            ctx(
-                "//ram:SellerTradeParty",
-                [
-                    _rule(
-                        "PEPPOL-EN16931-R020",
-                        F,
-                        "The seller's electronic address (URIUniversalCommunication/URIID) is missing.",
-                        xb("ram:URIUniversalCommunication/ram:URIID"),
-                    )
-                ],
-            ),
-            ctx(
-                "//ram:SpecifiedTradeAllowanceCharge[ram:CalculationPercent and not(ram:BasisAmount)]",
-                [
-                    _rule(
-                        "PEPPOL-EN16931-R041",
-                        F,
-                        "An allowance/charge with a percentage must also give the base amount.",
-                        lambda n: False,
-                    )
-                ],
-            ),
-            ctx(
-                "//ram:SpecifiedTradeAllowanceCharge[not(ram:CalculationPercent) and ram:BasisAmount]",
-                [
-                    _rule(
-                        "PEPPOL-EN16931-R042",
-                        F,
-                        "An allowance/charge with a base amount must also give the percentage.",
-                        lambda n: False,
-                    )
-                ],
-            ),
-            ctx(
-                "//ram:SpecifiedTradeAllowanceCharge",
-                [
-                    _rule(
-                        "PEPPOL-EN16931-R040",
-                        F,
-                        "Allowance/charge amount does not equal base amount x percentage / 100.",
-                        make_r040(tolerance),
-                    ),
-                    _rule(
-                        "PEPPOL-EN16931-R043-1",
-                        F,
-                        "The allowance/charge indicator must be 'true' or 'false'.",
-                        indicator_ok,
-                    ),
-                ],
-            ),
-            ctx(
-                "//ram:AppliedTradeAllowanceCharge",
-                [
-                    _rule(
-                        "PEPPOL-EN16931-R043-2",
-                        F,
-                        "The price allowance/charge indicator must be 'true' or 'false'.",
-                        indicator_ok,
-                    )
-                ],
-            ),
-            ctx(
-                "//ram:SpecifiedTradeSettlementPaymentMeans[normalize-space(ram:TypeCode) = '49' or normalize-space(ram:TypeCode) = '59']",
-                [
-                    _rule(
-                        "PEPPOL-EN16931-R061",
-                        F,
-                        "Direct debit requires the mandate reference (DirectDebitMandateID).",
-                        xb("../ram:SpecifiedTradePaymentTerms/ram:DirectDebitMandateID"),
-                    )
-                ],
-            ),
-            ctx(
-                line_period.format("StartDateTime"),
-                [
-                    _rule(
-                        "PEPPOL-EN16931-R110",
-                        F,
-                        "The line period starts before the invoice period.",
-                        make_period_check("StartDateTime"),
-                    )
-                ],
-            ),
-            ctx(
-                line_period.format("EndDateTime"),
-                [
-                    _rule(
-                        "PEPPOL-EN16931-R111",
-                        F,
-                        "The line period ends after the invoice period.",
-                        make_period_check("EndDateTime"),
-                    )
-                ],
-            ),
-            ctx(
-                "//ram:IncludedSupplyChainTradeLineItem",
-                [
-                    _rule(
-                        "PEPPOL-EN16931-R120",
-                        r120_severity,
-                        "Line net amount does not equal quantity x (price / base quantity) + line charges - line allowances.",
-                        make_r120(tolerance, gross_fallback=True),
-                    ),
-                    _rule(
-                        "PEPPOL-EN16931-R101",
-                        F,
-                        "A line referenced document may only be an invoiced object (type code 130).",
-                        xb(
-                            "not(ram:SpecifiedLineTradeSettlement/ram:AdditionalReferencedDocument) or ram:SpecifiedLineTradeSettlement/ram:AdditionalReferencedDocument/ram:TypeCode = '130'"
-                        ),
-                    ),
-                ],
-            ),
-            ctx(
-                "//ram:NetPriceProductTradePrice | //ram:GrossPriceProductTradePrice",
-                [_rule("PEPPOL-EN16931-R121", F, "The price base quantity must be greater than zero.", r121)],
-            ),
-            ctx(
-                "//ram:NetPriceProductTradePrice/ram:BasisQuantity[@unitCode] | //ram:GrossPriceProductTradePrice/ram:BasisQuantity[@unitCode]",
-                [
-                    _rule(
-                        "PEPPOL-EN16931-R130",
-                        F,
-                        "The unit of the price base quantity differs from the billed quantity's unit.",
-                        xb("@unitCode = ../../../ram:SpecifiedLineTradeDelivery/ram:BilledQuantity/@unitCode"),
-                    )
-                ],
-            ),
-        ],
-        "peppol-cii-pattern-1",
-    )
-    empty = Pattern(
-        [
-            ctx(
-                _empty_except_delivery,
-                [
-                    _rule(
-                        "PEPPOL-EN16931-R008",
-                        F,
-                        "The document contains an empty element; empty elements are not allowed.",
-                        lambda n: False,
-                    )
-                ],
-            )
-        ],
-        "peppol-cii-pattern-0-a",
-    )
+    main = Pattern(merged, "peppol-cii-pattern-1")
+    empty = empty_element_pattern(_empty_except_delivery, "peppol-cii-pattern-0-a")
     gross = Pattern(
         [
             ctx(
@@ -390,12 +190,6 @@ def br_de_30(root: Element) -> bool:
 def br_de_31(root: Element) -> bool:
     b89, b90, b91 = _direct_debit_terms(root)
     return ((b89 or b90) and b91) or not (b89 or b90 or b91)
-
-
-def br_de_18(root: Element) -> bool:
-    return all(
-        skonto_note_ok(n) for n in texts(root, f"{_H_SETTLEMENT}/ram:SpecifiedTradePaymentTerms/ram:Description[1]")
-    )
 
 
 _ARD = xs("//ram:AdditionalReferencedDocument")
@@ -483,12 +277,7 @@ def cius_pattern() -> Pattern:
                         "The invoice type code (BT-3) should be one of 326, 380, 381, 384, 389, 875, 876, 877.",
                         xb(xpath_in("normalize-space(rsm:ExchangedDocument/ram:TypeCode)", SUPPORTED_TYPE_CODES)),
                     ),
-                    _rule(
-                        "BR-DE-18",
-                        F,
-                        "A Skonto line in the payment terms (BT-20) does not follow the format #SKONTO#TAGE=n#PROZENT=n.nn#[BASISBETRAG=n.nn#] followed by a line break.",
-                        br_de_18,
-                    ),
+                    skonto_rule(f"{_H_SETTLEMENT}/ram:SpecifiedTradePaymentTerms/ram:Description[1]"),
                     _rule("BR-DE-22", F, "The file names of attachments must be unique.", br_de_22),
                     _rule(
                         "BR-DE-26",
@@ -548,18 +337,8 @@ def cius_pattern() -> Pattern:
                         "The seller contact email address (BT-43) is missing.",
                         xb("ram:EmailURIUniversalCommunication/ram:URIID[normalize-space(.)]"),
                     ),
-                    _rule(
-                        "BR-DE-27",
-                        W,
-                        "The seller telephone number (BT-42) should contain at least three digits.",
-                        xb(xpath_has_three_digits("ram:TelephoneUniversalCommunication/ram:CompleteNumber")),
-                    ),
-                    _rule(
-                        "BR-DE-28",
-                        W,
-                        "The seller email address (BT-43) does not look like a valid address.",
-                        lambda n: email_ok(first_text(n, "ram:EmailURIUniversalCommunication/ram:URIID")),
-                    ),
+                    telephone_rule("ram:TelephoneUniversalCommunication/ram:CompleteNumber"),
+                    email_rule("ram:EmailURIUniversalCommunication/ram:URIID"),
                 ],
             ),
             ctx(
@@ -576,14 +355,7 @@ def cius_pattern() -> Pattern:
             ),
             ctx(
                 f"{AGREEMENT}/ram:AdditionalReferencedDocument[ram:TypeCode = '916']",
-                [
-                    _rule(
-                        "BR-TMP-2",
-                        W,
-                        "The external document location (BT-124) must be an absolute URL with a valid scheme.",
-                        lambda n: not has(n, "ram:URIID") or url_ok(first_text(n, "ram:URIID")),
-                    )
-                ],
+                [url_rule("ram:URIID", uri_required=False)],
             ),
             ctx(
                 f"{SCTT}/ram:ApplicableHeaderTradeDelivery/ram:ShipToTradeParty/ram:PostalTradeAddress",
@@ -602,15 +374,7 @@ def cius_pattern() -> Pattern:
             ctx(
                 codes("30", "58"),
                 [
-                    _rule(
-                        "BR-DE-19",
-                        W,
-                        "For SEPA credit transfer (code 58) the payment account (BT-84) should be a valid IBAN.",
-                        lambda n: (
-                            normalize_space(first_text(n, "ram:TypeCode")) != "58"
-                            or iban_ok(first_text(n, "ram:PayeePartyCreditorFinancialAccount/ram:IBANID"))
-                        ),
-                    ),
+                    credit_transfer_iban_rule("ram:TypeCode", "ram:PayeePartyCreditorFinancialAccount/ram:IBANID"),
                     _rule(
                         "BR-DE-23-a",
                         F,
@@ -645,12 +409,7 @@ def cius_pattern() -> Pattern:
             ctx(
                 codes("59"),
                 [
-                    _rule(
-                        "BR-DE-20",
-                        W,
-                        "For SEPA direct debit (code 59) the debited account (BT-91) should be a valid IBAN.",
-                        lambda n: iban_ok(first_text(n, "ram:PayerPartyDebtorFinancialAccount/ram:IBANID")),
-                    ),
+                    direct_debit_iban_rule("ram:PayerPartyDebtorFinancialAccount/ram:IBANID"),
                     _rule(
                         "BR-DE-25-a",
                         F,
@@ -712,21 +471,12 @@ def cius_pattern() -> Pattern:
 # --------------------------------------------------------------------------------------------
 
 
-def _scheme_rule(rid: str, codes: frozenset[str], what: str) -> Rule:
-    return _rule(
-        rid,
-        F,
-        f"The scheme identifier of {what} is not in the allowed code list.",
-        lambda n: scheme_in(n.get("schemeID"), codes),
-    )
-
-
 def extension_pattern() -> Pattern:
     ext = is_extension
     return Pattern(
         [
             ctx(
-                _when(ext, f"{SCTT}/ram:IncludedSupplyChainTradeLineItem/ram:AssociatedDocumentLineDocument"),
+                when(ext, f"{SCTT}/ram:IncludedSupplyChainTradeLineItem/ram:AssociatedDocumentLineDocument"),
                 [
                     _rule(
                         "BR-DEX-15",
@@ -736,39 +486,17 @@ def extension_pattern() -> Pattern:
                     )
                 ],
             ),
-            ctx(
-                _when(
-                    ext,
-                    "//ram:GlobalID[@schemeID][not(ancestor::ram:SpecifiedTradeProduct) and not(ancestor::ram:ShipToTradeParty)]",
-                ),
-                [_scheme_rule("BR-DEX-04", ISO_6523_ICD_EXT_CODES, "a party identifier")],
+            *scheme_contexts(
+                ext,
+                party="//ram:GlobalID[@schemeID][not(ancestor::ram:SpecifiedTradeProduct) and not(ancestor::ram:ShipToTradeParty)]",
+                legal="//ram:ID[@schemeID][not(ancestor::ram:SpecifiedTaxRegistration)]",
+                item="//ram:SpecifiedTradeProduct/ram:GlobalID[@schemeID]",
+                endpoint="//ram:URIUniversalCommunication/ram:URIID[@schemeID]",
+                delivery="//ram:ApplicableHeaderTradeDelivery/ram:ShipToTradeParty/ram:GlobalID[@schemeID]",
             ),
             ctx(
-                _when(ext, "//ram:ID[@schemeID][not(ancestor::ram:SpecifiedTaxRegistration)]"),
-                [_scheme_rule("BR-DEX-05", ISO_6523_ICD_EXT_CODES, "a legal registration identifier")],
-            ),
-            ctx(
-                _when(ext, "//ram:SpecifiedTradeProduct/ram:GlobalID[@schemeID]"),
-                [_scheme_rule("BR-DEX-06", ISO_6523_ICD_EXT_CODES, "an item standard identifier")],
-            ),
-            ctx(
-                _when(ext, "//ram:URIUniversalCommunication/ram:URIID[@schemeID]"),
-                [_scheme_rule("BR-DEX-07", CEF_EAS_EXT_CODES, "an electronic address")],
-            ),
-            ctx(
-                _when(ext, "//ram:ApplicableHeaderTradeDelivery/ram:ShipToTradeParty/ram:GlobalID[@schemeID]"),
-                [_scheme_rule("BR-DEX-08", ISO_6523_ICD_EXT_CODES, "a delivery location identifier")],
-            ),
-            ctx(
-                _when(ext, "//ram:AttachmentBinaryObject"),
-                [
-                    _rule(
-                        "BR-DEX-01",
-                        F,
-                        "The attachment (BT-125) uses a MIME code that is not allowed (Extension also allows application/xml).",
-                        lambda n: n.get("mimeCode") in EXTENSION_MIME_CODES,
-                    )
-                ],
+                when(ext, "//ram:AttachmentBinaryObject"),
+                [attachment_mime_rule()],
             ),
         ],
         "cii-extension-pattern",
@@ -781,7 +509,7 @@ def cvd_pattern() -> Pattern:
     return Pattern(
         [
             ctx(
-                _when(cvd, SCTT),
+                when(cvd, SCTT),
                 [
                     _rule(
                         "BR-DE-CVD-03",
@@ -794,7 +522,7 @@ def cvd_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(cvd, product),
+                when(cvd, product),
                 [
                     _rule(
                         "BR-DE-CVD-06-b",
@@ -815,38 +543,15 @@ def cvd_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(cvd, f"{product}/ram:DesignatedProductClassification/ram:ClassCode"),
-                [
-                    _rule(
-                        "BR-TMP-CVD-01",
-                        F,
-                        "The item classification scheme (BT-158) must be a UNTDID 7143 code or 'CVD'.",
-                        lambda n: scheme_in(n.get("listID"), UNTDID_7143_CVD_CODES),
-                    ),
-                    _rule(
-                        "BR-DE-CVD-04",
-                        F,
-                        "A 'CVD' item classification must be a vehicle category M1, M2, M3, N1, N2 or N3.",
-                        lambda n: (
-                            normalize_space(n.get("listID")) != "CVD"
-                            or normalize_space(string_value(n)) in CVD_VEHICLE_CATEGORIES
-                        ),
-                    ),
-                ],
+                when(cvd, f"{product}/ram:DesignatedProductClassification/ram:ClassCode"),
+                classification_rules(),
             ),
             ctx(
-                _when(cvd, f"{product}/ram:ApplicableProductCharacteristic[ram:Description = 'cva']"),
-                [
-                    _rule(
-                        "BR-DE-CVD-05",
-                        F,
-                        "The value of the 'cva' item attribute must be clean, zero-emission or other.",
-                        lambda n: any(normalize_space(v) in CVA_CODES for v in texts(n, "ram:Value")),
-                    )
-                ],
+                when(cvd, f"{product}/ram:ApplicableProductCharacteristic[ram:Description = 'cva']"),
+                [cva_rule("ram:Value")],
             ),
             ctx(
-                _when(cvd, AGREEMENT),
+                when(cvd, AGREEMENT),
                 [
                     _rule(
                         "BR-DE-CVD-01",

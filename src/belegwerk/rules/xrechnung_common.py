@@ -10,14 +10,22 @@ The German CIUS adds three families of checks on top of EN 16931:
 
 Which family applies is decided by the specification identifier (BT-24); the constants below
 are the identifiers of XRechnung 3.0 and CVD 0.9 as the pack defines them.
+
+The UBL and CII packs state most CIUS rules alike: the same id, severity and message, and the
+same check on an element whose path depends on the syntax. Those rules are made here, once, by
+the ``…_rule`` functions at the end (given the syntax's paths); a rule whose check differs
+between the syntaxes says so as a parameter (BR-TMP-2) or stays in its pack.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Final
 
+from belegwerk.rules.engine import Check, Context, Element, Rule, Severity
 from belegwerk.rules.functions import normalize_space
+from belegwerk.rules.peppol_common import codes, ctx, first_text, has, string_value, texts, when, xb
 
 XR_VERSION: Final = "3.0"
 CVD_VERSION: Final = "0.9"
@@ -44,11 +52,6 @@ EXTENSION_MIME_CODES: Final = frozenset(
 )
 
 
-def _codes(spaced: str) -> frozenset[str]:
-    """A code list written as space separated tokens (as the pack lists them)."""
-    return frozenset(spaced.split())
-
-
 #: Codes of digital health applications (DiGA) allowed only in the Extension.
 DIGA_CODES: Final = frozenset({"XR01", "XR02", "XR03"})
 #: ISO 6523 ICD codes as listed by the XRechnung pack.
@@ -60,7 +63,7 @@ ISO_6523_ICD_CODES: Final = frozenset(
 )
 ISO_6523_ICD_EXT_CODES: Final = DIGA_CODES | ISO_6523_ICD_CODES
 #: CEF EAS codes as listed by the XRechnung pack.
-CEF_EAS_CODES: Final = _codes(
+CEF_EAS_CODES: Final = codes(
     "0002 0007 0009 0037 0060 0088 0096 0097 0106 0130 0135 0142 0147 0151 0154 0158 0170 0177 0183 0184 0188 "
     "0190 0191 0192 0193 0194 0195 0196 0198 0199 0200 0201 0202 0203 0204 0205 0208 0209 0210 0211 0212 0213 "
     "0215 0216 0217 0218 0219 0220 0221 0225 0230 0235 0240 0244 0242 0245 0246 0248 9910 9913 9914 9915 9918 "
@@ -70,7 +73,7 @@ CEF_EAS_CODES: Final = _codes(
 CEF_EAS_EXT_CODES: Final = DIGA_CODES | CEF_EAS_CODES
 
 #: UNTDID 7143 item classification schemes plus the CVD marker (BR-TMP-CVD-01).
-UNTDID_7143_CVD_CODES: Final = _codes(
+UNTDID_7143_CVD_CODES: Final = codes(
     "CVD AA AB AC AD AE AF AG AH AI AJ AK AL AM AN AO AP AQ AR AS AT AU AV AW AX AY AZ BA BB BC BD BE BF BG BH "
     "BI BJ BK BL BM BN BO BP BQ BR BS BT BU BV BW BX BY BZ CC CG CL CR CV DR DW EC EF EMD EN FS GB GN GMN GS HS "
     "IB IN IS IT IZ MA MF MN MP NB ON PD PL PO PPI PV QS RC RN RU RY SA SG SK SN SRS SRT SRU SRV SRW SRX SRY "
@@ -182,3 +185,161 @@ def iban_ok(value: str | None) -> bool:
     rearranged = iban[4:] + iban[:2].upper() + iban[2:4]
     digits = "".join(str(ord(c) - 55) if ord(c) > 64 else str(ord(c) - 48) for c in rearranged)
     return int(digits) % 97 == 1
+
+
+# --------------------------------------------------------------------------------------------
+# Rules both syntaxes state alike (the element paths are the syntax's)
+# --------------------------------------------------------------------------------------------
+
+F, W = Severity.FATAL, Severity.WARNING
+
+
+def skonto_rule(notes: str) -> Rule:
+    """BR-DE-18 on the document: the first note of each payment terms (``notes``) follows the
+    Skonto grammar."""
+
+    def test(root: Element) -> bool:
+        return all(skonto_note_ok(n) for n in texts(root, notes))
+
+    return Rule(
+        "BR-DE-18",
+        F,
+        "A Skonto line in the payment terms (BT-20) does not follow the format #SKONTO#TAGE=n#PROZENT=n.nn#[BASISBETRAG=n.nn#] followed by a line break.",
+        test,
+    )
+
+
+def telephone_rule(telephone: str) -> Rule:
+    """BR-DE-27 on the seller contact."""
+    return Rule(
+        "BR-DE-27",
+        W,
+        "The seller telephone number (BT-42) should contain at least three digits.",
+        xb(xpath_has_three_digits(telephone)),
+    )
+
+
+def email_rule(email: str) -> Rule:
+    """BR-DE-28 on the seller contact."""
+
+    def test(contact: Element) -> bool:
+        return email_ok(first_text(contact, email))
+
+    return Rule("BR-DE-28", W, "The seller email address (BT-43) does not look like a valid address.", test)
+
+
+def url_rule(uri: str, *, uri_required: bool) -> Rule:
+    """BR-TMP-2 on an external document reference: its URI is an absolute URL.
+
+    The packs differ on purpose: UBL's assertion fails without a URI (``uri_required``), CII's
+    only checks a URI that is there.
+    """
+
+    def test(reference: Element) -> bool:
+        return (not uri_required and not has(reference, uri)) or url_ok(first_text(reference, uri))
+
+    return Rule(
+        "BR-TMP-2", W, "The external document location (BT-124) must be an absolute URL with a valid scheme.", test
+    )
+
+
+def credit_transfer_iban_rule(type_code: str, account: str) -> Rule:
+    """BR-DE-19 on a credit transfer payment means (30/58): for SEPA (58) the account is an IBAN."""
+
+    def test(means: Element) -> bool:
+        return normalize_space(first_text(means, type_code)) != "58" or iban_ok(first_text(means, account))
+
+    return Rule(
+        "BR-DE-19", W, "For SEPA credit transfer (code 58) the payment account (BT-84) should be a valid IBAN.", test
+    )
+
+
+def direct_debit_iban_rule(account: str) -> Rule:
+    """BR-DE-20 on a direct debit payment means (59): the debited account is an IBAN."""
+
+    def test(means: Element) -> bool:
+        return iban_ok(first_text(means, account))
+
+    return Rule(
+        "BR-DE-20", W, "For SEPA direct debit (code 59) the debited account (BT-91) should be a valid IBAN.", test
+    )
+
+
+def _extension_mime(node: Element) -> bool:
+    return node.get("mimeCode") in EXTENSION_MIME_CODES
+
+
+def attachment_mime_rule() -> Rule:
+    """BR-DEX-01 on an attachment of an Extension document."""
+    return Rule(
+        "BR-DEX-01",
+        F,
+        "The attachment (BT-125) uses a MIME code that is not allowed (Extension also allows application/xml).",
+        _extension_mime,
+    )
+
+
+def _scheme_rule(rid: str, codes: frozenset[str], what: str, also: Check | None = None) -> Rule:
+    def test(node: Element) -> bool:
+        return scheme_in(node.get("schemeID"), codes) or (also is not None and also(node))
+
+    return Rule(rid, F, f"The scheme identifier of {what} is not in the allowed code list.", test)
+
+
+def scheme_contexts(
+    flag: Callable[[Element], bool],
+    *,
+    party: str,
+    legal: str,
+    item: str,
+    endpoint: str,
+    delivery: str,
+    party_also: Check | None = None,
+) -> list[Context]:
+    """BR-DEX-04…08 (Extension only, ``flag``): the scheme of each kind of identifier is in its
+    code list. The arguments select the identifiers in the syntax at hand; ``party_also`` accepts
+    a party identifier the code list does not (the UBL pack allows ``SEPA`` for the seller)."""
+    return [
+        ctx(when(flag, party), [_scheme_rule("BR-DEX-04", ISO_6523_ICD_EXT_CODES, "a party identifier", party_also)]),
+        ctx(when(flag, legal), [_scheme_rule("BR-DEX-05", ISO_6523_ICD_EXT_CODES, "a legal registration identifier")]),
+        ctx(when(flag, item), [_scheme_rule("BR-DEX-06", ISO_6523_ICD_EXT_CODES, "an item standard identifier")]),
+        ctx(when(flag, endpoint), [_scheme_rule("BR-DEX-07", CEF_EAS_EXT_CODES, "an electronic address")]),
+        ctx(
+            when(flag, delivery), [_scheme_rule("BR-DEX-08", ISO_6523_ICD_EXT_CODES, "a delivery location identifier")]
+        ),
+    ]
+
+
+def _classification_scheme(code: Element) -> bool:
+    return scheme_in(code.get("listID"), UNTDID_7143_CVD_CODES)
+
+
+def _vehicle_category(code: Element) -> bool:
+    return normalize_space(code.get("listID")) != "CVD" or normalize_space(string_value(code)) in CVD_VEHICLE_CATEGORIES
+
+
+def classification_rules() -> list[Rule]:
+    """BR-TMP-CVD-01 and BR-DE-CVD-04 on an item classification code of a CVD document."""
+    return [
+        Rule(
+            "BR-TMP-CVD-01",
+            F,
+            "The item classification scheme (BT-158) must be a UNTDID 7143 code or 'CVD'.",
+            _classification_scheme,
+        ),
+        Rule(
+            "BR-DE-CVD-04",
+            F,
+            "A 'CVD' item classification must be a vehicle category M1, M2, M3, N1, N2 or N3.",
+            _vehicle_category,
+        ),
+    ]
+
+
+def cva_rule(value: str) -> Rule:
+    """BR-DE-CVD-05 on the item attribute ``cva`` of a CVD document; ``value`` is its value's path."""
+
+    def test(attribute: Element) -> bool:
+        return any(normalize_space(v) in CVA_CODES for v in texts(attribute, value))
+
+    return Rule("BR-DE-CVD-05", F, "The value of the 'cva' item attribute must be clean, zero-emission or other.", test)

@@ -27,56 +27,40 @@ from belegwerk.rules.functions import normalize_space, to_decimal, xpath_round
 from belegwerk.rules.peppol_common import (
     ctx,
     decimal_of,
+    empty_element_pattern,
     empty_elements,
     first_text,
     has,
-    indexed,
     nodes_at,
     per_document,
     prologue,
-    string_value,
     texts,
+    when,
     xb,
 )
-from belegwerk.rules.peppol_ubl import (
-    AC_R041,
-    AC_R042,
-    ac_paths,
-    br_de_22,
-    make_period_check,
-    make_r040,
-    make_r120,
-    r046,
-    r054,
-    r055,
-    r121,
-    r130,
-)
+from belegwerk.rules.peppol_ubl import br_de_22, transaction_contexts
 from belegwerk.rules.xrechnung_common import (
-    CEF_EAS_EXT_CODES,
-    CVA_CODES,
-    CVD_VEHICLE_CATEGORIES,
-    EXTENSION_MIME_CODES,
-    ISO_6523_ICD_EXT_CODES,
     SUPPORTED_TYPE_CODES,
-    UNTDID_7143_CVD_CODES,
     VAT_CODES_NEEDING_SELLER_TAX_ID,
     XR_CVD_ID,
     XR_EXTENSION_ID,
     XR_IDS,
-    email_ok,
-    iban_ok,
-    scheme_in,
-    skonto_note_ok,
-    url_ok,
-    xpath_has_three_digits,
+    attachment_mime_rule,
+    classification_rules,
+    credit_transfer_iban_rule,
+    cva_rule,
+    direct_debit_iban_rule,
+    email_rule,
+    scheme_contexts,
+    skonto_rule,
+    telephone_rule,
+    url_rule,
     xpath_in,
 )
 from belegwerk.xml.ns import NSMAP
 
 F, W, INFO = Severity.FATAL, Severity.WARNING, Severity.INFORMATION
 ROOTS = "/ubl:Invoice | /cn:CreditNote"
-_INVOICE_TAG = f"{{{NSMAP['ubl']}}}Invoice"
 
 
 def _rule(rid: str, sev: Severity, msg: str, test: Callable[[Element], bool]) -> Rule:
@@ -118,241 +102,32 @@ def is_cvd(root: Element) -> bool:
     return bool(_cvd_id(root, id=XR_CVD_ID))
 
 
-def _when(flag: Callable[[Element], bool], expr: str) -> Callable[[Element], list[Element]]:
-    """Context selector that applies only when a document-level flag holds."""
-    select = indexed(expr)
-
-    def nodes(root: Element) -> list[Element]:
-        return select(root) if flag(root) else []
-
-    return nodes
-
-
 # --------------------------------------------------------------------------------------------
 # Merged Peppol rules
 # --------------------------------------------------------------------------------------------
 
 
+#: The Peppol rules the KoSIT pack merges (``peppol-ubl-pattern-2``; R008 is pattern 1).
+MERGED_PEPPOL_RULES = frozenset(
+    f"PEPPOL-EN16931-{n}"
+    for n in (
+        "R001", "R053", "R054", "R055", "R005", "R010", "R020", "R041", "R042", "R040", "R043",
+        "R061", "R110", "R111", "R120", "R121", "R101", "R044", "R046", "R130",
+    )
+)  # fmt: skip
+
+
 def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Severity) -> list[Pattern]:
-    """The Peppol rules KoSIT merged into the XRechnung UBL pack."""
-    empty = Pattern(
-        [
-            ctx(
-                empty_elements,
-                [
-                    _rule(
-                        "PEPPOL-EN16931-R008",
-                        F,
-                        "The document contains an empty element; empty elements are not allowed.",
-                        lambda n: False,
-                    )
-                ],
-            )
-        ],
-        "peppol-ubl-pattern-1",
+    """The Peppol rules KoSIT merged into the XRechnung UBL pack, built from the Peppol pack's table."""
+    merged = transaction_contexts(
+        tolerance, keep=MERGED_PEPPOL_RULES, r120_severity=r120_severity, payment_means="/*/cac:PaymentMeans"
     )
-    main = Pattern(
-        [
-            ctx(
-                ROOTS,
-                [
-                    _rule(
-                        "PEPPOL-EN16931-R001", F, "The business process (ProfileID) is missing.", xb("cbc:ProfileID")
-                    ),
-                    _rule(
-                        "PEPPOL-EN16931-R053",
-                        F,
-                        "There must be exactly one tax total that carries tax subtotals.",
-                        xb("count(cac:TaxTotal[cac:TaxSubtotal]) = 1"),
-                    ),
-                    _rule(
-                        "PEPPOL-EN16931-R054",
-                        F,
-                        "A tax total without subtotals is required when, and only when, a tax currency code is given.",
-                        r054,
-                    ),
-                    _rule(
-                        "PEPPOL-EN16931-R055",
-                        F,
-                        "The total VAT in invoice currency and in accounting currency must have the same sign.",
-                        r055,
-                    ),
-                ],
-            ),
-            ctx(
-                "/*/cbc:TaxCurrencyCode",
-                [
-                    _rule(
-                        "PEPPOL-EN16931-R005",
-                        F,
-                        "The VAT accounting currency must differ from the invoice currency.",
-                        xb("not(normalize-space(text()) = normalize-space(../cbc:DocumentCurrencyCode/text()))"),
-                    )
-                ],
-            ),
-            ctx(
-                "/*/cac:AccountingCustomerParty/cac:Party",
-                [
-                    _rule(
-                        "PEPPOL-EN16931-R010",
-                        F,
-                        "The buyer's electronic address (EndpointID) is missing.",
-                        xb("cbc:EndpointID"),
-                    )
-                ],
-            ),
-            ctx(
-                "/*/cac:AccountingSupplierParty/cac:Party",
-                [
-                    _rule(
-                        "PEPPOL-EN16931-R020",
-                        F,
-                        "The seller's electronic address (EndpointID) is missing.",
-                        xb("cbc:EndpointID"),
-                    )
-                ],
-            ),
-            ctx(
-                ac_paths(AC_R041),
-                [
-                    _rule(
-                        "PEPPOL-EN16931-R041",
-                        F,
-                        "An allowance/charge with a percentage must also give the base amount.",
-                        lambda n: False,
-                    )
-                ],
-            ),
-            ctx(
-                ac_paths(AC_R042),
-                [
-                    _rule(
-                        "PEPPOL-EN16931-R042",
-                        F,
-                        "An allowance/charge with a base amount must also give the percentage.",
-                        lambda n: False,
-                    )
-                ],
-            ),
-            ctx(
-                ac_paths(""),
-                [
-                    _rule(
-                        "PEPPOL-EN16931-R040",
-                        F,
-                        "Allowance/charge amount does not equal base amount x percentage / 100.",
-                        make_r040(tolerance),
-                    ),
-                    _rule(
-                        "PEPPOL-EN16931-R043",
-                        F,
-                        "The allowance/charge indicator must be 'true' or 'false'.",
-                        xb(
-                            "normalize-space(cbc:ChargeIndicator/text()) = 'true' or normalize-space(cbc:ChargeIndicator/text()) = 'false'"
-                        ),
-                    ),
-                ],
-            ),
-            ctx(
-                "/*/cac:PaymentMeans[normalize-space(cbc:PaymentMeansCode) = '49' or normalize-space(cbc:PaymentMeansCode) = '59']",
-                [
-                    _rule(
-                        "PEPPOL-EN16931-R061",
-                        F,
-                        "Direct debit requires the mandate reference (PaymentMandate/ID).",
-                        xb("cac:PaymentMandate/cbc:ID"),
-                    )
-                ],
-            ),
-            ctx(
-                "/ubl:Invoice[cac:InvoicePeriod/cbc:StartDate]/cac:InvoiceLine/cac:InvoicePeriod/cbc:StartDate | /cn:CreditNote[cac:InvoicePeriod/cbc:StartDate]/cac:CreditNoteLine/cac:InvoicePeriod/cbc:StartDate",
-                [
-                    _rule(
-                        "PEPPOL-EN16931-R110",
-                        F,
-                        "The line period starts before the invoice period.",
-                        make_period_check("StartDate"),
-                    )
-                ],
-            ),
-            ctx(
-                "/ubl:Invoice[cac:InvoicePeriod/cbc:EndDate]/cac:InvoiceLine/cac:InvoicePeriod/cbc:EndDate | /cn:CreditNote[cac:InvoicePeriod/cbc:EndDate]/cac:CreditNoteLine/cac:InvoicePeriod/cbc:EndDate",
-                [
-                    _rule(
-                        "PEPPOL-EN16931-R111",
-                        F,
-                        "The line period ends after the invoice period.",
-                        make_period_check("EndDate"),
-                    )
-                ],
-            ),
-            ctx(
-                "//cac:InvoiceLine | //cac:CreditNoteLine",
-                [
-                    _rule(
-                        "PEPPOL-EN16931-R120",
-                        r120_severity,
-                        "Line net amount does not equal quantity x (price / base quantity) + line charges - line allowances.",
-                        make_r120(tolerance),
-                    ),
-                    _rule("PEPPOL-EN16931-R121", F, "The price base quantity must be greater than zero.", r121),
-                    _rule(
-                        "PEPPOL-EN16931-R101",
-                        F,
-                        "A line document reference may only be an invoiced object (type code 130).",
-                        xb("not(cac:DocumentReference) or cac:DocumentReference/cbc:DocumentTypeCode = '130'"),
-                    ),
-                ],
-            ),
-            ctx(
-                "//cac:Price/cac:AllowanceCharge",
-                [
-                    _rule(
-                        "PEPPOL-EN16931-R044",
-                        F,
-                        "Charges are not allowed on price level; the indicator must be 'false'.",
-                        xb("normalize-space(cbc:ChargeIndicator) = 'false'"),
-                    ),
-                    _rule(
-                        "PEPPOL-EN16931-R046",
-                        F,
-                        "Net price does not equal gross price minus the price allowance.",
-                        r046,
-                    ),
-                ],
-            ),
-            ctx(
-                "//cac:Price/cbc:BaseQuantity[@unitCode]",
-                [
-                    _rule(
-                        "PEPPOL-EN16931-R130",
-                        F,
-                        "The unit of the price base quantity differs from the invoiced quantity's unit.",
-                        r130,
-                    )
-                ],
-            ),
-        ],
-        "peppol-ubl-pattern-2",
-    )
-    return [empty, main]
+    return [empty_element_pattern(empty_elements, "peppol-ubl-pattern-1"), Pattern(merged, "peppol-ubl-pattern-2")]
 
 
 # --------------------------------------------------------------------------------------------
 # CIUS rules (BR-DE-*)
 # --------------------------------------------------------------------------------------------
-
-
-def br_de_18(root: Element) -> bool:
-    """Skonto lines in the first note of each payment terms must follow the XRechnung grammar."""
-    return all(skonto_note_ok(n) for n in texts(root, "cac:PaymentTerms/cbc:Note[1]"))
-
-
-def _iban_rule(path: str) -> Callable[[Element], bool]:
-    def test(pm: Element) -> bool:
-        return iban_ok(first_text(pm, path))
-
-    return test
 
 
 def cius_pattern() -> Pattern:
@@ -392,12 +167,7 @@ def cius_pattern() -> Pattern:
                             f"{xpath_in('normalize-space(cbc:InvoiceTypeCode)', SUPPORTED_TYPE_CODES)} or {xpath_in('normalize-space(cbc:CreditNoteTypeCode)', SUPPORTED_TYPE_CODES)}"
                         ),
                     ),
-                    _rule(
-                        "BR-DE-18",
-                        F,
-                        "A Skonto line in the payment terms (BT-20) does not follow the format #SKONTO#TAGE=n#PROZENT=n.nn#[BASISBETRAG=n.nn#] followed by a line break.",
-                        br_de_18,
-                    ),
+                    skonto_rule("cac:PaymentTerms/cbc:Note[1]"),
                     _rule(
                         "BR-DE-21",
                         W,
@@ -441,14 +211,7 @@ def cius_pattern() -> Pattern:
             ),
             ctx(
                 _both("cac:AdditionalDocumentReference/cac:Attachment/cac:ExternalReference"),
-                [
-                    _rule(
-                        "BR-TMP-2",
-                        W,
-                        "The external document location (BT-124) must be an absolute URL with a valid scheme.",
-                        lambda n: url_ok(_single_text(n, "cbc:URI")),
-                    )
-                ],
+                [url_rule("cbc:URI", uri_required=True)],
             ),
             ctx(
                 _both("cac:AccountingSupplierParty"),
@@ -484,18 +247,8 @@ def cius_pattern() -> Pattern:
                         "The seller contact email address (BT-43) is missing.",
                         xb("cbc:ElectronicMail[normalize-space(.)]"),
                     ),
-                    _rule(
-                        "BR-DE-27",
-                        W,
-                        "The seller telephone number (BT-42) should contain at least three digits.",
-                        xb(xpath_has_three_digits("cbc:Telephone")),
-                    ),
-                    _rule(
-                        "BR-DE-28",
-                        W,
-                        "The seller email address (BT-43) does not look like a valid address.",
-                        lambda n: email_ok(_single_text(n, "cbc:ElectronicMail")),
-                    ),
+                    telephone_rule("cbc:Telephone"),
+                    email_rule("cbc:ElectronicMail"),
                 ],
             ),
             ctx(
@@ -527,15 +280,7 @@ def cius_pattern() -> Pattern:
             ctx(
                 _both(pm_or("30", "58")),
                 [
-                    _rule(
-                        "BR-DE-19",
-                        W,
-                        "For SEPA credit transfer (code 58) the payment account (BT-84) should be a valid IBAN.",
-                        lambda n: (
-                            normalize_space(first_text(n, "cbc:PaymentMeansCode")) != "58"
-                            or iban_ok(first_text(n, "cac:PayeeFinancialAccount/cbc:ID"))
-                        ),
-                    ),
+                    credit_transfer_iban_rule("cbc:PaymentMeansCode", "cac:PayeeFinancialAccount/cbc:ID"),
                     _rule(
                         "BR-DE-23-a",
                         F,
@@ -570,12 +315,7 @@ def cius_pattern() -> Pattern:
             ctx(
                 _both(pm.format("59")),
                 [
-                    _rule(
-                        "BR-DE-20",
-                        W,
-                        "For SEPA direct debit (code 59) the debited account (BT-91) should be a valid IBAN.",
-                        _iban_rule("cac:PaymentMandate/cac:PayerFinancialAccount/cbc:ID"),
-                    ),
+                    direct_debit_iban_rule("cac:PaymentMandate/cac:PayerFinancialAccount/cbc:ID"),
                     _rule(
                         "BR-DE-25-a",
                         F,
@@ -604,10 +344,6 @@ def cius_pattern() -> Pattern:
         ],
         "ubl-pattern",
     )
-
-
-def _single_text(node: Element, path: str) -> str | None:
-    return first_text(node, path)
 
 
 # --------------------------------------------------------------------------------------------
@@ -649,20 +385,13 @@ def br_dex_09(lmt: Element) -> bool:
     return xpath_round(payable - rounding, 2) == xpath_round(inclusive - prepaid + third, 2)
 
 
-def _scheme_rule(rid: str, codes: frozenset[str], what: str, sepa_for_seller: bool = False) -> Rule:
-    def test(node: Element) -> bool:
-        scheme = node.get("schemeID")
-        if scheme_in(scheme, codes):
-            return True
-        if sepa_for_seller and normalize_space(scheme) == "SEPA":
-            return any(
-                etree.QName(a).localname in ("AccountingSupplierParty", "PayeeParty")
-                and cast(AnyNode, etree.QName(a)).namespace == NSMAP["cac"]  # None without namespace
-                for a in node.iterancestors()
-            )
-        return False
-
-    return _rule(rid, F, f"The scheme identifier of {what} is not in the allowed code list.", test)
+def _sepa_for_seller(node: Element) -> bool:
+    """BR-DEX-04 in UBL also accepts the scheme ``SEPA`` on an identifier of the seller or payee."""
+    return normalize_space(node.get("schemeID")) == "SEPA" and any(
+        etree.QName(a).localname in ("AccountingSupplierParty", "PayeeParty")
+        and cast(AnyNode, etree.QName(a)).namespace == NSMAP["cac"]  # None without namespace
+        for a in node.iterancestors()
+    )
 
 
 def extension_pattern() -> Pattern:
@@ -670,18 +399,11 @@ def extension_pattern() -> Pattern:
     return Pattern(
         [
             ctx(
-                _when(ext, "//cbc:EmbeddedDocumentBinaryObject"),
-                [
-                    _rule(
-                        "BR-DEX-01",
-                        F,
-                        "The attachment (BT-125) uses a MIME code that is not allowed (Extension also allows application/xml).",
-                        lambda n: n.get("mimeCode") in EXTENSION_MIME_CODES,
-                    )
-                ],
+                when(ext, "//cbc:EmbeddedDocumentBinaryObject"),
+                [attachment_mime_rule()],
             ),
             ctx(
-                _when(ext, "/ubl:Invoice"),
+                when(ext, "/ubl:Invoice"),
                 [
                     _rule(
                         "BR-DEX-02",
@@ -698,7 +420,7 @@ def extension_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(ext, "//cac:LegalMonetaryTotal"),
+                when(ext, "//cac:LegalMonetaryTotal"),
                 [
                     _rule(
                         "BR-DEX-09",
@@ -708,28 +430,17 @@ def extension_pattern() -> Pattern:
                     )
                 ],
             ),
-            ctx(
-                _when(ext, "//cac:PartyIdentification/cbc:ID[@schemeID]"),
-                [_scheme_rule("BR-DEX-04", ISO_6523_ICD_EXT_CODES, "a party identifier", sepa_for_seller=True)],
+            *scheme_contexts(
+                ext,
+                party="//cac:PartyIdentification/cbc:ID[@schemeID]",
+                legal="//cac:PartyLegalEntity/cbc:CompanyID[@schemeID]",
+                item="//cac:StandardItemIdentification/cbc:ID[@schemeID]",
+                endpoint="//cbc:EndpointID[@schemeID]",
+                delivery="//cac:DeliveryLocation/cbc:ID[@schemeID]",
+                party_also=_sepa_for_seller,
             ),
             ctx(
-                _when(ext, "//cac:PartyLegalEntity/cbc:CompanyID[@schemeID]"),
-                [_scheme_rule("BR-DEX-05", ISO_6523_ICD_EXT_CODES, "a legal registration identifier")],
-            ),
-            ctx(
-                _when(ext, "//cac:StandardItemIdentification/cbc:ID[@schemeID]"),
-                [_scheme_rule("BR-DEX-06", ISO_6523_ICD_EXT_CODES, "an item standard identifier")],
-            ),
-            ctx(
-                _when(ext, "//cbc:EndpointID[@schemeID]"),
-                [_scheme_rule("BR-DEX-07", CEF_EAS_EXT_CODES, "an electronic address")],
-            ),
-            ctx(
-                _when(ext, "//cac:DeliveryLocation/cbc:ID[@schemeID]"),
-                [_scheme_rule("BR-DEX-08", ISO_6523_ICD_EXT_CODES, "a delivery location identifier")],
-            ),
-            ctx(
-                _when(ext, "/ubl:Invoice/cac:PrepaidPayment"),
+                when(ext, "/ubl:Invoice/cac:PrepaidPayment"),
                 [
                     _rule(
                         "BR-DEX-10",
@@ -782,7 +493,7 @@ def cvd_pattern() -> Pattern:
     return Pattern(
         [
             ctx(
-                _when(cvd, ROOTS),
+                when(cvd, ROOTS),
                 [
                     _rule(
                         "BR-DE-CVD-02",
@@ -807,7 +518,7 @@ def cvd_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(cvd, _ITEMS),
+                when(cvd, _ITEMS),
                 [
                     _rule(
                         "BR-DE-CVD-06-a",
@@ -828,35 +539,12 @@ def cvd_pattern() -> Pattern:
                 ],
             ),
             ctx(
-                _when(cvd, codes),
-                [
-                    _rule(
-                        "BR-TMP-CVD-01",
-                        F,
-                        "The item classification scheme (BT-158) must be a UNTDID 7143 code or 'CVD'.",
-                        lambda n: scheme_in(n.get("listID"), UNTDID_7143_CVD_CODES),
-                    ),
-                    _rule(
-                        "BR-DE-CVD-04",
-                        F,
-                        "A 'CVD' item classification must be a vehicle category M1, M2, M3, N1, N2 or N3.",
-                        lambda n: (
-                            normalize_space(n.get("listID")) != "CVD"
-                            or normalize_space(string_value(n)) in CVD_VEHICLE_CATEGORIES
-                        ),
-                    ),
-                ],
+                when(cvd, codes),
+                classification_rules(),
             ),
             ctx(
-                _when(cvd, props),
-                [
-                    _rule(
-                        "BR-DE-CVD-05",
-                        F,
-                        "The value of the 'cva' item attribute must be clean, zero-emission or other.",
-                        lambda n: any(normalize_space(v) in CVA_CODES for v in texts(n, "cbc:Value")),
-                    )
-                ],
+                when(cvd, props),
+                [cva_rule("cbc:Value")],
             ),
         ],
         "ubl-cvd-pattern",
