@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
+from typing import Final
 
 from lxml import etree
 
@@ -56,11 +57,11 @@ from belegwerk.rules.peppol_common import (
 from belegwerk.xml.ns import NSMAP
 
 F, W = Severity.FATAL, Severity.WARNING
-ROOT = "/rsm:CrossIndustryInvoice"
-_H_SETTLEMENT = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement"
-_H_AGREEMENT = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement"
-AGREEMENT = f"{ROOT}/{_H_AGREEMENT}"
-SETTLEMENT = f"{ROOT}/{_H_SETTLEMENT}"
+ROOT: Final = "/rsm:CrossIndustryInvoice"
+_H_SETTLEMENT: Final = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement"
+_H_AGREEMENT: Final = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement"
+AGREEMENT: Final = f"{ROOT}/{_H_AGREEMENT}"
+SETTLEMENT: Final = f"{ROOT}/{_H_SETTLEMENT}"
 
 
 def _rule(rid: str, sev: Severity, msg: str, test: Callable[[Element], bool]) -> Rule:
@@ -84,7 +85,7 @@ def tax_currencies(root: Element) -> list[str]:
     return texts(root, f"{_H_SETTLEMENT}/ram:TaxCurrencyCode")
 
 
-_TTA = "ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:TaxTotalAmount"
+_TTA: Final = "ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:TaxTotalAmount"
 
 
 def _tta(node: Element) -> list[Element]:
@@ -128,8 +129,8 @@ def r055(node: Element) -> bool:
     return (any(v < 0 for v in tv) and any(v < 0 for v in dv)) or (any(v >= 0 for v in tv) and any(v >= 0 for v in dv))
 
 
-_R = f"{{{NSMAP['ram']}}}"
-_U = f"{{{NSMAP['udt']}}}"
+_R: Final = f"{{{NSMAP['ram']}}}"
+_U: Final = f"{{{NSMAP['udt']}}}"
 
 
 def _descend(node: Element, *locals_: str) -> Element | None:
@@ -239,7 +240,7 @@ def make_period_check(which: str) -> Callable[[Element], bool]:
     return test
 
 
-_PROFILE = re.compile(r"urn:fdc:peppol\.eu:2017:poacc:billing:([0-9]{2}):1\.0")
+_PROFILE: Final = re.compile(r"urn:fdc:peppol\.eu:2017:poacc:billing:([0-9]{2}):1\.0")
 
 
 @per_document
@@ -299,7 +300,7 @@ def nl_parties(root: Element) -> tuple[bool, bool, bool]:
 # Transaction rules
 # --------------------------------------------------------------------------------------------
 
-_RAM = NSMAP["ram"]
+_RAM: Final = NSMAP["ram"]
 
 
 @per_document
@@ -916,7 +917,7 @@ def sweden_pattern() -> Pattern:
     )
 
 
-_KVK_OIN = "(contains(concat(' ', @schemeID, ' '), ' 0106 ') or contains(concat(' ', @schemeID, ' '), ' 0190 ')) and normalize-space(.) != ''"
+_KVK_OIN: Final = "(contains(concat(' ', @schemeID, ' '), ' 0106 ') or contains(concat(' ', @schemeID, ' '), ' 0190 ')) and normalize-space(.) != ''"
 
 
 def nl_r007(summation: Element) -> bool:
@@ -1042,10 +1043,10 @@ def netherlands_pattern() -> Pattern:
 # Code lists and formats
 # --------------------------------------------------------------------------------------------
 
-P0100_CODES = codes(
+P0100_CODES: Final = codes(
     "71 102 218 219 326 331 382 553 817 870 875 876 877 380 383 384 386 388 393 82 80 84 395 575 623 780 381 396 81 83 532"
 )
-_F001 = re.compile(r"20[0-9]{6}")
+_F001: Final = re.compile(r"20[0-9]{6}")
 
 
 def _in_list(name: str, value: Callable[[Element], str | None]) -> Callable[[Element], bool]:
@@ -1150,7 +1151,7 @@ def codelist_pattern() -> Pattern:
     )
 
 
-RULESET = RuleSet(
+RULESET: Final = RuleSet(
     "Peppol BIS Billing 3.0 CII",
     [
         prologue(),

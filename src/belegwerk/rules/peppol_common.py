@@ -32,7 +32,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Generic, TypeAlias, TypeVar, cast
+from typing import Final, Generic, TypeAlias, TypeVar, cast
 
 from lxml import etree
 
@@ -48,8 +48,8 @@ T = TypeVar("T")
 
 
 #: Namespace of our XPath extension functions (``bw:re(value, regex)`` etc., see ``_EXTENSIONS``).
-BW_NS = "urn:belegwerk:xpath-functions"
-_NS = {**NSMAP, "bw": BW_NS}
+BW_NS: Final = "urn:belegwerk:xpath-functions"
+_NS: Final = {**NSMAP, "bw": BW_NS}
 
 
 def _arg(value: object) -> str:
@@ -67,7 +67,7 @@ def _arg(value: object) -> str:
     return str(value)
 
 
-_REGEX_CACHE: dict[str, re.Pattern[str]] = {}
+_REGEX_CACHE: Final[dict[str, re.Pattern[str]]] = {}
 
 
 def _re(_ctx: object, value: object, pattern: object) -> bool:
@@ -116,7 +116,7 @@ def _extensions() -> dict[tuple[str, str], Callable[..., object]]:
     }
 
 
-_XPATH_CACHE: dict[str, etree.XPath] = {}
+_XPATH_CACHE: Final[dict[str, etree.XPath]] = {}
 
 
 def _xpath(path: str) -> etree.XPath:
@@ -208,10 +208,10 @@ def xs(expr: str) -> Callable[[Element], list[Element]]:
     return select
 
 
-_STRING = etree.XPath("string(.)")
+_STRING: Final = etree.XPath("string(.)")
 
 
-_STATE = threading.local()
+_STATE: Final = threading.local()
 
 
 def _epoch() -> int:
@@ -302,7 +302,7 @@ def decimal_of(node: Element, path: str) -> Decimal | None:
     return to_decimal(first_text(node, path))
 
 
-_NUMBER = re.compile(r"^[ \t\n\r]*[+-]?(\d+(\.\d*)?|\.\d+)[ \t\n\r]*$")
+_NUMBER: Final = re.compile(r"^[ \t\n\r]*[+-]?(\d+(\.\d*)?|\.\d+)[ \t\n\r]*$")
 
 
 def xpath_number(value: str | None) -> float:
@@ -428,8 +428,8 @@ def mod97_0208(value: str) -> bool:
     return not math.isnan(num) and num == calc
 
 
-_ALNUM = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-_ALPHA = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_ALNUM: Final = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+_ALPHA: Final = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
 def codice_ipa(value: str) -> bool:
@@ -520,7 +520,7 @@ def greek_tin(value: str) -> bool:
 # Shared XPath-2.0 pieces
 # --------------------------------------------------------------------------------------------
 
-XSD_DATE = re.compile(r"^(-?\d{4,})-(\d{2})-(\d{2})(Z|[+-]\d{2}:\d{2})?$")
+XSD_DATE: Final = re.compile(r"^(-?\d{4,})-(\d{2})-(\d{2})(Z|[+-]\d{2}:\d{2})?$")
 
 
 def date_key(value: str | None) -> tuple[int, int, int] | None:
@@ -617,8 +617,8 @@ def _split_top(expr: str, sep: str) -> list[str]:
     return parts
 
 
-_STEP = re.compile(r"^(\*|[A-Za-z_][\w.-]*:[A-Za-z_][\w.-]*)((?:\[.*\])?)$", re.DOTALL)
-_POSITIONAL = re.compile(r"\[\s*(\d+|last\(\)|position\(\))")
+_STEP: Final = re.compile(r"^(\*|[A-Za-z_][\w.-]*:[A-Za-z_][\w.-]*)((?:\[.*\])?)$", re.DOTALL)
+_POSITIONAL: Final = re.compile(r"\[\s*(\d+|last\(\)|position\(\))")
 
 
 def _reverse_check(branch: str) -> tuple[str, Callable[[Element], bool]] | None:
@@ -767,7 +767,7 @@ def codes(spaced: str) -> frozenset[str]:
 F, W = Severity.FATAL, Severity.WARNING
 #: The tolerance of ``u:slack`` in the Peppol packs' R040 and R120 (the XRechnung pack uses 0.5
 #: for HUF invoices, so its tolerance is a per-document function, and so is this one's type).
-FIXED_SLACK = Decimal("0.02")
+FIXED_SLACK: Final = Decimal("0.02")
 
 
 def fixed_slack(_node: Element) -> Decimal:

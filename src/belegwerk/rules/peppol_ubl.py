@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Final
 
 from lxml import etree
 
@@ -72,8 +73,8 @@ from belegwerk.rules.xrechnung_common import VAT_CODES_NEEDING_SELLER_TAX_ID, ib
 from belegwerk.xml.ns import NSMAP
 
 F, W = Severity.FATAL, Severity.WARNING
-ROOTS = "/ubl:Invoice | /cn:CreditNote"
-_INVOICE_TAG = f"{{{NSMAP['ubl']}}}Invoice"
+ROOTS: Final = "/ubl:Invoice | /cn:CreditNote"
+_INVOICE_TAG: Final = f"{{{NSMAP['ubl']}}}Invoice"
 
 
 def _rule(rid: str, sev: Severity, msg: str, test: Callable[[Element], bool]) -> Rule:
@@ -107,7 +108,7 @@ def r055(node: Element) -> bool:
     return neg or pos
 
 
-_TAX_TOTALS_WITHOUT_SUBTOTALS = xs("cac:TaxTotal[not(cac:TaxSubtotal)]")
+_TAX_TOTALS_WITHOUT_SUBTOTALS: Final = xs("cac:TaxTotal[not(cac:TaxSubtotal)]")
 
 
 def r054(node: Element) -> bool:
@@ -219,8 +220,8 @@ def make_period_check(which: str) -> Callable[[Element], bool]:
     return test
 
 
-AC_R041 = "[cbc:MultiplierFactorNumeric and not(cbc:BaseAmount)]"
-AC_R042 = "[not(cbc:MultiplierFactorNumeric) and cbc:BaseAmount]"
+AC_R041: Final = "[cbc:MultiplierFactorNumeric and not(cbc:BaseAmount)]"
+AC_R042: Final = "[not(cbc:MultiplierFactorNumeric) and cbc:BaseAmount]"
 
 
 def ac_paths(pred: str) -> str:
@@ -230,7 +231,7 @@ def ac_paths(pred: str) -> str:
     )
 
 
-_SELLER_TAX_ID = xb("cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme/cbc:CompanyID[normalize-space(.)]")
+_SELLER_TAX_ID: Final = xb("cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme/cbc:CompanyID[normalize-space(.)]")
 
 
 def br_de_16(root: Element) -> bool:
@@ -270,7 +271,7 @@ def br_de_22(root: Element) -> bool:
 # Document-level variables
 # --------------------------------------------------------------------------------------------
 
-_TWO_DIGIT_PROFILE = re.compile(r"urn:fdc:peppol\.eu:2017:poacc:billing:([0-9]{2}):1\.0")
+_TWO_DIGIT_PROFILE: Final = re.compile(r"urn:fdc:peppol\.eu:2017:poacc:billing:([0-9]{2}):1\.0")
 
 
 @per_document
@@ -399,15 +400,15 @@ def _by_tags(*names: str, keep: Callable[[Element], bool] | None = None) -> Call
 # Transaction rules
 # --------------------------------------------------------------------------------------------
 
-_AMOUNT_TAGS = (
+_AMOUNT_TAGS: Final = (
     "cbc:Amount", "cbc:BaseAmount", "cbc:PriceAmount", "cbc:TaxableAmount", "cbc:LineExtensionAmount",
     "cbc:TaxExclusiveAmount", "cbc:TaxInclusiveAmount", "cbc:AllowanceTotalAmount", "cbc:ChargeTotalAmount",
     "cbc:PrepaidAmount", "cbc:PayableRoundingAmount", "cbc:PayableAmount",
 )  # fmt: skip
-_CAC = NSMAP["cac"]
+_CAC: Final = NSMAP["cac"]
 
 
-_TAX_AMOUNT = f"{{{NSMAP['cbc']}}}TaxAmount"
+_TAX_AMOUNT: Final = f"{{{NSMAP['cbc']}}}TaxAmount"
 
 
 def _r051_amount(e: Element) -> bool:
@@ -420,7 +421,7 @@ def _r051_amount(e: Element) -> bool:
     return pname == f"{{{_CAC}}}TaxSubtotal" or (pname == f"{{{_CAC}}}TaxTotal" and has(parent, "cac:TaxSubtotal"))
 
 
-_ICD_HOLDERS = ("cbc:EndpointID", "cbc:ID", "cbc:CompanyID")
+_ICD_HOLDERS: Final = ("cbc:EndpointID", "cbc:ID", "cbc:CompanyID")
 
 
 @per_document
@@ -998,8 +999,8 @@ def italy_pattern() -> Pattern:
     )
 
 
-_SE_SELLER = "//cac:AccountingSupplierParty/cac:Party[cac:PostalAddress/cac:Country/cbc:IdentificationCode = 'SE'"
-_SE_VAT = "cac:PartyTaxScheme[cac:TaxScheme/cbc:ID = 'VAT'][substring(cbc:CompanyID, 1, 2) = 'SE']"
+_SE_SELLER: Final = "//cac:AccountingSupplierParty/cac:Party[cac:PostalAddress/cac:Country/cbc:IdentificationCode = 'SE'"
+_SE_VAT: Final = "cac:PartyTaxScheme[cac:TaxScheme/cbc:ID = 'VAT'][substring(cbc:CompanyID, 1, 2) = 'SE']"
 
 
 def _se_vat_id(party: Element) -> str:
@@ -1009,7 +1010,7 @@ def _se_vat_id(party: Element) -> str:
     return ""
 
 
-_SE_PARTY_COUNTRY = "cac:PostalAddress/cac:Country/cbc:IdentificationCode"
+_SE_PARTY_COUNTRY: Final = "cac:PostalAddress/cac:Country/cbc:IdentificationCode"
 
 
 @per_document
@@ -1096,8 +1097,8 @@ def sweden_pattern() -> Pattern:
 
 # Greece ------------------------------------------------------------------------------------
 
-_GR_DATE = re.compile(r"^(0?[1-9]|[12][0-9]|3[01])[-\\/ ]?(0?[1-9]|1[0-2])[-\\/ ]?(19|20)[0-9]{2}")
-_GR_DOC_TYPES = frozenset({"1.1", "1.6", "2.1", "2.4", "5.1", "5.2", ""})
+_GR_DATE: Final = re.compile(r"^(0?[1-9]|[12][0-9]|3[01])[-\\/ ]?(0?[1-9]|1[0-2])[-\\/ ]?(19|20)[0-9]{2}")
+_GR_DOC_TYPES: Final = frozenset({"1.1", "1.6", "2.1", "2.4", "5.1", "5.2", ""})
 
 
 def _segments(node: Element) -> list[str]:
@@ -1460,7 +1461,7 @@ def iceland_pattern() -> Pattern:
 
 # Netherlands -------------------------------------------------------------------------------
 
-_KVK_OIN = "(contains(concat(' ', @schemeID, ' '), ' 0106 ') or contains(concat(' ', @schemeID, ' '), ' 0190 ')) and normalize-space(.) != ''"
+_KVK_OIN: Final = "(contains(concat(' ', @schemeID, ' '), ' 0106 ') or contains(concat(' ', @schemeID, ' '), ' 0190 ')) and normalize-space(.) != ''"
 
 
 def nl_r007(lmt: Element) -> bool:
@@ -1582,10 +1583,10 @@ def netherlands_pattern() -> Pattern:
 
 # Germany -----------------------------------------------------------------------------------
 
-_DE_EMAIL = re.compile(
+_DE_EMAIL: Final = re.compile(
     r"^[a-zA-Z0-9!#$%&\"*+/=?^_`{|}~-]+(\.[a-zA-Z0-9!#$%&\"*+/=?^_`{|}~-]+)*@([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?\.)+[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?\Z"
 )
-_DE_TYPES = frozenset({"326", "380", "384", "389", "381", "875", "876", "877"})
+_DE_TYPES: Final = frozenset({"326", "380", "384", "389", "381", "875", "876", "877"})
 
 
 def _pm_numeric(*codes: int) -> str:
@@ -1827,11 +1828,11 @@ def germany_pattern() -> Pattern:
 # Code lists and formats
 # --------------------------------------------------------------------------------------------
 
-P0100_CODES = codes(
+P0100_CODES: Final = codes(
     "71 80 82 84 102 218 219 326 331 380 382 383 384 386 388 393 395 553 575 623 780 817 870 875 876 877"
 )
-P0101_CODES = codes("381 396 81 83 532")
-_EXEMPTIONS = (
+P0101_CODES: Final = codes("381 396 81 83 532")
+_EXEMPTIONS: Final = (
     ("PEPPOL-EN16931-P0104", "VATEX-EU-G", "G"),
     ("PEPPOL-EN16931-P0105", "VATEX-EU-O", "O"),
     ("PEPPOL-EN16931-P0106", "VATEX-EU-IC", "K"),
@@ -2010,7 +2011,7 @@ def codelist_pattern() -> Pattern:
     return Pattern(contexts, "codelists")
 
 
-RULESET = RuleSet(
+RULESET: Final = RuleSet(
     "Peppol BIS Billing 3.0 UBL",
     [
         prologue(),

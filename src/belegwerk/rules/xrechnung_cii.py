@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import cast
+from typing import Final, cast
 
 from lxml import etree
 
@@ -54,11 +54,11 @@ from belegwerk.rules.xrechnung_common import (
 from belegwerk.xml.ns import NSMAP
 
 F, W, INFO = Severity.FATAL, Severity.WARNING, Severity.INFORMATION
-ROOT = "/rsm:CrossIndustryInvoice"
-SCTT = f"{ROOT}/rsm:SupplyChainTradeTransaction"
-AGREEMENT = f"{SCTT}/ram:ApplicableHeaderTradeAgreement"
-SETTLEMENT = f"{SCTT}/ram:ApplicableHeaderTradeSettlement"
-_H_SETTLEMENT = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement"
+ROOT: Final = "/rsm:CrossIndustryInvoice"
+SCTT: Final = f"{ROOT}/rsm:SupplyChainTradeTransaction"
+AGREEMENT: Final = f"{SCTT}/ram:ApplicableHeaderTradeAgreement"
+SETTLEMENT: Final = f"{SCTT}/ram:ApplicableHeaderTradeSettlement"
+_H_SETTLEMENT: Final = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement"
 
 
 def _rule(rid: str, sev: Severity, msg: str, test: Callable[[Element], bool]) -> Rule:
@@ -75,7 +75,7 @@ def _slack_value(root: Element) -> Decimal:
     return Decimal("0.5") if "HUF" in document_currencies(root) else Decimal("0.02")
 
 
-_guideline = etree.XPath(
+_guideline: Final = etree.XPath(
     "boolean(/rsm:CrossIndustryInvoice/rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID[text() = $id])",
     namespaces=NSMAP,
 )
@@ -110,7 +110,7 @@ def _empty_except_delivery(root: Element) -> list[Element]:
 
 #: The Peppol rules the KoSIT pack merges into ``peppol-cii-pattern-1`` (R008 is pattern 0-a,
 #: R044/R046 on the gross price, which the Peppol CII pack does not have, pattern 0-b).
-MERGED_PEPPOL_RULES = frozenset(
+MERGED_PEPPOL_RULES: Final = frozenset(
     f"PEPPOL-EN16931-{n}"
     for n in (
         "R001", "R005", "R053", "R054", "R055", "R010", "R020", "R041", "R042", "R040", "R043-1", "R043-2",
@@ -118,7 +118,7 @@ MERGED_PEPPOL_RULES = frozenset(
     )
 )  # fmt: skip
 #: Where our messages for the merged copy say more than the Peppol pack's.
-_MERGED_MESSAGES = {
+_MERGED_MESSAGES: Final = {
     "PEPPOL-EN16931-R001": "The business process (BusinessProcessSpecifiedDocumentContextParameter/ID) is missing.",
     "PEPPOL-EN16931-R043-2": "The price allowance/charge indicator must be 'true' or 'false'.",
 }
@@ -169,9 +169,9 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
 # CIUS rules
 # --------------------------------------------------------------------------------------------
 
-_BT89 = f"{_H_SETTLEMENT}/ram:SpecifiedTradePaymentTerms/ram:DirectDebitMandateID"
-_BT90 = f"{_H_SETTLEMENT}/ram:CreditorReferenceID"
-_BT91 = f"{_H_SETTLEMENT}/ram:SpecifiedTradeSettlementPaymentMeans/ram:PayerPartyDebtorFinancialAccount/ram:IBANID"
+_BT89: Final = f"{_H_SETTLEMENT}/ram:SpecifiedTradePaymentTerms/ram:DirectDebitMandateID"
+_BT90: Final = f"{_H_SETTLEMENT}/ram:CreditorReferenceID"
+_BT91: Final = f"{_H_SETTLEMENT}/ram:SpecifiedTradeSettlementPaymentMeans/ram:PayerPartyDebtorFinancialAccount/ram:IBANID"
 
 
 def _direct_debit_terms(root: Element) -> tuple[bool, bool, bool]:
@@ -192,7 +192,7 @@ def br_de_31(root: Element) -> bool:
     return ((b89 or b90) and b91) or not (b89 or b90 or b91)
 
 
-_ARD = xs("//ram:AdditionalReferencedDocument")
+_ARD: Final = xs("//ram:AdditionalReferencedDocument")
 
 
 def br_de_22(root: Element) -> bool:
@@ -574,7 +574,7 @@ def cvd_pattern() -> Pattern:
     )
 
 
-RULESET = RuleSet(
+RULESET: Final = RuleSet(
     "XRechnung CII",
     [prologue(), *peppol_patterns(_slack_value, W), cius_pattern(), extension_pattern(), cvd_pattern()],
 )

@@ -114,13 +114,13 @@ def scheme_in(scheme: str | None, codes: frozenset[str]) -> bool:
 
 # XPath regexes have no "before a final newline" meaning for ``$`` and ``.`` excludes CR as well
 # as LF; the Python patterns below spell that out.
-_SKONTO_BODY = r"#(SKONTO)#TAGE=([0-9]+#PROZENT=[0-9]+\.[0-9]{2})(#BASISBETRAG=-?[0-9]+\.[0-9]{2})?#\Z"
-_SKONTO_LINE = re.compile(r"(^|\r?\n)" + _SKONTO_BODY)
+_SKONTO_BODY: Final = r"#(SKONTO)#TAGE=([0-9]+#PROZENT=[0-9]+\.[0-9]{2})(#BASISBETRAG=-?[0-9]+\.[0-9]{2})?#\Z"
+_SKONTO_LINE: Final = re.compile(r"(^|\r?\n)" + _SKONTO_BODY)
 #: The Peppol German rules (DE-R-018) use the same grammar without anchoring it at the line start.
-_SKONTO_LINE_UNANCHORED = re.compile(_SKONTO_BODY)
-_LINE_SPLIT = re.compile(r"\r?\n")
-_SEGMENT = re.compile(r"#[^\n\r]+#")
-_TRAILING_BREAK = re.compile(r"^[ \t\n\r]*\n")
+_SKONTO_LINE_UNANCHORED: Final = re.compile(_SKONTO_BODY)
+_LINE_SPLIT: Final = re.compile(r"\r?\n")
+_SEGMENT: Final = re.compile(r"#[^\n\r]+#")
+_TRAILING_BREAK: Final = re.compile(r"^[ \t\n\r]*\n")
 
 
 def skonto_note_ok(note: str, *, anchored: bool = True) -> bool:
@@ -145,8 +145,8 @@ def skonto_note_ok(note: str, *, anchored: bool = True) -> bool:
 # Contact data and URLs (BR-DE-27, BR-DE-28, BR-TMP-2)
 # --------------------------------------------------------------------------------------------
 
-_EMAIL = re.compile(r"^[^@ \t\n\r]+@([^@. \t\n\r]+\.)+[^@. \t\n\r]+\Z")
-_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]+:")
+_EMAIL: Final = re.compile(r"^[^@ \t\n\r]+@([^@. \t\n\r]+\.)+[^@. \t\n\r]+\Z")
+_URL: Final = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]+:")
 
 
 def telephone_ok(value: str | None) -> bool:
@@ -168,8 +168,8 @@ def url_ok(value: str | None) -> bool:
 # IBAN (BR-DE-19, BR-DE-20)
 # --------------------------------------------------------------------------------------------
 
-_IBAN_SHAPE = re.compile(r"[A-Z]{2}[0-9]{2}[a-zA-Z0-9]{0,30}")
-_XML_WS = re.compile(r"[ \t\n\r]")
+_IBAN_SHAPE: Final = re.compile(r"[A-Z]{2}[0-9]{2}[a-zA-Z0-9]{0,30}")
+_XML_WS: Final = re.compile(r"[ \t\n\r]")
 
 
 def iban_ok(value: str | None) -> bool:

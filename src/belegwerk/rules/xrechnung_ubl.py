@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import cast
+from typing import Final, cast
 
 from lxml import etree
 
@@ -60,7 +60,7 @@ from belegwerk.rules.xrechnung_common import (
 from belegwerk.xml.ns import NSMAP
 
 F, W, INFO = Severity.FATAL, Severity.WARNING, Severity.INFORMATION
-ROOTS = "/ubl:Invoice | /cn:CreditNote"
+ROOTS: Final = "/ubl:Invoice | /cn:CreditNote"
 
 
 def _rule(rid: str, sev: Severity, msg: str, test: Callable[[Element], bool]) -> Rule:
@@ -83,11 +83,11 @@ def _slack_value(root: Element) -> Decimal:
     return Decimal("0.5") if "HUF" in texts(root, "cbc:DocumentCurrencyCode") else Decimal("0.02")
 
 
-_ext_id = etree.XPath(
+_ext_id: Final = etree.XPath(
     "boolean(/ubl:Invoice/cbc:CustomizationID[text() = $id] | /cn:CreditNote/cbc:CustomizationID[text() = $id])",
     namespaces=NSMAP,
 )
-_cvd_id = etree.XPath("boolean((/ubl:Invoice | /cn:CreditNote)/cbc:CustomizationID[text() = $id])", namespaces=NSMAP)
+_cvd_id: Final = etree.XPath("boolean((/ubl:Invoice | /cn:CreditNote)/cbc:CustomizationID[text() = $id])", namespaces=NSMAP)
 
 
 @per_document
@@ -108,7 +108,7 @@ def is_cvd(root: Element) -> bool:
 
 
 #: The Peppol rules the KoSIT pack merges (``peppol-ubl-pattern-2``; R008 is pattern 1).
-MERGED_PEPPOL_RULES = frozenset(
+MERGED_PEPPOL_RULES: Final = frozenset(
     f"PEPPOL-EN16931-{n}"
     for n in (
         "R001", "R053", "R054", "R055", "R005", "R010", "R020", "R041", "R042", "R040", "R043",
@@ -483,7 +483,7 @@ def extension_pattern() -> Pattern:
 # Clean Vehicles Directive rules (BR-DE-CVD-*)
 # --------------------------------------------------------------------------------------------
 
-_ITEMS = "/ubl:Invoice/cac:InvoiceLine/cac:Item | /cn:CreditNote/cac:CreditNoteLine/cac:Item"
+_ITEMS: Final = "/ubl:Invoice/cac:InvoiceLine/cac:Item | /cn:CreditNote/cac:CreditNoteLine/cac:Item"
 
 
 def cvd_pattern() -> Pattern:
@@ -551,7 +551,7 @@ def cvd_pattern() -> Pattern:
     )
 
 
-RULESET = RuleSet(
+RULESET: Final = RuleSet(
     "XRechnung UBL",
     [prologue(), *peppol_patterns(_slack_value, W), cius_pattern(), extension_pattern(), cvd_pattern()],
 )
