@@ -42,16 +42,6 @@ CREDIT_NOTE_ROOT: Final = f"{{{UBL_CREDIT_NOTE}}}CreditNote"
 LINE_TAGS: Final = (f"{CAC}InvoiceLine", f"{CAC}CreditNoteLine")
 
 
-_XML_WS: Final = " \t\n\r"
-
-
-def nspace(value: str) -> str:
-    """XPath ``normalize-space`` with a fast path for values that need no change."""
-    if not value:
-        return ""
-    if value[0] in _XML_WS or value[-1] in _XML_WS or "  " in value or "\n" in value or "\t" in value or "\r" in value:
-        return normalize_space(value)
-    return value
 
 
 def rule(rule_id: str, message: str, test: Callable[[Element], bool], severity: Severity = FATAL) -> Rule:
@@ -229,7 +219,7 @@ def first_text(node: Element, path: str) -> str:
 
 def ns_text(node: Element, path: str) -> str:
     """``normalize-space(path)``."""
-    return nspace(first_text(node, path))
+    return normalize_space(first_text(node, path))
 
 
 def has(node: Element, path: str) -> bool:

@@ -23,6 +23,15 @@ def normalize_space(value: str | None) -> str:
     """XPath ``normalize-space``: collapse XML whitespace runs to one space and trim."""
     if not value:
         return ""
+    if (
+        value[0] != " "
+        and value[-1] != " "
+        and "  " not in value
+        and "\n" not in value
+        and "\t" not in value
+        and "\r" not in value
+    ):
+        return value  # nothing to collapse or trim (most values): C-speed checks instead of a regex
     return _WS.sub(" ", value).strip(" ")
 
 

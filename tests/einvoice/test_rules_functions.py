@@ -1,0 +1,41 @@
+"""XPath semantics the rule packs rely on (``belegwerk.rules.functions``), as property tests."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from belegwerk.rules.functions import normalize_space, to_decimal
+
+pytestmark = pytest.mark.einvoice
+
+_TEXT = st.text(alphabet=st.sampled_from([" ", "\t", "\n", "\r", "a", "b", "ä", "\u00a0", "1", "."]), max_size=20)
+
+
+@given(_TEXT)
+def test_normalize_space_is_xpaths(value: str) -> None:
+    """Collapse runs of the four XML whitespace characters to one space and trim them — and
+    nothing else (a no-break space is no XML whitespace), fast path or not."""
+    expected = re.sub(r"[ \t\n\r]+", " ", value).strip(" ")
+    assert normalize_space(value) == expected
+    assert normalize_space(expected) == expected
+
+
+def test_normalize_space_of_nothing() -> None:
+    assert normalize_space(None) == ""
+    assert normalize_space("") == ""
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=4), st.sampled_from(["", " ", "\n"]))
+def test_to_decimal_reads_what_xs_decimal_reads(number: Decimal, pad: str) -> None:
+    text = f"{pad}{number:f}{pad}"
+    assert to_decimal(text) == number
+
+
+@pytest.mark.parametrize("text", ["1e3", "1,5", "", "abc", "+-1", "NaN", "INF", "1 000"])
+def test_to_decimal_refuses_what_xs_decimal_refuses(text: str) -> None:
+    assert to_decimal(text) is None
