@@ -124,10 +124,9 @@ for line in sys.stdin:
 """
 
 
-@pytest.mark.skipif(not EXPECT_NATIVE, reason="the compiled packs are not built (BELEGWERK_EXPECT_NATIVE unset)")
-def test_compiled_and_source_packs_agree_on_every_corpus_file(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    files = [corpus / json.loads(line)["file"] for line in (corpus / "oracle-verdicts.jsonl").read_text().splitlines()]
-    assert len(files) > 500
+def _differing(files: list[Path], corpus: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[str]]:
+    """(files whose findings differ, compiled findings per file): the compiled packs in this
+    process against the sources in a subprocess (``BELEGWERK_PURE_PYTHON=1``)."""
     env = cli_env(**{native.PURE_PYTHON_ENV: "1", "BELEGWERK_XSD_DIR": str(corpus / "rules/xsd")})
     out = subprocess.run(
         [sys.executable, "-c", _DUMP],
@@ -138,7 +137,6 @@ def test_compiled_and_source_packs_agree_on_every_corpus_file(corpus: Path, monk
         check=True,
         timeout=600,
     )
-    pure = out.stdout.splitlines()
     monkeypatch.setenv("BELEGWERK_XSD_DIR", str(corpus / "rules/xsd"))
     compiled = [
         json.dumps(
@@ -146,7 +144,15 @@ def test_compiled_and_source_packs_agree_on_every_corpus_file(corpus: Path, monk
         )
         for p in files
     ]
-    differing = [str(p) for p, a, b in zip(files, compiled, pure, strict=True) if a != b]
+    pure = out.stdout.splitlines()
+    return [str(p) for p, a, b in zip(files, compiled, pure, strict=True) if a != b], compiled
+
+
+@pytest.mark.skipif(not EXPECT_NATIVE, reason="the compiled packs are not built (BELEGWERK_EXPECT_NATIVE unset)")
+def test_compiled_and_source_packs_agree_on_every_corpus_file(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = [corpus / json.loads(line)["file"] for line in (corpus / "oracle-verdicts.jsonl").read_text().splitlines()]
+    assert len(files) > 500
+    differing, compiled = _differing(files, corpus, monkeypatch)
     assert not differing, f"{len(differing)} files differ, first: {differing[:3]}"
     assert sum(1 for line in compiled if line != "[]") > 200, "the comparison covers files with findings"
 
@@ -184,24 +190,7 @@ def test_odd_nodes_give_the_same_findings_compiled_and_from_source(
             target.write_bytes(data)
             files.append(target)
     assert len(files) > 60
-    env = cli_env(**{native.PURE_PYTHON_ENV: "1", "BELEGWERK_XSD_DIR": str(corpus / "rules/xsd")})
-    out = subprocess.run(
-        [sys.executable, "-c", _DUMP],
-        input="\n".join(map(str, files)),
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=600,
-    )
-    monkeypatch.setenv("BELEGWERK_XSD_DIR", str(corpus / "rules/xsd"))
-    compiled = [
-        json.dumps(
-            sorted((f.rule_id, str(f.severity), f.location, f.message, f.ruleset) for f in validate_path(p).findings)
-        )
-        for p in files
-    ]
-    differing = [str(p) for p, a, b in zip(files, compiled, out.stdout.splitlines(), strict=True) if a != b]
+    differing, _ = _differing(files, corpus, monkeypatch)
     assert not differing, f"{len(differing)} files differ, first: {differing[:3]}"
 
 
