@@ -10,7 +10,20 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Final
+
+#: Attachment MIME codes EN 16931 allows (BR-CL-24; the official packs write it as an explicit
+#: comparison, not as a code list, so it is not in ``data/codelists.json``).
+EN16931_MIME_CODES: Final = frozenset(
+    {
+        "application/pdf",
+        "image/png",
+        "image/jpeg",
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.oasis.opendocument.spreadsheet",
+    }
+)
 
 
 @cache

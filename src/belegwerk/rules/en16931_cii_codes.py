@@ -16,24 +16,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
-from belegwerk.rules.codelists import rule_codelist
+from belegwerk.rules.codelists import EN16931_MIME_CODES, rule_codelist
 from belegwerk.rules.en16931_cii_index import P, any_boolean, clark, select, string_value, up
 from belegwerk.rules.engine import Context, Element, Pattern, Rule, Severity
 from belegwerk.rules.functions import normalize_space
 
 _PACK: Final = "en16931-cii"
 
-#: BR-CL-24 is written as an explicit comparison in the official pack, not as a list.
-_MIME_CODES: Final = frozenset(
-    {
-        "application/pdf",
-        "image/png",
-        "image/jpeg",
-        "text/csv",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "application/vnd.oasis.opendocument.spreadsheet",
-    }
-)
+_MIME_CODES: Final = EN16931_MIME_CODES
 
 
 def _member(codes: frozenset[str], attr: str | None = None, upper: bool = False) -> Callable[[Element], bool]:

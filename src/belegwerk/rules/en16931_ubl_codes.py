@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
-from belegwerk.rules.codelists import rule_codelist
+from belegwerk.rules.codelists import EN16931_MIME_CODES, rule_codelist
 from belegwerk.rules.en16931_ubl_model import is_allowance, is_charge
 from belegwerk.rules.en16931_ubl_support import CBC, path_selector, rule, string_value, texts
 from belegwerk.rules.engine import Context, Element, Pattern
@@ -75,16 +75,7 @@ def _party_identifier_scheme(n: Element) -> bool:
 
 
 _CAC: Final = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
-_MIME_CODES: Final = frozenset(
-    {
-        "application/pdf",
-        "image/png",
-        "image/jpeg",
-        "text/csv",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "application/vnd.oasis.opendocument.spreadsheet",
-    }
-)
+_MIME_CODES: Final = EN16931_MIME_CODES
 
 
 def _with(attr: str) -> Callable[[Element], bool]:

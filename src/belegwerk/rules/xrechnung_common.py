@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable
 from typing import Final
 
+from belegwerk.rules.codelists import EN16931_MIME_CODES
 from belegwerk.rules.engine import Check, Context, Element, Rule, Severity
 from belegwerk.rules.functions import normalize_space
 from belegwerk.rules.peppol_common import codes, ctx, first_text, has, string_value, texts, when, xb
@@ -39,17 +40,7 @@ SUPPORTED_TYPE_CODES: Final = frozenset({"326", "380", "384", "389", "381", "875
 #: VAT category codes that require a seller VAT/tax id or tax representative (BR-DE-16).
 VAT_CODES_NEEDING_SELLER_TAX_ID: Final = frozenset({"S", "Z", "E", "AE", "K", "G", "L", "M"})
 #: MIME codes an Extension document may use for attachments (BR-DEX-01).
-EXTENSION_MIME_CODES: Final = frozenset(
-    {
-        "application/pdf",
-        "image/png",
-        "image/jpeg",
-        "text/csv",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "application/vnd.oasis.opendocument.spreadsheet",
-        "application/xml",
-    }
-)
+EXTENSION_MIME_CODES: Final = EN16931_MIME_CODES | {"application/xml"}
 
 
 #: Codes of digital health applications (DiGA) allowed only in the Extension.
