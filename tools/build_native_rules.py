@@ -56,20 +56,9 @@ source_digests = _native.source_digests
 
 
 def up_to_date() -> bool:
-    """Whether the compiled modules exist and were built from the current sources."""
-    manifest = RULES / MANIFEST
-    if not manifest.exists():
-        return False
-    try:
-        recorded = json.loads(manifest.read_text(encoding="utf-8"))
-    except ValueError:
-        return False
-    suffix = sysconfig.get_config_var("EXT_SUFFIX")
-    return (
-        recorded.get("sources") == source_digests(RULES)
-        and recorded.get("ext_suffix") == suffix
-        and all((RULES / f"{name}{suffix}").exists() for name in COMPILED_MODULES)
-    )
+    """Whether the compiled modules exist and were built from the current sources (the same
+    decision the package's import guard makes, minus ``BELEGWERK_PURE_PYTHON``)."""
+    return bool(_native.decide(RULES, {}).compiled)
 
 
 def clean() -> None:

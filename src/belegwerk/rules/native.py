@@ -27,7 +27,7 @@ import logging
 import os
 import sys
 import sysconfig
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -95,7 +95,7 @@ def compiled_files(directory: Path = RULES_DIR) -> list[Path]:
     )
 
 
-def decide(directory: Path, environ: dict[str, str] | os._Environ[str] | None = None) -> NativeStatus:
+def decide(directory: Path, environ: Mapping[str, str] | None = None) -> NativeStatus:
     """Whether the build in ``directory`` may be used, from its manifest and the current sources."""
     env = os.environ if environ is None else environ
     suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
