@@ -249,7 +249,9 @@ class per_document(Generic[T]):
         self._local = threading.local()
 
     def __call__(self, node: Element) -> T:
-        root = node.getroottree().getroot()
+        # most callers pass the root itself (document-level contexts): one cheap call then,
+        # instead of building an ElementTree to ask it for its root
+        root = node if node.getparent() is None else node.getroottree().getroot()
         local = self._local
         epoch = _epoch()
         if getattr(local, "root", None) is not root or local.epoch != epoch:
