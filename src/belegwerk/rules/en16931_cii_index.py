@@ -54,36 +54,81 @@ def clark(path: str) -> str:
 # the per-document index
 
 
+class Node:
+    """One indexed element: its tag, its parent and its element children grouped by tag.
+
+    lxml builds a new string for every ``tag`` read and a proxy lookup for every ``getparent()``
+    (together a few hundred instructions), while rules, context paths and the syntax tables ask
+    for tags and parents thousands of times per document; reading both once per element and
+    walking ``up`` as an attribute makes those questions pointer loads.
+    """
+
+    __slots__ = ("el", "kids", "tag", "up")
+
+    def __init__(self, el: Element, tag: str, up: Node | None) -> None:
+        self.el = el
+        self.tag = tag
+        self.up = up
+        #: element children by tag in document order (the shared empty dict for leaves; never
+        #: modify it)
+        self.kids: dict[str, list[Element]] = _NO_KIDS
+
+
+_NO_KIDS: Final[dict[str, list[Element]]] = {}
+
+
 class DocIndex:
-    """One document, walked once: elements by tag, children by (parent, tag), parents, and a
-    memo for document-wide facts.
+    """One document, walked once: elements by tag, a :class:`Node` per element (tag, parent,
+    children by tag), and a memo for document-wide facts.
 
     Rules navigate through these dictionaries instead of lxml's ``find``/``iterchildren``:
     each lxml navigation call costs microseconds, a dictionary lookup a few dozen nanoseconds,
     and the official pack needs thousands of navigations per invoice.
     """
 
-    __slots__ = ("_kids", "_memo", "by_tag", "elements", "root", "tag_set", "texts")
+    __slots__ = ("_memo", "by_tag", "detached", "elements", "nodes", "root", "tag_set", "texts")
 
     def __init__(self, root: Element) -> None:
         self.root = root
         self.by_tag: dict[str, list[Element]] = {}
         self.elements: list[Element] = []
         self.texts: dict[Element, str] = {}
-        self._kids: dict[Element, dict[str, list[Element]]] = {}
+        self.nodes: dict[Element, Node] = {}
         self._memo: dict[Any, Any] = {}
+        #: the evaluated element has a parent (a subtree): anchored paths cannot match inside it
+        self.detached = root.getparent() is not None
         by_tag = self.by_tag
+        nodes = self.nodes
+        elements = self.elements
         # Candidates for "empty element" (XRechnung/Peppol packs), collected only when a later
         # pack of the same validation can take them (see engine.document_session).
         sharing = session_open(root) and shared(root, SCAN_KEY) is None
         maybe_empty: list[Element] = []
         # Any, not _Element: comments and PIs have a function as ``tag`` (the lxml stubs say str),
         # and code compiled with mypyc (tools/build_native_rules.py) enforces declared types.
+        # Document order: a parent is always filed before its children, so its Node exists.
+        last_el: Any = None
+        last_node: Node | None = None
         for el in cast("Iterator[Any]", root.iter()):
             tag = el.tag
-            if tag.__class__ is not str:
+            if not isinstance(tag, str):
                 continue  # comments and processing instructions are not elements
-            self.elements.append(el)
+            if last_node is None:
+                node = Node(el, tag, None)
+            else:
+                parent: Any = el.getparent()
+                pnode = last_node if parent is last_el else nodes[parent]  # first child: no lookup
+                node = Node(el, tag, pnode)
+                group = pnode.kids.get(tag)
+                if group is not None:
+                    group.append(el)
+                elif pnode.kids is _NO_KIDS:
+                    pnode.kids = {tag: [el]}
+                else:
+                    pnode.kids[tag] = [el]
+            nodes[el] = node
+            last_el, last_node = el, node
+            elements.append(el)
             bucket = by_tag.get(tag)
             if bucket is None:
                 by_tag[tag] = [el]
@@ -103,20 +148,16 @@ class DocIndex:
         self.tag_set: set[str] = set(by_tag)
 
     def children(self, node: Element) -> dict[str, list[Element]]:
-        """The element children of ``node`` grouped by tag (computed on first use)."""
-        found = self._kids.get(node)
-        if found is None:
-            found = {}
-            for c in cast("Iterator[Any]", iter(node)):
-                t = c.tag
-                if t.__class__ is str:
-                    group = found.get(t)
-                    if group is None:
-                        found[t] = [c]
-                    else:
-                        group.append(c)
-            self._kids[node] = found
-        return found
+        """The element children of ``node`` grouped by tag (do not modify)."""
+        found = self.nodes.get(node)
+        if found is not None:
+            return found.kids
+        return _group_children(node)
+
+    def tag_of(self, node: Element) -> str:
+        """The tag of an element (without building a new string for indexed elements)."""
+        found = self.nodes.get(node)
+        return found.tag if found is not None else str(node.tag)
 
     def tagged(self, path: str) -> list[Element]:
         """All elements named ``ram:X`` (one prefixed name, no path)."""
@@ -130,6 +171,20 @@ class DocIndex:
             self._memo[key] = value
             return value
         return cast(T, found)
+
+
+def _group_children(node: Element) -> dict[str, list[Element]]:
+    """Element children of a node outside the index, grouped by tag."""
+    found: dict[str, list[Element]] = {}
+    for c in cast("Iterator[Any]", iter(node)):
+        t = c.tag
+        if isinstance(t, str):
+            group = found.get(t)
+            if group is None:
+                found[t] = [c]
+            else:
+                group.append(c)
+    return found
 
 
 _MISSING: Final = object()
@@ -157,7 +212,8 @@ def kids(node: Element, tag: str) -> list[Element]:
     d = _CURRENT.get(None)
     if d is None:
         return list(node.iterchildren(tag))
-    return d.children(node).get(tag, EMPTY)
+    found = d.nodes.get(node)
+    return (found.kids if found is not None else _group_children(node)).get(tag, EMPTY)
 
 
 def kid(node: Element, tag: str) -> Element | None:
@@ -192,7 +248,7 @@ class RelPath:
     walked with ``iterchildren(tag)``.
     """
 
-    __slots__ = ("attr", "path", "steps")
+    __slots__ = ("attr", "ends_up", "path", "single", "steps")
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -203,6 +259,9 @@ class RelPath:
             head, attr = path.split("/@", 1)
         self.steps: tuple[str, ...] = tuple(clark(s) for s in head.split("/")) if head else ()
         self.attr = attr
+        #: the tag when the path is one child step (most paths): one dictionary lookup
+        self.single: str | None = self.steps[0] if len(self.steps) == 1 and self.steps[0] != ".." else None
+        self.ends_up = bool(self.steps) and self.steps[-1] == ".."
 
     def all(self, node: Element) -> list[Element]:
         """The selected elements (for ``…/@x`` paths: the elements that would carry ``x``);
@@ -210,23 +269,36 @@ class RelPath:
         d = _CURRENT.get(None)
         if d is None:
             return self._all_lxml(node)
-        steps = self.steps
-        if len(steps) == 1 and steps[0] != "..":
-            grouped = d._kids.get(node)
-            if grouped is None:
-                grouped = d.children(node)
-            return grouped.get(steps[0], EMPTY)
-        nodes = [node]
-        for step in steps:
-            if step == "..":
-                nodes = [p for n in nodes if (p := n.getparent()) is not None]
-            elif len(nodes) == 1:
-                nodes = d.children(nodes[0]).get(step, EMPTY)
+        index = d.nodes
+        start = index.get(node)
+        if start is None:
+            return self._all_lxml(node)
+        if self.single is not None:
+            return start.kids.get(self.single, EMPTY)
+        # one current node as long as the path does not branch (the common case): no lists
+        cur: Node | None = start
+        nodes: list[Element] = EMPTY
+        for step in self.steps:
+            if cur is not None:
+                if step == "..":
+                    cur = cur.up
+                    if cur is None:
+                        return EMPTY
+                    continue
+                nodes = cur.kids.get(step, EMPTY)
+                if len(nodes) == 1:
+                    cur = index[nodes[0]]
+                    continue
+                cur = None
+            elif step == "..":
+                nodes = [u.el for n in nodes if (u := index[n].up) is not None]
             else:
-                nodes = [c for n in nodes for c in d.children(n).get(step, EMPTY)]
+                nodes = [c for n in nodes for c in index[n].kids.get(step, EMPTY)]
             if not nodes:
-                break
-        return nodes
+                return EMPTY
+        if cur is None or not self.ends_up:
+            return nodes if self.steps else [node]
+        return [cur.el]
 
     def _all_lxml(self, node: Element) -> list[Element]:
         nodes = [node]
@@ -305,12 +377,16 @@ class Step:
     documents).
     """
 
-    __slots__ = ("_cache", "exact", "local", "uri")
+    __slots__ = ("_cache", "exact", "local", "prefix", "suffix", "uri")
 
     def __init__(self, uri: str | None, local: str) -> None:
         self.uri = uri
         self.local = local
         self.exact = f"{{{uri}}}{local}" if uri is not None and not local.startswith("*") else None
+        #: for a wildcard step ``*Suffix``: the suffix and the ``{uri}`` prefix (None = any);
+        #: a suffix contains no "}", so ``tag.endswith(suffix)`` tests the local name
+        self.suffix: str | None = local[1:] if local.startswith("*") else None
+        self.prefix: str | None = f"{{{uri}}}" if uri is not None else None
         self._cache: dict[str, bool] = {}
 
     def matches_tag(self, tag: str) -> bool:
@@ -357,53 +433,78 @@ class Path:
         if any(not t for t in self.above):
             raise ValueError(f"wildcards are only supported in the last step: {text}")
 
-    def candidates(self, d: DocIndex) -> list[Element]:
+    def candidates(self, d: DocIndex, exclude: str | None = None) -> list[Element]:
         last = self.last
         if last.exact is not None:
             return d.by_tag.get(last.exact, EMPTY)
-        cache = last._cache
+        # ``{uri}…suffix``: a suffix without "}" can only match inside the local name
+        prefix, suffix = last.prefix, last.suffix
         out: list[Element] = []
+        if suffix is None:  # any namespace, one local name
+            for tag, els in d.by_tag.items():
+                if last.matches_tag(tag) and tag != exclude:
+                    out.extend(els)
+            return out
         for tag, els in d.by_tag.items():
-            hit = cache.get(tag)
-            if hit is None:
-                hit = last.matches_tag(tag)
-            if hit:
+            if tag.endswith(suffix) and (prefix is None or tag.startswith(prefix)) and tag != exclude:
                 out.extend(els)
         return out
 
-    def fits(self, el: Element) -> bool:
-        """Whether the ancestors of ``el`` (a candidate for the last step) fit the other steps."""
-        cur: Element | None = el
+    def fits(self, node: Node, d: DocIndex) -> bool:
+        """Whether the ancestors of ``node`` (a candidate for the last step) fit the other steps."""
+        cur: Node | None = node
         for tag in self.above:
-            cur = cur.getparent()  # type: ignore[union-attr]
+            cur = cur.up  # type: ignore[union-attr]
             if cur is None or cur.tag != tag:
                 return False
-        return not self.anchored or cur.getparent() is None  # type: ignore[union-attr]
+        return not self.anchored or (cur.up is None and not d.detached)  # type: ignore[union-attr]
 
 
-def select(*paths: str, where: Callable[[Element], bool] | None = None) -> Callable[[Element], list[Element]]:
-    """A context selector: elements matching any of ``paths`` and ``where``.
+class PathSelector:
+    """A context selector: elements matching any of its paths and ``where`` (see :func:`select`).
 
-    Elements come grouped by path and tag, not in document order; rule outcomes do not depend
-    on the order, only the order of findings in a report does.
+    :meth:`pick` takes the document index directly, so the rule set's evaluation selects
+    without a context-variable lookup per context.
     """
-    compiled = [Path(p) for p in paths]
-    simple = len(compiled) == 1 and not compiled[0].above and not compiled[0].anchored
 
-    def nodes(root: Element) -> list[Element]:
-        d = _CURRENT.get(None) or doc(root)
-        if simple:
-            found = list(compiled[0].candidates(d))
+    def __init__(
+        self, paths: Sequence[str], where: Callable[[Element], bool] | None, exclude: str | None
+    ) -> None:
+        self.compiled = [Path(p) for p in paths]
+        self.simple = len(self.compiled) == 1 and not self.compiled[0].above and not self.compiled[0].anchored
+        self.where = where
+        self.exclude = exclude
+        tags = [p.last.exact for p in self.compiled]
+        #: the tags this selector can select (None when a wildcard step can match many)
+        self.tags: frozenset[str] | None = frozenset(t for t in tags if t) if all(tags) else None
+
+    def __call__(self, root: Element) -> list[Element]:
+        return self.pick(doc(root))
+
+    def pick(self, d: DocIndex) -> list[Element]:
+        if self.simple:
+            found = self.compiled[0].candidates(d, self.exclude)
+            if self.where is None:
+                return list(found)
         else:
-            found = [e for p in compiled for e in p.candidates(d) if p.fits(e)]
+            index = d.nodes
+            found = [e for p in self.compiled for e in p.candidates(d, self.exclude) if p.fits(index[e], d)]
+        where = self.where
         if where is not None:
             found = [e for e in found if where(e)]
         return found
 
-    tags = [p.last.exact for p in compiled]
-    if all(tags):
-        nodes.tags = frozenset(t for t in tags if t)  # type: ignore[attr-defined]
-    return nodes
+
+def select(
+    *paths: str, where: Callable[[Element], bool] | None = None, exclude: str | None = None
+) -> PathSelector:
+    """A context selector: elements matching any of ``paths`` and ``where`` (and not named
+    ``exclude``, a Clark tag, for wildcard paths).
+
+    Elements come grouped by path and tag, not in document order; rule outcomes do not depend
+    on the order, only the order of findings in a report does.
+    """
+    return PathSelector(paths, where, exclude)
 
 
 S = TypeVar("S", bound=Callable[[Element], list[Element]])
@@ -436,6 +537,7 @@ class TableContext(Context):
     own_attrs: dict[str, str]
     by_last_tag: dict[str, list[tuple[str, tuple[str, ...], str | None]]]
     last_tags: frozenset[str]
+    required: tuple[Rule, ...]
 
     def __init__(
         self,
@@ -459,6 +561,7 @@ class TableContext(Context):
         object.__setattr__(self, "extra", tuple(extra))
         object.__setattr__(self, "absent", absent)
         object.__setattr__(self, "bounded", bounded)
+        object.__setattr__(self, "required", tuple(r for _, low, _, r in bounded if low > 0))
         object.__setattr__(self, "paths", paths)
         own_attrs = {attr: path for path, (steps, attr) in paths.items() if not steps and attr is not None}
         by_last_tag: dict[str, list[tuple[str, tuple[str, ...], str | None]]] = {}
@@ -469,10 +572,10 @@ class TableContext(Context):
         object.__setattr__(self, "by_last_tag", by_last_tag)
         object.__setattr__(self, "last_tags", frozenset(by_last_tag))
 
-    def _counts(self, nodes: Sequence[Element], d: DocIndex) -> dict[tuple[Element, str], int]:
+    def _counts(self, nodes: Sequence[Element], d: DocIndex) -> dict[Element, dict[str, int]]:
         """How often each table path occurs below each of ``nodes`` (only non-zero counts)."""
         selected = set(nodes)
-        counts: dict[tuple[Element, str], int] = {}
+        counts: dict[Element, dict[str, int]] = {}
         if self.own_attrs:
             for n in nodes:
                 keys = n.keys()
@@ -480,24 +583,33 @@ class TableContext(Context):
                     for name in keys:
                         path = self.own_attrs.get(str(name))
                         if path is not None:
-                            counts[(n, path)] = 1
+                            mine = counts.get(n)
+                            if mine is None:
+                                counts[n] = {path: 1}
+                            else:
+                                mine[path] = 1
         by_tag = d.by_tag
+        index = d.nodes
         for tag in self.last_tags.intersection(d.tag_set):
-            candidates = by_tag[tag]
-            for path, above, attr in self.by_last_tag[tag]:
-                for c in candidates:
+            entries = self.by_last_tag[tag]
+            for c in by_tag[tag]:
+                start = index[c]
+                for path, above, attr in entries:
                     if attr is not None and c.get(attr) is None:
                         continue
-                    a: Element | None = c
+                    a: Node | None = start
                     for step in above:
-                        a = a.getparent()  # type: ignore[union-attr]
+                        a = a.up  # type: ignore[union-attr]
                         if a is None or a.tag != step:
                             break
                     else:
-                        owner = a.getparent()  # type: ignore[union-attr]
-                        if owner is not None and owner in selected:
-                            key = (owner, path)
-                            counts[key] = counts.get(key, 0) + 1
+                        owner = a.up  # type: ignore[union-attr]
+                        if owner is not None and owner.el in selected:
+                            mine = counts.get(owner.el)
+                            if mine is None:
+                                counts[owner.el] = {path: 1}
+                            else:
+                                mine[path] = mine.get(path, 0) + 1
         return counts
 
     def failing_all(self, nodes: Sequence[Element], d: DocIndex) -> list[tuple[Element, Rule]]:
@@ -505,12 +617,29 @@ class TableContext(Context):
         if not nodes:
             return []
         counts = self._counts(nodes, d)
-        out = [(n, r) for (n, path) in counts for r in self.absent.get(path, ())]
+        out: list[tuple[Element, Rule]] = []
+        absent = self.absent
+        for n, paths in counts.items():
+            for path in paths:
+                rules = absent.get(path)
+                if rules is not None:
+                    for r in rules:
+                        out.append((n, r))
+        bounded = self.bounded
+        required = self.required
         for n in nodes:
-            for path, low, high, r in self.bounded:
-                if not low <= counts.get((n, path), 0) <= high:
+            found = counts.get(n)
+            if found is None:
+                # nothing of the table below n: only the "exactly one" rules fail
+                for r in required:
                     out.append((n, r))
-            out.extend((n, r) for r in self.extra if not r.test(n))
+            else:
+                for path, low, high, r in bounded:
+                    if not low <= found.get(path, 0) <= high:
+                        out.append((n, r))
+            for r in self.extra:
+                if not r.test(n):
+                    out.append((n, r))
         return out
 
 
@@ -545,10 +674,15 @@ class CiiRuleSet(RuleSet):
         present = d.tag_set
         for exclusive, contexts in self._plan():
             seen: set[Element] = set()
-            for ctx, tags, table in contexts:
-                if tags is not None and tags.isdisjoint(present):
-                    continue  # none of the elements this context selects occurs in the document
-                nodes = ctx.nodes(root)
+            for ctx, tags, table, picker in contexts:
+                if tags is not None:
+                    # a loop over one to three tags: cheaper than frozenset.isdisjoint (a method call)
+                    for t in tags:
+                        if t in present:
+                            break
+                    else:
+                        continue  # none of the elements this context selects occurs in the document
+                nodes = picker.pick(d) if picker is not None else ctx.nodes(root)
                 if not nodes:
                     continue
                 if exclusive:
@@ -562,22 +696,39 @@ class CiiRuleSet(RuleSet):
                     findings.append(Finding(r.id, r.severity, r.message, location_of(n), name))
         return findings
 
-    def _plan(self) -> list[tuple[bool, list[tuple[Context, frozenset[str] | None, TableContext | None]]]]:
-        """Per pattern: its contexts with the tags they can select and their table form (cached;
-        rebuilt if the patterns were changed)."""
-        key = tuple(id(c) for p in self.patterns for c in p.contexts)
+    def _plan(
+        self,
+    ) -> list[tuple[bool, list[tuple[Context, tuple[str, ...] | None, TableContext | None, PathSelector | None]]]]:
+        """Per pattern: its contexts with the tags they can select, their table form and their
+        path selector (cached; rebuilt if the pattern list, a pattern or the length of its
+        context list changed: per pattern, not per context, as this runs for every document)."""
+        key = (id(self.patterns), tuple((id(p), id(p.contexts), len(p.contexts)) for p in self.patterns))
         cached = self.plan_cache
         if cached is not None and cached[0] == key:
             return cached[1]  # type: ignore[no-any-return]
         plan = [
             (
                 p.exclusive,
-                [(c, getattr(c.select, "tags", None), c if isinstance(c, TableContext) else None) for c in p.contexts],
+                [
+                    (
+                        c,
+                        _tags_of(c.select),
+                        c if isinstance(c, TableContext) else None,
+                        c.select if isinstance(c.select, PathSelector) else None,
+                    )
+                    for c in p.contexts
+                ],
             )
             for p in self.patterns
         ]
         self.plan_cache = (key, plan)
         return plan
+
+
+def _tags_of(selector: object) -> tuple[str, ...] | None:
+    """The tags a selector can select (see :func:`needs_tags`), or None when unknown."""
+    tags = getattr(selector, "tags", None)
+    return None if tags is None else tuple(sorted(tags))
 
 
 def xs_boolean(value: str | None) -> bool | None:
