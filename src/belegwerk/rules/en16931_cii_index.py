@@ -17,13 +17,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from functools import cache
-from typing import Any, Final, TypeVar, cast
+from typing import Any, Final, TypeAlias, TypeVar, cast
 
 from belegwerk.rules.engine import (
     SCAN_KEY,
     Context,
     Element,
     Finding,
+    Pattern,
     Rule,
     RuleSet,
     location_of,
@@ -44,10 +45,22 @@ def clark(path: str) -> str:
     for step in path.split("/"):
         if ":" in step and not step.startswith("@") and not step.startswith("{"):
             prefix, local = step.split(":", 1)
-            steps.append(f"{{{NSMAP[prefix]}}}{local}")
+            steps.append(canonical(f"{{{NSMAP[prefix]}}}{local}"))
         else:
             steps.append(step)
-    return "/".join(steps)
+    return canonical(steps[0]) if len(steps) == 1 else "/".join(steps)
+
+
+#: One string object per Clark name the pack's rules, paths and contexts use (filled as they are
+#: defined, never from a document). The index files document tags under these objects, so
+#: every later lookup or comparison with a rule's name is an identity hit instead of a string
+#: comparison.
+_CANON: Final[dict[str, str]] = {}
+
+
+def canonical(name: str) -> str:
+    """The shared object for the pack's Clark name ``name`` (registered on first use)."""
+    return _CANON.setdefault(name, name)
 
 
 # --------------------------------------------------------------------------------------------
@@ -63,7 +76,7 @@ class Node:
     walking ``up`` as an attribute makes those questions pointer loads.
     """
 
-    __slots__ = ("el", "kids", "tag", "up")
+    __slots__ = ("el", "kids", "tag", "text", "up")
 
     def __init__(self, el: Element, tag: str, up: Node | None) -> None:
         self.el = el
@@ -72,6 +85,8 @@ class Node:
         #: element children by tag in document order (the shared empty dict for leaves; never
         #: modify it)
         self.kids: dict[str, list[Element]] = _NO_KIDS
+        #: the XPath string value, read on first use (see :func:`string_value`)
+        self.text: str | None = None
 
 
 _NO_KIDS: Final[dict[str, list[Element]]] = {}
@@ -86,20 +101,17 @@ class DocIndex:
     and the official pack needs thousands of navigations per invoice.
     """
 
-    __slots__ = ("_memo", "by_tag", "detached", "elements", "nodes", "root", "tag_set", "texts")
+    __slots__ = ("_memo", "by_tag", "detached", "nodes", "root", "tag_list", "tag_set")
 
     def __init__(self, root: Element) -> None:
         self.root = root
         self.by_tag: dict[str, list[Element]] = {}
-        self.elements: list[Element] = []
-        self.texts: dict[Element, str] = {}
         self.nodes: dict[Element, Node] = {}
         self._memo: dict[Any, Any] = {}
         #: the evaluated element has a parent (a subtree): anchored paths cannot match inside it
         self.detached = root.getparent() is not None
         by_tag = self.by_tag
         nodes = self.nodes
-        elements = self.elements
         # Candidates for "empty element" (XRechnung/Peppol packs), collected only when a later
         # pack of the same validation can take them (see engine.document_session).
         sharing = session_open(root) and shared(root, SCAN_KEY) is None
@@ -113,6 +125,9 @@ class DocIndex:
             tag = el.tag
             if not isinstance(tag, str):
                 continue  # comments and processing instructions are not elements
+            known = _CANON.get(tag)
+            if known is not None:
+                tag = known
             if last_node is None:
                 node = Node(el, tag, None)
             else:
@@ -128,7 +143,6 @@ class DocIndex:
                     pnode.kids[tag] = [el]
             nodes[el] = node
             last_el, last_node = el, node
-            elements.append(el)
             bucket = by_tag.get(tag)
             if bucket is None:
                 by_tag[tag] = [el]
@@ -146,6 +160,7 @@ class DocIndex:
         # The tags as a set: set operations with a dict or its key view walk all of its keys,
         # with a set they walk the smaller side (contexts and tables ask with one to a few tags).
         self.tag_set: set[str] = set(by_tag)
+        self.tag_list: list[str] = list(by_tag)
 
     def children(self, node: Element) -> dict[str, list[Element]]:
         """The element children of ``node`` grouped by tag (do not modify)."""
@@ -162,6 +177,14 @@ class DocIndex:
     def tagged(self, path: str) -> list[Element]:
         """All elements named ``ram:X`` (one prefixed name, no path)."""
         return self.by_tag.get(clark(path), [])
+
+    def recall(self, key: object) -> Any:
+        """The value :meth:`store` kept under ``key`` for this document, or None (for hot
+        callers: no closure per call as with :meth:`memo`)."""
+        return self._memo.get(key)
+
+    def store(self, key: object, value: object) -> None:
+        self._memo[key] = value
 
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
         """The value of ``compute()``, computed at most once for this document."""
@@ -189,16 +212,19 @@ def _group_children(node: Element) -> dict[str, list[Element]]:
 
 _MISSING: Final = object()
 _CURRENT: Final[ContextVar[DocIndex]] = ContextVar("belegwerk_cii_doc")
+#: ``_CURRENT.get`` bound once: calling it skips the method lookup that ``_CURRENT.get(…)``
+#: costs on every call (rules ask for the index a few hundred times per document)
+_current: Final[Callable[[None], DocIndex | None]] = _CURRENT.get
 
 
 def doc(node: Element | None = None) -> DocIndex:
     """The index of the document being evaluated (built on the fly when a rule runs alone)."""
-    try:
-        return _CURRENT.get()
-    except LookupError:
-        if node is None:
-            raise
-        return DocIndex(node.getroottree().getroot())
+    d = _current(None)
+    if d is not None:
+        return d
+    if node is None:
+        raise LookupError("no CII document is being evaluated")
+    return DocIndex(node.getroottree().getroot())
 
 
 # --------------------------------------------------------------------------------------------
@@ -209,7 +235,7 @@ EMPTY: Final[list[Element]] = []
 
 def kids(node: Element, tag: str) -> list[Element]:
     """Children of ``node`` named ``tag`` (Clark notation); do not modify the returned list."""
-    d = _CURRENT.get(None)
+    d = _current(None)
     if d is None:
         return list(node.iterchildren(tag))
     found = d.nodes.get(node)
@@ -229,14 +255,15 @@ def up(node: Element | None) -> Element | None:
 
 def string_value(el: Element) -> str:
     """XPath string value of an element: all descendant text (cached per document)."""
-    d = _CURRENT.get(None)
-    if d is not None:
-        hit = d.texts.get(el)
+    d = _current(None)
+    node = d.nodes.get(el) if d is not None else None
+    if node is not None:
+        hit = node.text
         if hit is not None:
             return hit
     value = (el.text or "") if len(el) == 0 else "".join(t for t in el.itertext() if isinstance(t, str))
-    if d is not None:
-        d.texts[el] = value
+    if node is not None:
+        node.text = value
     return value
 
 
@@ -266,7 +293,7 @@ class RelPath:
     def all(self, node: Element) -> list[Element]:
         """The selected elements (for ``…/@x`` paths: the elements that would carry ``x``);
         do not modify the returned list."""
-        d = _CURRENT.get(None)
+        d = _current(None)
         if d is None:
             return self._all_lxml(node)
         index = d.nodes
@@ -382,7 +409,7 @@ class Step:
     def __init__(self, uri: str | None, local: str) -> None:
         self.uri = uri
         self.local = local
-        self.exact = f"{{{uri}}}{local}" if uri is not None and not local.startswith("*") else None
+        self.exact = canonical(f"{{{uri}}}{local}") if uri is not None and not local.startswith("*") else None
         #: for a wildcard step ``*Suffix``: the suffix and the ``{uri}`` prefix (None = any);
         #: a suffix contains no "}", so ``tag.endswith(suffix)`` tests the local name
         self.suffix: str | None = local[1:] if local.startswith("*") else None
@@ -445,9 +472,10 @@ class Path:
                 if last.matches_tag(tag) and tag != exclude:
                     out.extend(els)
             return out
-        for tag, els in d.by_tag.items():
+        by_tag = d.by_tag
+        for tag in d.tag_list:  # a list: iterating dict items builds a tuple per tag
             if tag.endswith(suffix) and (prefix is None or tag.startswith(prefix)) and tag != exclude:
-                out.extend(els)
+                out.extend(by_tag[tag])
         return out
 
     def fits(self, node: Node, d: DocIndex) -> bool:
@@ -520,6 +548,10 @@ def needs_tags(selector: S, tags: frozenset[str]) -> S:
 # rule sets and table-driven contexts
 
 
+#: per last tag of a table path: (table, path, the tags above the last step nearest first, attribute)
+TableEntries: TypeAlias = dict[str, list[tuple["TableContext", str, tuple[str, ...], str | None]]]
+
+
 class TableContext(Context):
     """A context whose rules are mostly "path absent" / "at most one" / "exactly one" checks.
 
@@ -535,9 +567,10 @@ class TableContext(Context):
     extra: tuple[Rule, ...]
     paths: dict[str, tuple[tuple[str, ...], str | None]]
     own_attrs: dict[str, str]
-    by_last_tag: dict[str, list[tuple[str, tuple[str, ...], str | None]]]
+    by_last_tag: TableEntries
     last_tags: frozenset[str]
     required: tuple[Rule, ...]
+    paths_index: TablePaths
 
     def __init__(
         self,
@@ -564,67 +597,50 @@ class TableContext(Context):
         object.__setattr__(self, "required", tuple(r for _, low, _, r in bounded if low > 0))
         object.__setattr__(self, "paths", paths)
         own_attrs = {attr: path for path, (steps, attr) in paths.items() if not steps and attr is not None}
-        by_last_tag: dict[str, list[tuple[str, tuple[str, ...], str | None]]] = {}
+        by_last_tag: TableEntries = {}
         for path, (steps, attr) in paths.items():
             if steps:
-                by_last_tag.setdefault(steps[-1], []).append((path, steps[-2::-1], attr))
+                by_last_tag.setdefault(steps[-1], []).append((self, path, steps[-2::-1], attr))
         object.__setattr__(self, "own_attrs", own_attrs)
         object.__setattr__(self, "by_last_tag", by_last_tag)
         object.__setattr__(self, "last_tags", frozenset(by_last_tag))
+        object.__setattr__(self, "paths_index", TablePaths(by_last_tag))
 
     def _counts(self, nodes: Sequence[Element], d: DocIndex) -> dict[Element, dict[str, int]]:
         """How often each table path occurs below each of ``nodes`` (only non-zero counts)."""
-        selected = set(nodes)
+        claims: dict[Element, TableContext] = dict.fromkeys(nodes, self)
         counts: dict[Element, dict[str, int]] = {}
-        if self.own_attrs:
-            for n in nodes:
-                keys = n.keys()
-                if keys:
-                    for name in keys:
-                        path = self.own_attrs.get(str(name))
-                        if path is not None:
-                            mine = counts.get(n)
-                            if mine is None:
-                                counts[n] = {path: 1}
-                            else:
-                                mine[path] = 1
-        by_tag = d.by_tag
-        index = d.nodes
-        for tag in self.last_tags.intersection(d.tag_set):
-            entries = self.by_last_tag[tag]
-            for c in by_tag[tag]:
-                start = index[c]
-                for path, above, attr in entries:
-                    if attr is not None and c.get(attr) is None:
-                        continue
-                    a: Node | None = start
-                    for step in above:
-                        a = a.up  # type: ignore[union-attr]
-                        if a is None or a.tag != step:
-                            break
-                    else:
-                        owner = a.up  # type: ignore[union-attr]
-                        if owner is not None and owner.el in selected:
-                            mine = counts.get(owner.el)
-                            if mine is None:
-                                counts[owner.el] = {path: 1}
-                            else:
-                                mine[path] = mine.get(path, 0) + 1
+        self.count_own(nodes, counts)
+        count_paths(d, claims, self.paths_index, counts)
         return counts
+
+    def count_own(self, nodes: Sequence[Element], counts: dict[Element, dict[str, int]]) -> None:
+        """Add the table's own-attribute paths (``@x``) present on ``nodes`` to ``counts``."""
+        own = self.own_attrs
+        if not own:
+            return
+        for n in nodes:
+            keys = n.keys()
+            if keys:
+                for name in keys:
+                    path = own.get(str(name))
+                    if path is not None:
+                        mine = counts.get(n)
+                        if mine is None:
+                            counts[n] = {path: 1}
+                        else:
+                            mine[path] = 1
 
     def failing_all(self, nodes: Sequence[Element], d: DocIndex) -> list[tuple[Element, Rule]]:
         """(node, rule) for every rule of the table failing on one of ``nodes``."""
         if not nodes:
             return []
-        counts = self._counts(nodes, d)
+        return self.failing(nodes, self._counts(nodes, d))
+
+    def failing(self, nodes: Sequence[Element], counts: dict[Element, dict[str, int]]) -> list[tuple[Element, Rule]]:
+        """(node, rule) for every rule failing on one of ``nodes``, given the path counts."""
         out: list[tuple[Element, Rule]] = []
         absent = self.absent
-        for n, paths in counts.items():
-            for path in paths:
-                rules = absent.get(path)
-                if rules is not None:
-                    for r in rules:
-                        out.append((n, r))
         bounded = self.bounded
         required = self.required
         for n in nodes:
@@ -634,6 +650,11 @@ class TableContext(Context):
                 for r in required:
                     out.append((n, r))
             else:
+                for path in found:
+                    rules = absent.get(path)
+                    if rules is not None:
+                        for r in rules:
+                            out.append((n, r))
                 for path, low, high, r in bounded:
                     if not low <= found.get(path, 0) <= high:
                         out.append((n, r))
@@ -641,6 +662,81 @@ class TableContext(Context):
                 if not r.test(n):
                     out.append((n, r))
         return out
+
+
+class TablePaths:
+    """Table paths arranged for counting: by last tag, and for paths of two or more steps also by
+    the tag of the last step's parent, so that an element under some other parent costs one
+    dictionary miss instead of a walk per path."""
+
+    def __init__(self, entries: TableEntries) -> None:
+        #: paths of one step (``ram:X``): (table, path, attribute) by tag
+        self.direct: dict[str, list[tuple[TableContext, str, str | None]]] = {}
+        #: longer paths: (table, path, the tags above the parent nearest first, attribute) by
+        #: last tag and parent tag
+        self.nested: dict[str, dict[str, list[tuple[TableContext, str, tuple[str, ...], str | None]]]] = {}
+        for tag, rows in entries.items():
+            for table, path, above, attr in rows:
+                if above:
+                    by_parent = self.nested.setdefault(tag, {})
+                    by_parent.setdefault(above[0], []).append((table, path, above[1:], attr))
+                else:
+                    self.direct.setdefault(tag, []).append((table, path, attr))
+        self.last_tags = frozenset(entries)
+
+
+def count_paths(
+    d: DocIndex, claims: dict[Element, TableContext], paths: TablePaths, counts: dict[Element, dict[str, int]]
+) -> None:
+    """Count table paths in one pass over the elements their last steps name.
+
+    For each such element, walk up the path's other steps; the element above them is the path's
+    context node, and the occurrence counts if that node was selected by the path's table
+    (``claims``; a node belongs to at most one context of a pattern) and, for ``…/@x`` paths,
+    the element carries the attribute.
+    """
+    by_tag = d.by_tag
+    index = d.nodes
+    direct_all = paths.direct
+    nested_all = paths.nested
+    for tag in paths.last_tags.intersection(d.tag_set):
+        direct = direct_all.get(tag)
+        nested = nested_all.get(tag)
+        for c in by_tag[tag]:
+            parent = index[c].up
+            if parent is None:
+                continue
+            if direct is not None:
+                claimed = claims.get(parent.el)
+                if claimed is not None:
+                    for table, path, attr in direct:
+                        if table is claimed and (attr is None or c.get(attr) is not None):
+                            _count(counts, parent.el, path)
+            if nested is None:
+                continue
+            rows = nested.get(parent.tag)
+            if rows is None:
+                continue
+            for table, path, rest, attr in rows:
+                a: Node | None = parent
+                for step in rest:
+                    a = a.up  # type: ignore[union-attr]
+                    if a is None or a.tag != step:
+                        break
+                else:
+                    owner = a.up  # type: ignore[union-attr]
+                    if owner is None or claims.get(owner.el) is not table:
+                        continue
+                    if attr is None or c.get(attr) is not None:
+                        _count(counts, owner.el, path)
+
+
+def _count(counts: dict[Element, dict[str, int]], owner: Element, path: str) -> None:
+    mine = counts.get(owner)
+    if mine is None:
+        counts[owner] = {path: 1}
+    else:
+        mine[path] = mine.get(path, 0) + 1
 
 
 def absent_test(path: str) -> Callable[[Element], bool]:
@@ -672,9 +768,14 @@ class CiiRuleSet(RuleSet):
         name = self.name
         d = _CURRENT.get()
         present = d.tag_set
-        for exclusive, contexts in self._plan():
+        for plan in self._plan():
+            exclusive = plan.exclusive
             seen: set[Element] = set()
-            for ctx, tags, table, picker in contexts:
+            # first select for every context (first match wins), then count all table paths of
+            # the pattern in one pass, then run the rules context by context
+            chosen: list[tuple[Context, TableContext | None, list[Element]]] = []
+            claims: dict[Element, TableContext] = {}
+            for ctx, tags, table, picker in plan.contexts:
                 if tags is not None:
                     # a loop over one to three tags: cheaper than frozenset.isdisjoint (a method call)
                     for t in tags:
@@ -682,47 +783,68 @@ class CiiRuleSet(RuleSet):
                             break
                     else:
                         continue  # none of the elements this context selects occurs in the document
-                nodes = picker.pick(d) if picker is not None else ctx.nodes(root)
+                nodes = picker.pick(d) if picker is not None else list(ctx.nodes(root))
                 if not nodes:
                     continue
                 if exclusive:
                     nodes = [n for n in nodes if n not in seen]
-                    seen.update(nodes)
+                    for n in nodes:
+                        seen.add(n)
+                chosen.append((ctx, table, nodes))
                 if table is not None:
-                    failed = table.failing_all(list(nodes), d)
+                    for n in nodes:
+                        claims[n] = table
+            counts: dict[Element, dict[str, int]] = {}
+            if claims:
+                for _, table, nodes in chosen:
+                    if table is not None:
+                        table.count_own(nodes, counts)
+                count_paths(d, claims, plan.paths, counts)
+            for ctx, table, nodes in chosen:
+                if table is not None:
+                    failed = table.failing(nodes, counts)
                 else:
                     failed = [(n, r) for n in nodes for r in ctx.rules if not r.test(n)]
                 for n, r in failed:
                     findings.append(Finding(r.id, r.severity, r.message, location_of(n), name))
         return findings
 
-    def _plan(
-        self,
-    ) -> list[tuple[bool, list[tuple[Context, tuple[str, ...] | None, TableContext | None, PathSelector | None]]]]:
+    def _plan(self) -> list[PatternPlan]:
         """Per pattern: its contexts with the tags they can select, their table form and their
-        path selector (cached; rebuilt if the pattern list, a pattern or the length of its
-        context list changed: per pattern, not per context, as this runs for every document)."""
+        path selector, and the table paths of all its tables (cached; rebuilt if the pattern list,
+        a pattern or the length of its context list changed: per pattern, not per context, as
+        this runs for every document)."""
         key = (id(self.patterns), tuple((id(p), id(p.contexts), len(p.contexts)) for p in self.patterns))
         cached = self.plan_cache
         if cached is not None and cached[0] == key:
             return cached[1]  # type: ignore[no-any-return]
-        plan = [
-            (
-                p.exclusive,
-                [
-                    (
-                        c,
-                        _tags_of(c.select),
-                        c if isinstance(c, TableContext) else None,
-                        c.select if isinstance(c.select, PathSelector) else None,
-                    )
-                    for c in p.contexts
-                ],
-            )
-            for p in self.patterns
-        ]
+        plan = [PatternPlan(p) for p in self.patterns]
         self.plan_cache = (key, plan)
         return plan
+
+
+class PatternPlan:
+    """How :class:`CiiRuleSet` evaluates one pattern: per context the tags it can select (None =
+    unknown), its table form and its path selector; and the paths of all its tables by last tag,
+    so that one pass counts them for every table of the pattern."""
+
+    def __init__(self, pattern: Pattern) -> None:
+        self.exclusive = pattern.exclusive
+        self.contexts: list[tuple[Context, tuple[str, ...] | None, TableContext | None, PathSelector | None]] = [
+            (
+                c,
+                _tags_of(c.select),
+                c if isinstance(c, TableContext) else None,
+                c.select if isinstance(c.select, PathSelector) else None,
+            )
+            for c in pattern.contexts
+        ]
+        entries: TableEntries = {}
+        for _, _, table, _ in self.contexts:
+            if table is not None:
+                for tag, rows in table.by_last_tag.items():
+                    entries.setdefault(tag, []).extend(rows)
+        self.paths = TablePaths(entries)
 
 
 def _tags_of(selector: object) -> tuple[str, ...] | None:

@@ -101,10 +101,15 @@ def _values_at(d_root: Element, path: str) -> list[str]:
 def _nodes(path: str) -> Callable[[Element], list[Element]]:
     """A memoised absolute node set: evaluated once per document."""
     sel = select(path)
+    key = ("nodes", path)
 
     def nodes(n: Element) -> list[Element]:
         d = doc(n)
-        return d.memo(("nodes", path), lambda: sel(d.root))
+        found: list[Element] | None = d.recall(key)
+        if found is None:
+            found = sel.pick(d)
+            d.store(key, found)
+        return found
 
     return nodes
 
@@ -198,40 +203,84 @@ def _rates(el: Element, child: str) -> list[Decimal | None]:
     return out
 
 
-def _has_code(el: Element, child: str, code: str) -> bool:
-    return any(code in _codes(t) for t in kids(el, child))
-
-
 def _category_base(n: Element, code: str, rate: Decimal | None = None) -> Decimal | None:
     """Memoised per document: see :func:`_compute_category_base`."""
     return doc(n).memo(("base", code, rate), lambda: _compute_category_base(n, code, rate))
 
 
+class _BaseEntry:
+    """What the category bases need of one line settlement or document allowance/charge: its
+    VAT category codes, its rates (``xs:decimal``, None where not castable), its amounts (line
+    net amounts or the first ``ActualAmount``, None where not castable) and, for allowances
+    and charges, which indicator values it carries. Read once per document instead of once
+    per category and rate."""
+
+    __slots__ = ("allowance", "amounts", "charge", "codes", "rates")
+
+    def __init__(
+        self, codes: set[str], rates: list[Decimal | None], amounts: list[Decimal | None], charge: bool, allowance: bool
+    ) -> None:
+        self.codes = codes
+        self.rates = rates
+        self.amounts = amounts
+        self.charge = charge
+        self.allowance = allowance
+
+
+def _base_entries(n: Element) -> tuple[list[_BaseEntry], list[_BaseEntry]]:
+    """The line settlements and the document allowances/charges as :class:`_BaseEntry` (per document)."""
+    return doc(n).memo("base-entries", lambda: _read_base_entries(n))
+
+
+def _read_base_entries(n: Element) -> tuple[list[_BaseEntry], list[_BaseEntry]]:
+    lines = [
+        _BaseEntry(
+            {c for t in kids(s, _ATT) for c in _codes(t)},
+            _rates(s, _ATT),
+            [decimal_of(string_value(a)) for a in _LINE_TOTAL.all(s)],
+            False,
+            False,
+        )
+        for s in _line_settlements(n)
+    ]
+    charges: list[_BaseEntry] = []
+    for ac in _header_charges(n):
+        actual = kid(ac, _ACTUAL)
+        charges.append(
+            _BaseEntry(
+                {c for t in kids(ac, _CTT) for c in _codes(t)},
+                _rates(ac, _CTT),
+                [] if actual is None else [decimal_of(string_value(actual))],
+                _indicator_is(ac, True),
+                _indicator_is(ac, False),
+            )
+        )
+    return lines, charges
+
+
 def _compute_category_base(n: Element, code: str, rate: Decimal | None) -> Decimal | None:
     """Sum of line net amounts plus document charges minus allowances for one VAT category
     (and rate), each part rounded to cents as the official rule does; None on a cast error."""
+    lines, charges = _base_entries(n)
     line_amounts: list[Decimal] = []
-    for s in _line_settlements(n):
-        if not _has_code(s, _ATT, code):
+    for e in lines:
+        if code not in e.codes:
             continue
-        if rate is not None and rate not in _rates(s, _ATT):
+        if rate is not None and rate not in e.rates:
             continue
-        for amount in _LINE_TOTAL.all(s):
-            value = decimal_of(string_value(amount))
+        for value in e.amounts:
             if value is None:
                 return None
             line_amounts.append(value)
     parts = [round2_decimal(sum_decimals(line_amounts))]
     for charge in (True, False):
         amounts: list[Decimal] = []
-        for ac in _header_charges(n):
-            if not _indicator_is(ac, charge) or not _has_code(ac, _CTT, code):
+        for e in charges:
+            if not (e.charge if charge else e.allowance) or code not in e.codes:
                 continue
-            if rate is not None and rate not in _rates(ac, _CTT):
+            if rate is not None and rate not in e.rates:
                 continue
-            actual = kid(ac, _ACTUAL)
-            if actual is not None:
-                value = decimal_of(string_value(actual))
+            for value in e.amounts:
                 if value is None:
                     return None
                 amounts.append(value)
@@ -362,18 +411,18 @@ def _grouping(
     if found is not None:
         return found
     sel = select(path)
+    memo_key = ("grouping", path, flag)
 
     def groups(root: Element) -> dict[str, list[Element]]:
         d = doc(root)
-
-        def compute() -> dict[str, list[Element]]:
-            out: dict[str, list[Element]] = {}
-            for e in sel(d.root):
+        found: dict[str, list[Element]] | None = d.recall(memo_key)
+        if found is None:
+            found = {}
+            for e in sel.pick(d):
                 for k in dict.fromkeys(keys(e)):
-                    out.setdefault(k, []).append(e)
-            return out
-
-        return d.memo(("grouping", path, flag), compute)
+                    found.setdefault(k, []).append(e)
+            d.store(memo_key, found)
+        return found
 
     _GROUPINGS[(path, flag)] = groups
     return groups
