@@ -488,26 +488,31 @@ class Path:
         return not self.anchored or (cur.up is None and not d.detached)  # type: ignore[union-attr]
 
 
-class PathSelector:
-    """A context selector: elements matching any of its paths and ``where`` (see :func:`select`).
+class Picker:
+    """A context selector that :class:`CiiRuleSet` asks with the document index directly
+    (:meth:`pick`: a compiled method call, no context-variable lookup); called with the root
+    like any selector, it finds the index itself."""
 
-    :meth:`pick` takes the document index directly, so the rule set's evaluation selects
-    without a context-variable lookup per context.
-    """
+    #: the tags the selector can select (None when unknown: the context is always asked)
+    tags: frozenset[str] | None = None
 
-    def __init__(
-        self, paths: Sequence[str], where: Callable[[Element], bool] | None, exclude: str | None
-    ) -> None:
+    def __call__(self, root: Element) -> list[Element]:
+        return self.pick(doc(root))
+
+    def pick(self, d: DocIndex) -> list[Element]:
+        raise NotImplementedError
+
+
+class PathSelector(Picker):
+    """A context selector: elements matching any of its paths and ``where`` (see :func:`select`)."""
+
+    def __init__(self, paths: Sequence[str], where: Callable[[Element], bool] | None, exclude: str | None) -> None:
         self.compiled = [Path(p) for p in paths]
         self.simple = len(self.compiled) == 1 and not self.compiled[0].above and not self.compiled[0].anchored
         self.where = where
         self.exclude = exclude
         tags = [p.last.exact for p in self.compiled]
-        #: the tags this selector can select (None when a wildcard step can match many)
-        self.tags: frozenset[str] | None = frozenset(t for t in tags if t) if all(tags) else None
-
-    def __call__(self, root: Element) -> list[Element]:
-        return self.pick(doc(root))
+        self.tags = frozenset(t for t in tags if t) if all(tags) else None
 
     def pick(self, d: DocIndex) -> list[Element]:
         if self.simple:
@@ -523,9 +528,7 @@ class PathSelector:
         return found
 
 
-def select(
-    *paths: str, where: Callable[[Element], bool] | None = None, exclude: str | None = None
-) -> PathSelector:
+def select(*paths: str, where: Callable[[Element], bool] | None = None, exclude: str | None = None) -> PathSelector:
     """A context selector: elements matching any of ``paths`` and ``where`` (and not named
     ``exclude``, a Clark tag, for wildcard paths).
 
@@ -830,12 +833,12 @@ class PatternPlan:
 
     def __init__(self, pattern: Pattern) -> None:
         self.exclusive = pattern.exclusive
-        self.contexts: list[tuple[Context, tuple[str, ...] | None, TableContext | None, PathSelector | None]] = [
+        self.contexts: list[tuple[Context, tuple[str, ...] | None, TableContext | None, Picker | None]] = [
             (
                 c,
                 _tags_of(c.select),
                 c if isinstance(c, TableContext) else None,
-                c.select if isinstance(c.select, PathSelector) else None,
+                c.select if isinstance(c.select, Picker) else None,
             )
             for c in pattern.contexts
         ]

@@ -19,13 +19,14 @@ from typing import Final
 from belegwerk.rules.codelists import rule_codelist
 from belegwerk.rules.en16931_cii_index import (
     EMPTY,
+    DocIndex,
     P,
+    Picker,
     any_boolean,
     clark,
     doc,
     kid,
     kids,
-    needs_tags,
     select,
     string_value,
     up,
@@ -399,33 +400,48 @@ def _no_other_category(tag: str) -> Test:
 # category contexts
 
 
-_GROUPINGS: Final[dict[tuple[str, bool | None], Callable[[Element], dict[str, list[Element]]]]] = {}
-
-
-def _grouping(
-    path: str, flag: bool | None, keys: Callable[[Element], Iterable[str]]
-) -> Callable[[Element], dict[str, list[Element]]]:
-    """Nodes of ``path`` grouped by category code, computed once per document and shared by the
+class _Grouping:
+    """Nodes of a path grouped by category code, computed once per document and shared by the
     contexts of all categories (instead of every category context scanning the same nodes)."""
-    found = _GROUPINGS.get((path, flag))
-    if found is not None:
-        return found
-    sel = select(path)
-    memo_key = ("grouping", path, flag)
 
-    def groups(root: Element) -> dict[str, list[Element]]:
-        d = doc(root)
-        found: dict[str, list[Element]] | None = d.recall(memo_key)
+    def __init__(self, path: str, flag: bool | None, keys: Callable[[Element], Iterable[str]]) -> None:
+        self.sel = select(path)
+        self.keys = keys
+        self.memo_key = ("grouping", path, flag)
+
+    def of(self, d: DocIndex) -> dict[str, list[Element]]:
+        found: dict[str, list[Element]] | None = d.recall(self.memo_key)
         if found is None:
             found = {}
-            for e in sel.pick(d):
+            keys = self.keys
+            for e in self.sel.pick(d):
                 for k in dict.fromkeys(keys(e)):
                     found.setdefault(k, []).append(e)
-            d.store(memo_key, found)
+            d.store(self.memo_key, found)
         return found
 
-    _GROUPINGS[(path, flag)] = groups
-    return groups
+
+class _CodeGroup(Picker):
+    """A category context's selector: the nodes of one code in a :class:`_Grouping`."""
+
+    def __init__(self, grouping: _Grouping, code: str, tag: str) -> None:
+        self.grouping = grouping
+        self.code = code
+        self.tags = frozenset({tag})
+
+    def pick(self, d: DocIndex) -> list[Element]:
+        return self.grouping.of(d).get(self.code, EMPTY)
+
+
+_GROUPINGS: Final[dict[tuple[str, bool | None], _Grouping]] = {}
+
+
+def _grouping(path: str, flag: bool | None, keys: Callable[[Element], Iterable[str]]) -> _Grouping:
+    """The shared :class:`_Grouping` of ``path`` (one per path and flag)."""
+    found = _GROUPINGS.get((path, flag))
+    if found is None:
+        found = _GROUPINGS[(path, flag)] = _Grouping(path, flag, keys)
+    return found
 
 
 def _header_code_ctx(code: str, with_vat: bool, anchored: bool) -> Callable[[Element], list[Element]]:
@@ -442,8 +458,7 @@ def _header_code_ctx(code: str, with_vat: bool, anchored: bool) -> Callable[[Ele
             return []
         return [string_value(e)]
 
-    groups = _grouping(path, with_vat, keys)
-    return needs_tags(lambda root: groups(root).get(code, EMPTY), frozenset({clark("ram:CategoryCode")}))
+    return _CodeGroup(_grouping(path, with_vat, keys), code, clark("ram:CategoryCode"))
 
 
 def _tax_ctx(path: str, code: str, charge: bool | None = None) -> Callable[[Element], list[Element]]:
@@ -459,9 +474,7 @@ def _tax_ctx(path: str, code: str, charge: bool | None = None) -> Callable[[Elem
                 return []
         return _codes(e)
 
-    groups = _grouping(path, charge, keys)
-    tag = clark(path.rsplit("/", 1)[1])
-    return needs_tags(lambda root: groups(root).get(code, EMPTY), frozenset({tag}))
+    return _CodeGroup(_grouping(path, charge, keys), code, clark(path.rsplit("/", 1)[1]))
 
 
 _LINE_TAX: Final = (
