@@ -76,7 +76,7 @@ class Node:
     walking ``up`` as an attribute makes those questions pointer loads.
     """
 
-    __slots__ = ("el", "kids", "tag", "text", "up")
+    __slots__ = ("el", "kids", "odd", "tag", "text", "up")
 
     def __init__(self, el: Element, tag: str, up: Node | None) -> None:
         self.el = el
@@ -87,6 +87,9 @@ class Node:
         self.kids: dict[str, list[Element]] = _NO_KIDS
         #: the XPath string value, read on first use (see :func:`string_value`)
         self.text: str | None = None
+        #: comment or processing-instruction children (only noted for the shared scan): 0 none,
+        #: 1 some, 2 the first child is one
+        self.odd = 0
 
 
 _NO_KIDS: Final[dict[str, list[Element]]] = {}
@@ -121,10 +124,24 @@ class DocIndex:
         # Document order: a parent is always filed before its children, so its Node exists.
         last_el: Any = None
         last_node: Node | None = None
+        previous: Any = None  # the previous node of any kind (document order)
         for el in cast("Iterator[Any]", root.iter()):
             tag = el.tag
             if not isinstance(tag, str):
-                continue  # comments and processing instructions are not elements
+                # comments and processing instructions are not elements; for the shared scan,
+                # note that their parent has such a child, and whether it is the first child
+                # (the node right after a parent in document order is its first child)
+                if sharing:
+                    owner: Any = el.getparent()
+                    if owner is not None:
+                        onode = nodes[owner]
+                        if previous is owner:
+                            onode.odd = 2
+                        elif onode.odd == 0:
+                            onode.odd = 1
+                previous = el
+                continue
+            previous = el
             known = _CANON.get(tag)
             if known is not None:
                 tag = known
@@ -148,14 +165,18 @@ class DocIndex:
                 by_tag[tag] = [el]
             else:
                 bucket.append(el)
-            if sharing:
-                if len(el) == 0:
-                    text = el.text
-                    if not text or not text.strip(" \t\n\r"):
-                        maybe_empty.append(el)
-                elif el[0].tag.__class__ is not str:
-                    maybe_empty.append(el)
         if sharing:
+            # "Empty element" candidates in document order: leaves (no child node at all) with
+            # only whitespace text, and elements whose first child node is a comment or
+            # processing instruction (always so when all children are such nodes).
+            for node in nodes.values():
+                if node.kids is _NO_KIDS and node.odd == 0:
+                    text = node.el.text
+                    node.text = text or ""  # a leaf's string value, read here once
+                    if not text or not text.strip(" \t\n\r"):
+                        maybe_empty.append(node.el)
+                elif node.odd == 2 or node.kids is _NO_KIDS:
+                    maybe_empty.append(node.el)
             offer(root, SCAN_KEY, (by_tag, maybe_empty))
         # The tags as a set: set operations with a dict or its key view walk all of its keys,
         # with a set they walk the smaller side (contexts and tables ask with one to a few tags).
