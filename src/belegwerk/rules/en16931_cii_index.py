@@ -17,13 +17,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from functools import cache
-from typing import Any, Final, TypeVar, cast
+from typing import Any, Final, TypeAlias, TypeVar, cast
 
 from belegwerk.rules.engine import (
     SCAN_KEY,
     Context,
     Element,
     Finding,
+    Pattern,
     Rule,
     RuleSet,
     location_of,
@@ -44,83 +45,167 @@ def clark(path: str) -> str:
     for step in path.split("/"):
         if ":" in step and not step.startswith("@") and not step.startswith("{"):
             prefix, local = step.split(":", 1)
-            steps.append(f"{{{NSMAP[prefix]}}}{local}")
+            steps.append(canonical(f"{{{NSMAP[prefix]}}}{local}"))
         else:
             steps.append(step)
-    return "/".join(steps)
+    return canonical(steps[0]) if len(steps) == 1 else "/".join(steps)
+
+
+#: One string object per Clark name the pack's rules, paths and contexts use (filled as they are
+#: defined, never from a document). The index files document tags under these objects, so
+#: every later lookup or comparison with a rule's name is an identity hit instead of a string
+#: comparison.
+_CANON: Final[dict[str, str]] = {}
+
+
+def canonical(name: str) -> str:
+    """The shared object for the pack's Clark name ``name`` (registered on first use)."""
+    return _CANON.setdefault(name, name)
 
 
 # --------------------------------------------------------------------------------------------
 # the per-document index
 
 
+class Node:
+    """One indexed element: its tag, its parent and its element children grouped by tag.
+
+    lxml builds a new string for every ``tag`` read and a proxy lookup for every ``getparent()``
+    (together a few hundred instructions), while rules, context paths and the syntax tables ask
+    for tags and parents thousands of times per document; reading both once per element and
+    walking ``up`` as an attribute makes those questions pointer loads.
+    """
+
+    __slots__ = ("el", "kids", "odd", "tag", "text", "up")
+
+    def __init__(self, el: Element, tag: str, up: Node | None) -> None:
+        self.el = el
+        self.tag = tag
+        self.up = up
+        #: element children by tag in document order (the shared empty dict for leaves; never
+        #: modify it)
+        self.kids: dict[str, list[Element]] = _NO_KIDS
+        #: the XPath string value, read on first use (see :func:`string_value`)
+        self.text: str | None = None
+        #: comment or processing-instruction children (only noted for the shared scan): 0 none,
+        #: 1 some, 2 the first child is one
+        self.odd = 0
+
+
+_NO_KIDS: Final[dict[str, list[Element]]] = {}
+
+
 class DocIndex:
-    """One document, walked once: elements by tag, children by (parent, tag), parents, and a
-    memo for document-wide facts.
+    """One document, walked once: elements by tag, a :class:`Node` per element (tag, parent,
+    children by tag), and a memo for document-wide facts.
 
     Rules navigate through these dictionaries instead of lxml's ``find``/``iterchildren``:
     each lxml navigation call costs microseconds, a dictionary lookup a few dozen nanoseconds,
     and the official pack needs thousands of navigations per invoice.
     """
 
-    __slots__ = ("_kids", "_memo", "by_tag", "elements", "root", "tag_set", "texts")
+    __slots__ = ("_memo", "by_tag", "detached", "nodes", "root", "tag_list", "tag_set")
 
     def __init__(self, root: Element) -> None:
         self.root = root
         self.by_tag: dict[str, list[Element]] = {}
-        self.elements: list[Element] = []
-        self.texts: dict[Element, str] = {}
-        self._kids: dict[Element, dict[str, list[Element]]] = {}
+        self.nodes: dict[Element, Node] = {}
         self._memo: dict[Any, Any] = {}
+        #: the evaluated element has a parent (a subtree): anchored paths cannot match inside it
+        self.detached = root.getparent() is not None
         by_tag = self.by_tag
+        nodes = self.nodes
         # Candidates for "empty element" (XRechnung/Peppol packs), collected only when a later
         # pack of the same validation can take them (see engine.document_session).
         sharing = session_open(root) and shared(root, SCAN_KEY) is None
         maybe_empty: list[Element] = []
         # Any, not _Element: comments and PIs have a function as ``tag`` (the lxml stubs say str),
         # and code compiled with mypyc (tools/build_native_rules.py) enforces declared types.
+        # Document order: a parent is always filed before its children, so its Node exists.
+        last_el: Any = None
+        last_node: Node | None = None
+        previous: Any = None  # the previous node of any kind (document order)
         for el in cast("Iterator[Any]", root.iter()):
             tag = el.tag
-            if tag.__class__ is not str:
-                continue  # comments and processing instructions are not elements
-            self.elements.append(el)
+            if not isinstance(tag, str):
+                # comments and processing instructions are not elements; for the shared scan,
+                # note that their parent has such a child, and whether it is the first child
+                # (the node right after a parent in document order is its first child)
+                if sharing:
+                    owner: Any = el.getparent()
+                    if owner is not None:
+                        onode = nodes[owner]
+                        if previous is owner:
+                            onode.odd = 2
+                        elif onode.odd == 0:
+                            onode.odd = 1
+                previous = el
+                continue
+            previous = el
+            known = _CANON.get(tag)
+            if known is not None:
+                tag = known
+            if last_node is None:
+                node = Node(el, tag, None)
+            else:
+                parent: Any = el.getparent()
+                pnode = last_node if parent is last_el else nodes[parent]  # first child: no lookup
+                node = Node(el, tag, pnode)
+                group = pnode.kids.get(tag)
+                if group is not None:
+                    group.append(el)
+                elif pnode.kids is _NO_KIDS:
+                    pnode.kids = {tag: [el]}
+                else:
+                    pnode.kids[tag] = [el]
+            nodes[el] = node
+            last_el, last_node = el, node
             bucket = by_tag.get(tag)
             if bucket is None:
                 by_tag[tag] = [el]
             else:
                 bucket.append(el)
-            if sharing:
-                if len(el) == 0:
-                    text = el.text
-                    if not text or not text.strip(" \t\n\r"):
-                        maybe_empty.append(el)
-                elif el[0].tag.__class__ is not str:
-                    maybe_empty.append(el)
         if sharing:
+            # "Empty element" candidates in document order: leaves (no child node at all) with
+            # only whitespace text, and elements whose first child node is a comment or
+            # processing instruction (always so when all children are such nodes).
+            for node in nodes.values():
+                if node.kids is _NO_KIDS and node.odd == 0:
+                    text = node.el.text
+                    node.text = text or ""  # a leaf's string value, read here once
+                    if not text or not text.strip(" \t\n\r"):
+                        maybe_empty.append(node.el)
+                elif node.odd == 2 or node.kids is _NO_KIDS:
+                    maybe_empty.append(node.el)
             offer(root, SCAN_KEY, (by_tag, maybe_empty))
         # The tags as a set: set operations with a dict or its key view walk all of its keys,
         # with a set they walk the smaller side (contexts and tables ask with one to a few tags).
         self.tag_set: set[str] = set(by_tag)
+        self.tag_list: list[str] = list(by_tag)
 
     def children(self, node: Element) -> dict[str, list[Element]]:
-        """The element children of ``node`` grouped by tag (computed on first use)."""
-        found = self._kids.get(node)
-        if found is None:
-            found = {}
-            for c in cast("Iterator[Any]", iter(node)):
-                t = c.tag
-                if t.__class__ is str:
-                    group = found.get(t)
-                    if group is None:
-                        found[t] = [c]
-                    else:
-                        group.append(c)
-            self._kids[node] = found
-        return found
+        """The element children of ``node`` grouped by tag (do not modify)."""
+        found = self.nodes.get(node)
+        if found is not None:
+            return found.kids
+        return _group_children(node)
+
+    def tag_of(self, node: Element) -> str:
+        """The tag of an element (without building a new string for indexed elements)."""
+        found = self.nodes.get(node)
+        return found.tag if found is not None else str(node.tag)
 
     def tagged(self, path: str) -> list[Element]:
         """All elements named ``ram:X`` (one prefixed name, no path)."""
         return self.by_tag.get(clark(path), [])
+
+    def recall(self, key: object) -> Any:
+        """The value :meth:`store` kept under ``key`` for this document, or None (for hot
+        callers: no closure per call as with :meth:`memo`)."""
+        return self._memo.get(key)
+
+    def store(self, key: object, value: object) -> None:
+        self._memo[key] = value
 
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
         """The value of ``compute()``, computed at most once for this document."""
@@ -132,18 +217,35 @@ class DocIndex:
         return cast(T, found)
 
 
+def _group_children(node: Element) -> dict[str, list[Element]]:
+    """Element children of a node outside the index, grouped by tag."""
+    found: dict[str, list[Element]] = {}
+    for c in cast("Iterator[Any]", iter(node)):
+        t = c.tag
+        if isinstance(t, str):
+            group = found.get(t)
+            if group is None:
+                found[t] = [c]
+            else:
+                group.append(c)
+    return found
+
+
 _MISSING: Final = object()
 _CURRENT: Final[ContextVar[DocIndex]] = ContextVar("belegwerk_cii_doc")
+#: ``_CURRENT.get`` bound once: calling it skips the method lookup that ``_CURRENT.get(…)``
+#: costs on every call (rules ask for the index a few hundred times per document)
+_current: Final[Callable[[None], DocIndex | None]] = _CURRENT.get
 
 
 def doc(node: Element | None = None) -> DocIndex:
     """The index of the document being evaluated (built on the fly when a rule runs alone)."""
-    try:
-        return _CURRENT.get()
-    except LookupError:
-        if node is None:
-            raise
-        return DocIndex(node.getroottree().getroot())
+    d = _current(None)
+    if d is not None:
+        return d
+    if node is None:
+        raise LookupError("no CII document is being evaluated")
+    return DocIndex(node.getroottree().getroot())
 
 
 # --------------------------------------------------------------------------------------------
@@ -154,10 +256,11 @@ EMPTY: Final[list[Element]] = []
 
 def kids(node: Element, tag: str) -> list[Element]:
     """Children of ``node`` named ``tag`` (Clark notation); do not modify the returned list."""
-    d = _CURRENT.get(None)
+    d = _current(None)
     if d is None:
         return list(node.iterchildren(tag))
-    return d.children(node).get(tag, EMPTY)
+    found = d.nodes.get(node)
+    return (found.kids if found is not None else _group_children(node)).get(tag, EMPTY)
 
 
 def kid(node: Element, tag: str) -> Element | None:
@@ -173,14 +276,15 @@ def up(node: Element | None) -> Element | None:
 
 def string_value(el: Element) -> str:
     """XPath string value of an element: all descendant text (cached per document)."""
-    d = _CURRENT.get(None)
-    if d is not None:
-        hit = d.texts.get(el)
+    d = _current(None)
+    node = d.nodes.get(el) if d is not None else None
+    if node is not None:
+        hit = node.text
         if hit is not None:
             return hit
     value = (el.text or "") if len(el) == 0 else "".join(t for t in el.itertext() if isinstance(t, str))
-    if d is not None:
-        d.texts[el] = value
+    if node is not None:
+        node.text = value
     return value
 
 
@@ -192,7 +296,7 @@ class RelPath:
     walked with ``iterchildren(tag)``.
     """
 
-    __slots__ = ("attr", "path", "steps")
+    __slots__ = ("attr", "ends_up", "path", "single", "steps")
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -203,30 +307,46 @@ class RelPath:
             head, attr = path.split("/@", 1)
         self.steps: tuple[str, ...] = tuple(clark(s) for s in head.split("/")) if head else ()
         self.attr = attr
+        #: the tag when the path is one child step (most paths): one dictionary lookup
+        self.single: str | None = self.steps[0] if len(self.steps) == 1 and self.steps[0] != ".." else None
+        self.ends_up = bool(self.steps) and self.steps[-1] == ".."
 
     def all(self, node: Element) -> list[Element]:
         """The selected elements (for ``…/@x`` paths: the elements that would carry ``x``);
         do not modify the returned list."""
-        d = _CURRENT.get(None)
+        d = _current(None)
         if d is None:
             return self._all_lxml(node)
-        steps = self.steps
-        if len(steps) == 1 and steps[0] != "..":
-            grouped = d._kids.get(node)
-            if grouped is None:
-                grouped = d.children(node)
-            return grouped.get(steps[0], EMPTY)
-        nodes = [node]
-        for step in steps:
-            if step == "..":
-                nodes = [p for n in nodes if (p := n.getparent()) is not None]
-            elif len(nodes) == 1:
-                nodes = d.children(nodes[0]).get(step, EMPTY)
+        index = d.nodes
+        start = index.get(node)
+        if start is None:
+            return self._all_lxml(node)
+        if self.single is not None:
+            return start.kids.get(self.single, EMPTY)
+        # one current node as long as the path does not branch (the common case): no lists
+        cur: Node | None = start
+        nodes: list[Element] = EMPTY
+        for step in self.steps:
+            if cur is not None:
+                if step == "..":
+                    cur = cur.up
+                    if cur is None:
+                        return EMPTY
+                    continue
+                nodes = cur.kids.get(step, EMPTY)
+                if len(nodes) == 1:
+                    cur = index[nodes[0]]
+                    continue
+                cur = None
+            elif step == "..":
+                nodes = [u.el for n in nodes if (u := index[n].up) is not None]
             else:
-                nodes = [c for n in nodes for c in d.children(n).get(step, EMPTY)]
+                nodes = [c for n in nodes for c in index[n].kids.get(step, EMPTY)]
             if not nodes:
-                break
-        return nodes
+                return EMPTY
+        if cur is None or not self.ends_up:
+            return nodes if self.steps else [node]
+        return [cur.el]
 
     def _all_lxml(self, node: Element) -> list[Element]:
         nodes = [node]
@@ -305,12 +425,16 @@ class Step:
     documents).
     """
 
-    __slots__ = ("_cache", "exact", "local", "uri")
+    __slots__ = ("_cache", "exact", "local", "prefix", "suffix", "uri")
 
     def __init__(self, uri: str | None, local: str) -> None:
         self.uri = uri
         self.local = local
-        self.exact = f"{{{uri}}}{local}" if uri is not None and not local.startswith("*") else None
+        self.exact = canonical(f"{{{uri}}}{local}") if uri is not None and not local.startswith("*") else None
+        #: for a wildcard step ``*Suffix``: the suffix and the ``{uri}`` prefix (None = any);
+        #: a suffix contains no "}", so ``tag.endswith(suffix)`` tests the local name
+        self.suffix: str | None = local[1:] if local.startswith("*") else None
+        self.prefix: str | None = f"{{{uri}}}" if uri is not None else None
         self._cache: dict[str, bool] = {}
 
     def matches_tag(self, tag: str) -> bool:
@@ -357,53 +481,82 @@ class Path:
         if any(not t for t in self.above):
             raise ValueError(f"wildcards are only supported in the last step: {text}")
 
-    def candidates(self, d: DocIndex) -> list[Element]:
+    def candidates(self, d: DocIndex, exclude: str | None = None) -> list[Element]:
         last = self.last
         if last.exact is not None:
             return d.by_tag.get(last.exact, EMPTY)
-        cache = last._cache
+        # ``{uri}…suffix``: a suffix without "}" can only match inside the local name
+        prefix, suffix = last.prefix, last.suffix
         out: list[Element] = []
-        for tag, els in d.by_tag.items():
-            hit = cache.get(tag)
-            if hit is None:
-                hit = last.matches_tag(tag)
-            if hit:
-                out.extend(els)
+        if suffix is None:  # any namespace, one local name
+            for tag, els in d.by_tag.items():
+                if last.matches_tag(tag) and tag != exclude:
+                    out.extend(els)
+            return out
+        by_tag = d.by_tag
+        for tag in d.tag_list:  # a list: iterating dict items builds a tuple per tag
+            if tag.endswith(suffix) and (prefix is None or tag.startswith(prefix)) and tag != exclude:
+                out.extend(by_tag[tag])
         return out
 
-    def fits(self, el: Element) -> bool:
-        """Whether the ancestors of ``el`` (a candidate for the last step) fit the other steps."""
-        cur: Element | None = el
+    def fits(self, node: Node, d: DocIndex) -> bool:
+        """Whether the ancestors of ``node`` (a candidate for the last step) fit the other steps."""
+        cur: Node | None = node
         for tag in self.above:
-            cur = cur.getparent()  # type: ignore[union-attr]
+            cur = cur.up  # type: ignore[union-attr]
             if cur is None or cur.tag != tag:
                 return False
-        return not self.anchored or cur.getparent() is None  # type: ignore[union-attr]
+        return not self.anchored or (cur.up is None and not d.detached)  # type: ignore[union-attr]
 
 
-def select(*paths: str, where: Callable[[Element], bool] | None = None) -> Callable[[Element], list[Element]]:
-    """A context selector: elements matching any of ``paths`` and ``where``.
+class Picker:
+    """A context selector that :class:`CiiRuleSet` asks with the document index directly
+    (:meth:`pick`: a compiled method call, no context-variable lookup); called with the root
+    like any selector, it finds the index itself."""
 
-    Elements come grouped by path and tag, not in document order; rule outcomes do not depend
-    on the order, only the order of findings in a report does.
-    """
-    compiled = [Path(p) for p in paths]
-    simple = len(compiled) == 1 and not compiled[0].above and not compiled[0].anchored
+    #: the tags the selector can select (None when unknown: the context is always asked)
+    tags: frozenset[str] | None = None
 
-    def nodes(root: Element) -> list[Element]:
-        d = _CURRENT.get(None) or doc(root)
-        if simple:
-            found = list(compiled[0].candidates(d))
+    def __call__(self, root: Element) -> list[Element]:
+        return self.pick(doc(root))
+
+    def pick(self, d: DocIndex) -> list[Element]:
+        raise NotImplementedError
+
+
+class PathSelector(Picker):
+    """A context selector: elements matching any of its paths and ``where`` (see :func:`select`)."""
+
+    def __init__(self, paths: Sequence[str], where: Callable[[Element], bool] | None, exclude: str | None) -> None:
+        self.compiled = [Path(p) for p in paths]
+        self.simple = len(self.compiled) == 1 and not self.compiled[0].above and not self.compiled[0].anchored
+        self.where = where
+        self.exclude = exclude
+        tags = [p.last.exact for p in self.compiled]
+        self.tags = frozenset(t for t in tags if t) if all(tags) else None
+
+    def pick(self, d: DocIndex) -> list[Element]:
+        if self.simple:
+            found = self.compiled[0].candidates(d, self.exclude)
+            if self.where is None:
+                return list(found)
         else:
-            found = [e for p in compiled for e in p.candidates(d) if p.fits(e)]
+            index = d.nodes
+            found = [e for p in self.compiled for e in p.candidates(d, self.exclude) if p.fits(index[e], d)]
+        where = self.where
         if where is not None:
             found = [e for e in found if where(e)]
         return found
 
-    tags = [p.last.exact for p in compiled]
-    if all(tags):
-        nodes.tags = frozenset(t for t in tags if t)  # type: ignore[attr-defined]
-    return nodes
+
+def select(*paths: str, where: Callable[[Element], bool] | None = None, exclude: str | None = None) -> PathSelector:
+    """A context selector: elements matching any of ``paths`` and ``where`` (and not named
+    ``exclude``, a Clark tag, for wildcard paths).
+
+    Elements come grouped by path and tag, not in document order; rule outcomes do not depend
+    on the order, only the order of findings in a report does.
+    """
+    return PathSelector(paths, where, exclude)
 
 
 S = TypeVar("S", bound=Callable[[Element], list[Element]])
@@ -417,6 +570,10 @@ def needs_tags(selector: S, tags: frozenset[str]) -> S:
 
 # --------------------------------------------------------------------------------------------
 # rule sets and table-driven contexts
+
+
+#: per last tag of a table path: (table, path, the tags above the last step nearest first, attribute)
+TableEntries: TypeAlias = dict[str, list[tuple["TableContext", str, tuple[str, ...], str | None]]]
 
 
 class TableContext(Context):
@@ -434,8 +591,10 @@ class TableContext(Context):
     extra: tuple[Rule, ...]
     paths: dict[str, tuple[tuple[str, ...], str | None]]
     own_attrs: dict[str, str]
-    by_last_tag: dict[str, list[tuple[str, tuple[str, ...], str | None]]]
+    by_last_tag: TableEntries
     last_tags: frozenset[str]
+    required: tuple[Rule, ...]
+    paths_index: TablePaths
 
     def __init__(
         self,
@@ -459,59 +618,149 @@ class TableContext(Context):
         object.__setattr__(self, "extra", tuple(extra))
         object.__setattr__(self, "absent", absent)
         object.__setattr__(self, "bounded", bounded)
+        object.__setattr__(self, "required", tuple(r for _, low, _, r in bounded if low > 0))
         object.__setattr__(self, "paths", paths)
         own_attrs = {attr: path for path, (steps, attr) in paths.items() if not steps and attr is not None}
-        by_last_tag: dict[str, list[tuple[str, tuple[str, ...], str | None]]] = {}
+        by_last_tag: TableEntries = {}
         for path, (steps, attr) in paths.items():
             if steps:
-                by_last_tag.setdefault(steps[-1], []).append((path, steps[-2::-1], attr))
+                by_last_tag.setdefault(steps[-1], []).append((self, path, steps[-2::-1], attr))
         object.__setattr__(self, "own_attrs", own_attrs)
         object.__setattr__(self, "by_last_tag", by_last_tag)
         object.__setattr__(self, "last_tags", frozenset(by_last_tag))
+        object.__setattr__(self, "paths_index", TablePaths(by_last_tag))
 
-    def _counts(self, nodes: Sequence[Element], d: DocIndex) -> dict[tuple[Element, str], int]:
+    def _counts(self, nodes: Sequence[Element], d: DocIndex) -> dict[Element, dict[str, int]]:
         """How often each table path occurs below each of ``nodes`` (only non-zero counts)."""
-        selected = set(nodes)
-        counts: dict[tuple[Element, str], int] = {}
-        if self.own_attrs:
-            for n in nodes:
-                keys = n.keys()
-                if keys:
-                    for name in keys:
-                        path = self.own_attrs.get(str(name))
-                        if path is not None:
-                            counts[(n, path)] = 1
-        by_tag = d.by_tag
-        for tag in self.last_tags.intersection(d.tag_set):
-            candidates = by_tag[tag]
-            for path, above, attr in self.by_last_tag[tag]:
-                for c in candidates:
-                    if attr is not None and c.get(attr) is None:
-                        continue
-                    a: Element | None = c
-                    for step in above:
-                        a = a.getparent()  # type: ignore[union-attr]
-                        if a is None or a.tag != step:
-                            break
-                    else:
-                        owner = a.getparent()  # type: ignore[union-attr]
-                        if owner is not None and owner in selected:
-                            key = (owner, path)
-                            counts[key] = counts.get(key, 0) + 1
+        claims: dict[Element, TableContext] = dict.fromkeys(nodes, self)
+        counts: dict[Element, dict[str, int]] = {}
+        self.count_own(nodes, counts)
+        count_paths(d, claims, self.paths_index, counts)
         return counts
+
+    def count_own(self, nodes: Sequence[Element], counts: dict[Element, dict[str, int]]) -> None:
+        """Add the table's own-attribute paths (``@x``) present on ``nodes`` to ``counts``."""
+        own = self.own_attrs
+        if not own:
+            return
+        for n in nodes:
+            keys = n.keys()
+            if keys:
+                for name in keys:
+                    path = own.get(str(name))
+                    if path is not None:
+                        mine = counts.get(n)
+                        if mine is None:
+                            counts[n] = {path: 1}
+                        else:
+                            mine[path] = 1
 
     def failing_all(self, nodes: Sequence[Element], d: DocIndex) -> list[tuple[Element, Rule]]:
         """(node, rule) for every rule of the table failing on one of ``nodes``."""
         if not nodes:
             return []
-        counts = self._counts(nodes, d)
-        out = [(n, r) for (n, path) in counts for r in self.absent.get(path, ())]
+        return self.failing(nodes, self._counts(nodes, d))
+
+    def failing(self, nodes: Sequence[Element], counts: dict[Element, dict[str, int]]) -> list[tuple[Element, Rule]]:
+        """(node, rule) for every rule failing on one of ``nodes``, given the path counts."""
+        out: list[tuple[Element, Rule]] = []
+        absent = self.absent
+        bounded = self.bounded
+        required = self.required
         for n in nodes:
-            for path, low, high, r in self.bounded:
-                if not low <= counts.get((n, path), 0) <= high:
+            found = counts.get(n)
+            if found is None:
+                # nothing of the table below n: only the "exactly one" rules fail
+                for r in required:
                     out.append((n, r))
-            out.extend((n, r) for r in self.extra if not r.test(n))
+            else:
+                for path in found:
+                    rules = absent.get(path)
+                    if rules is not None:
+                        for r in rules:
+                            out.append((n, r))
+                for path, low, high, r in bounded:
+                    if not low <= found.get(path, 0) <= high:
+                        out.append((n, r))
+            for r in self.extra:
+                if not r.test(n):
+                    out.append((n, r))
         return out
+
+
+class TablePaths:
+    """Table paths arranged for counting: by last tag, and for paths of two or more steps also by
+    the tag of the last step's parent, so that an element under some other parent costs one
+    dictionary miss instead of a walk per path."""
+
+    def __init__(self, entries: TableEntries) -> None:
+        #: paths of one step (``ram:X``): (table, path, attribute) by tag
+        self.direct: dict[str, list[tuple[TableContext, str, str | None]]] = {}
+        #: longer paths: (table, path, the tags above the parent nearest first, attribute) by
+        #: last tag and parent tag
+        self.nested: dict[str, dict[str, list[tuple[TableContext, str, tuple[str, ...], str | None]]]] = {}
+        for tag, rows in entries.items():
+            for table, path, above, attr in rows:
+                if above:
+                    by_parent = self.nested.setdefault(tag, {})
+                    by_parent.setdefault(above[0], []).append((table, path, above[1:], attr))
+                else:
+                    self.direct.setdefault(tag, []).append((table, path, attr))
+        self.last_tags = frozenset(entries)
+
+
+def count_paths(
+    d: DocIndex, claims: dict[Element, TableContext], paths: TablePaths, counts: dict[Element, dict[str, int]]
+) -> None:
+    """Count table paths in one pass over the elements their last steps name.
+
+    For each such element, walk up the path's other steps; the element above them is the path's
+    context node, and the occurrence counts if that node was selected by the path's table
+    (``claims``; a node belongs to at most one context of a pattern) and, for ``…/@x`` paths,
+    the element carries the attribute.
+    """
+    by_tag = d.by_tag
+    index = d.nodes
+    direct_all = paths.direct
+    nested_all = paths.nested
+    for tag in paths.last_tags.intersection(d.tag_set):
+        direct = direct_all.get(tag)
+        nested = nested_all.get(tag)
+        for c in by_tag[tag]:
+            parent = index[c].up
+            if parent is None:
+                continue
+            if direct is not None:
+                claimed = claims.get(parent.el)
+                if claimed is not None:
+                    for table, path, attr in direct:
+                        if table is claimed and (attr is None or c.get(attr) is not None):
+                            _count(counts, parent.el, path)
+            if nested is None:
+                continue
+            rows = nested.get(parent.tag)
+            if rows is None:
+                continue
+            for table, path, rest, attr in rows:
+                a: Node | None = parent
+                for step in rest:
+                    a = a.up  # type: ignore[union-attr]
+                    if a is None or a.tag != step:
+                        break
+                else:
+                    owner = a.up  # type: ignore[union-attr]
+                    if owner is None or claims.get(owner.el) is not table:
+                        continue
+                    if attr is None or c.get(attr) is not None:
+                        _count(counts, owner.el, path)
+
+
+def _count(counts: dict[Element, dict[str, int]], owner: Element, path: str) -> None:
+    mine = counts.get(owner)
+    if mine is None:
+        counts[owner] = {path: 1}
+    else:
+        mine[path] = mine.get(path, 0) + 1
 
 
 def absent_test(path: str) -> Callable[[Element], bool]:
@@ -543,41 +792,89 @@ class CiiRuleSet(RuleSet):
         name = self.name
         d = _CURRENT.get()
         present = d.tag_set
-        for exclusive, contexts in self._plan():
+        for plan in self._plan():
+            exclusive = plan.exclusive
             seen: set[Element] = set()
-            for ctx, tags, table in contexts:
-                if tags is not None and tags.isdisjoint(present):
-                    continue  # none of the elements this context selects occurs in the document
-                nodes = ctx.nodes(root)
+            # first select for every context (first match wins), then count all table paths of
+            # the pattern in one pass, then run the rules context by context
+            chosen: list[tuple[Context, TableContext | None, list[Element]]] = []
+            claims: dict[Element, TableContext] = {}
+            for ctx, tags, table, picker in plan.contexts:
+                if tags is not None:
+                    # a loop over one to three tags: cheaper than frozenset.isdisjoint (a method call)
+                    for t in tags:
+                        if t in present:
+                            break
+                    else:
+                        continue  # none of the elements this context selects occurs in the document
+                nodes = picker.pick(d) if picker is not None else list(ctx.nodes(root))
                 if not nodes:
                     continue
                 if exclusive:
                     nodes = [n for n in nodes if n not in seen]
-                    seen.update(nodes)
+                    for n in nodes:
+                        seen.add(n)
+                chosen.append((ctx, table, nodes))
                 if table is not None:
-                    failed = table.failing_all(list(nodes), d)
+                    for n in nodes:
+                        claims[n] = table
+            counts: dict[Element, dict[str, int]] = {}
+            if claims:
+                for _, table, nodes in chosen:
+                    if table is not None:
+                        table.count_own(nodes, counts)
+                count_paths(d, claims, plan.paths, counts)
+            for ctx, table, nodes in chosen:
+                if table is not None:
+                    failed = table.failing(nodes, counts)
                 else:
                     failed = [(n, r) for n in nodes for r in ctx.rules if not r.test(n)]
                 for n, r in failed:
                     findings.append(Finding(r.id, r.severity, r.message, location_of(n), name))
         return findings
 
-    def _plan(self) -> list[tuple[bool, list[tuple[Context, frozenset[str] | None, TableContext | None]]]]:
-        """Per pattern: its contexts with the tags they can select and their table form (cached;
-        rebuilt if the patterns were changed)."""
-        key = tuple(id(c) for p in self.patterns for c in p.contexts)
+    def _plan(self) -> list[PatternPlan]:
+        """Per pattern: its contexts with the tags they can select, their table form and their
+        path selector, and the table paths of all its tables (cached; rebuilt if the pattern list,
+        a pattern or the length of its context list changed: per pattern, not per context, as
+        this runs for every document)."""
+        key = (id(self.patterns), tuple((id(p), id(p.contexts), len(p.contexts)) for p in self.patterns))
         cached = self.plan_cache
         if cached is not None and cached[0] == key:
             return cached[1]  # type: ignore[no-any-return]
-        plan = [
-            (
-                p.exclusive,
-                [(c, getattr(c.select, "tags", None), c if isinstance(c, TableContext) else None) for c in p.contexts],
-            )
-            for p in self.patterns
-        ]
+        plan = [PatternPlan(p) for p in self.patterns]
         self.plan_cache = (key, plan)
         return plan
+
+
+class PatternPlan:
+    """How :class:`CiiRuleSet` evaluates one pattern: per context the tags it can select (None =
+    unknown), its table form and its path selector; and the paths of all its tables by last tag,
+    so that one pass counts them for every table of the pattern."""
+
+    def __init__(self, pattern: Pattern) -> None:
+        self.exclusive = pattern.exclusive
+        self.contexts: list[tuple[Context, tuple[str, ...] | None, TableContext | None, Picker | None]] = [
+            (
+                c,
+                _tags_of(c.select),
+                c if isinstance(c, TableContext) else None,
+                c.select if isinstance(c.select, Picker) else None,
+            )
+            for c in pattern.contexts
+        ]
+        entries: TableEntries = {}
+        for _, _, table, _ in self.contexts:
+            if table is not None:
+                for tag, rows in table.by_last_tag.items():
+                    entries.setdefault(tag, []).extend(rows)
+        self.paths = TablePaths(entries)
+
+
+def _tags_of(selector: object) -> tuple[str, ...] | None:
+    """The tags a selector can select (see :func:`needs_tags`), or None when unknown."""
+    tags = getattr(selector, "tags", None)
+    return None if tags is None else tuple(sorted(tags))
 
 
 def xs_boolean(value: str | None) -> bool | None:

@@ -19,13 +19,14 @@ from typing import Final
 from belegwerk.rules.codelists import rule_codelist
 from belegwerk.rules.en16931_cii_index import (
     EMPTY,
+    DocIndex,
     P,
+    Picker,
     any_boolean,
     clark,
     doc,
     kid,
     kids,
-    needs_tags,
     select,
     string_value,
     up,
@@ -101,10 +102,15 @@ def _values_at(d_root: Element, path: str) -> list[str]:
 def _nodes(path: str) -> Callable[[Element], list[Element]]:
     """A memoised absolute node set: evaluated once per document."""
     sel = select(path)
+    key = ("nodes", path)
 
     def nodes(n: Element) -> list[Element]:
         d = doc(n)
-        return d.memo(("nodes", path), lambda: sel(d.root))
+        found: list[Element] | None = d.recall(key)
+        if found is None:
+            found = sel.pick(d)
+            d.store(key, found)
+        return found
 
     return nodes
 
@@ -198,40 +204,84 @@ def _rates(el: Element, child: str) -> list[Decimal | None]:
     return out
 
 
-def _has_code(el: Element, child: str, code: str) -> bool:
-    return any(code in _codes(t) for t in kids(el, child))
-
-
 def _category_base(n: Element, code: str, rate: Decimal | None = None) -> Decimal | None:
     """Memoised per document: see :func:`_compute_category_base`."""
     return doc(n).memo(("base", code, rate), lambda: _compute_category_base(n, code, rate))
 
 
+class _BaseEntry:
+    """What the category bases need of one line settlement or document allowance/charge: its
+    VAT category codes, its rates (``xs:decimal``, None where not castable), its amounts (line
+    net amounts or the first ``ActualAmount``, None where not castable) and, for allowances
+    and charges, which indicator values it carries. Read once per document instead of once
+    per category and rate."""
+
+    __slots__ = ("allowance", "amounts", "charge", "codes", "rates")
+
+    def __init__(
+        self, codes: set[str], rates: list[Decimal | None], amounts: list[Decimal | None], charge: bool, allowance: bool
+    ) -> None:
+        self.codes = codes
+        self.rates = rates
+        self.amounts = amounts
+        self.charge = charge
+        self.allowance = allowance
+
+
+def _base_entries(n: Element) -> tuple[list[_BaseEntry], list[_BaseEntry]]:
+    """The line settlements and the document allowances/charges as :class:`_BaseEntry` (per document)."""
+    return doc(n).memo("base-entries", lambda: _read_base_entries(n))
+
+
+def _read_base_entries(n: Element) -> tuple[list[_BaseEntry], list[_BaseEntry]]:
+    lines = [
+        _BaseEntry(
+            {c for t in kids(s, _ATT) for c in _codes(t)},
+            _rates(s, _ATT),
+            [decimal_of(string_value(a)) for a in _LINE_TOTAL.all(s)],
+            False,
+            False,
+        )
+        for s in _line_settlements(n)
+    ]
+    charges: list[_BaseEntry] = []
+    for ac in _header_charges(n):
+        actual = kid(ac, _ACTUAL)
+        charges.append(
+            _BaseEntry(
+                {c for t in kids(ac, _CTT) for c in _codes(t)},
+                _rates(ac, _CTT),
+                [] if actual is None else [decimal_of(string_value(actual))],
+                _indicator_is(ac, True),
+                _indicator_is(ac, False),
+            )
+        )
+    return lines, charges
+
+
 def _compute_category_base(n: Element, code: str, rate: Decimal | None) -> Decimal | None:
     """Sum of line net amounts plus document charges minus allowances for one VAT category
     (and rate), each part rounded to cents as the official rule does; None on a cast error."""
+    lines, charges = _base_entries(n)
     line_amounts: list[Decimal] = []
-    for s in _line_settlements(n):
-        if not _has_code(s, _ATT, code):
+    for e in lines:
+        if code not in e.codes:
             continue
-        if rate is not None and rate not in _rates(s, _ATT):
+        if rate is not None and rate not in e.rates:
             continue
-        for amount in _LINE_TOTAL.all(s):
-            value = decimal_of(string_value(amount))
+        for value in e.amounts:
             if value is None:
                 return None
             line_amounts.append(value)
     parts = [round2_decimal(sum_decimals(line_amounts))]
     for charge in (True, False):
         amounts: list[Decimal] = []
-        for ac in _header_charges(n):
-            if not _indicator_is(ac, charge) or not _has_code(ac, _CTT, code):
+        for e in charges:
+            if not (e.charge if charge else e.allowance) or code not in e.codes:
                 continue
-            if rate is not None and rate not in _rates(ac, _CTT):
+            if rate is not None and rate not in e.rates:
                 continue
-            actual = kid(ac, _ACTUAL)
-            if actual is not None:
-                value = decimal_of(string_value(actual))
+            for value in e.amounts:
                 if value is None:
                     return None
                 amounts.append(value)
@@ -350,33 +400,48 @@ def _no_other_category(tag: str) -> Test:
 # category contexts
 
 
-_GROUPINGS: Final[dict[tuple[str, bool | None], Callable[[Element], dict[str, list[Element]]]]] = {}
-
-
-def _grouping(
-    path: str, flag: bool | None, keys: Callable[[Element], Iterable[str]]
-) -> Callable[[Element], dict[str, list[Element]]]:
-    """Nodes of ``path`` grouped by category code, computed once per document and shared by the
+class _Grouping:
+    """Nodes of a path grouped by category code, computed once per document and shared by the
     contexts of all categories (instead of every category context scanning the same nodes)."""
-    found = _GROUPINGS.get((path, flag))
-    if found is not None:
-        return found
-    sel = select(path)
 
-    def groups(root: Element) -> dict[str, list[Element]]:
-        d = doc(root)
+    def __init__(self, path: str, flag: bool | None, keys: Callable[[Element], Iterable[str]]) -> None:
+        self.sel = select(path)
+        self.keys = keys
+        self.memo_key = ("grouping", path, flag)
 
-        def compute() -> dict[str, list[Element]]:
-            out: dict[str, list[Element]] = {}
-            for e in sel(d.root):
+    def of(self, d: DocIndex) -> dict[str, list[Element]]:
+        found: dict[str, list[Element]] | None = d.recall(self.memo_key)
+        if found is None:
+            found = {}
+            keys = self.keys
+            for e in self.sel.pick(d):
                 for k in dict.fromkeys(keys(e)):
-                    out.setdefault(k, []).append(e)
-            return out
+                    found.setdefault(k, []).append(e)
+            d.store(self.memo_key, found)
+        return found
 
-        return d.memo(("grouping", path, flag), compute)
 
-    _GROUPINGS[(path, flag)] = groups
-    return groups
+class _CodeGroup(Picker):
+    """A category context's selector: the nodes of one code in a :class:`_Grouping`."""
+
+    def __init__(self, grouping: _Grouping, code: str, tag: str) -> None:
+        self.grouping = grouping
+        self.code = code
+        self.tags = frozenset({tag})
+
+    def pick(self, d: DocIndex) -> list[Element]:
+        return self.grouping.of(d).get(self.code, EMPTY)
+
+
+_GROUPINGS: Final[dict[tuple[str, bool | None], _Grouping]] = {}
+
+
+def _grouping(path: str, flag: bool | None, keys: Callable[[Element], Iterable[str]]) -> _Grouping:
+    """The shared :class:`_Grouping` of ``path`` (one per path and flag)."""
+    found = _GROUPINGS.get((path, flag))
+    if found is None:
+        found = _GROUPINGS[(path, flag)] = _Grouping(path, flag, keys)
+    return found
 
 
 def _header_code_ctx(code: str, with_vat: bool, anchored: bool) -> Callable[[Element], list[Element]]:
@@ -393,8 +458,7 @@ def _header_code_ctx(code: str, with_vat: bool, anchored: bool) -> Callable[[Ele
             return []
         return [string_value(e)]
 
-    groups = _grouping(path, with_vat, keys)
-    return needs_tags(lambda root: groups(root).get(code, EMPTY), frozenset({clark("ram:CategoryCode")}))
+    return _CodeGroup(_grouping(path, with_vat, keys), code, clark("ram:CategoryCode"))
 
 
 def _tax_ctx(path: str, code: str, charge: bool | None = None) -> Callable[[Element], list[Element]]:
@@ -410,9 +474,7 @@ def _tax_ctx(path: str, code: str, charge: bool | None = None) -> Callable[[Elem
                 return []
         return _codes(e)
 
-    groups = _grouping(path, charge, keys)
-    tag = clark(path.rsplit("/", 1)[1])
-    return needs_tags(lambda root: groups(root).get(code, EMPTY), frozenset({tag}))
+    return _CodeGroup(_grouping(path, charge, keys), code, clark(path.rsplit("/", 1)[1]))
 
 
 _LINE_TAX: Final = (

@@ -26,14 +26,47 @@ _DOUBLE: Final = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _SPECIAL: Final = {"INF": math.inf, "+INF": math.inf, "-INF": -math.inf, "NaN": math.nan}
 #: Wide enough that conversions of doubles to decimals and sums of amounts stay exact.
 _EXACT: Final = Context(prec=400, rounding=ROUND_FLOOR)
+#: The context's operations bound once: a call through ``_add(…)`` looks the method up
+#: every time (compiled code calls these a few hundred times per document).
+_add: Final = _EXACT.add
+_subtract: Final = _EXACT.subtract
+_multiply: Final = _EXACT.multiply
+_divide: Final = _EXACT.divide
+_to_integral: Final = _EXACT.to_integral_value
 _HALF: Final = Decimal("0.5")
 _HUNDRED: Final = Decimal(100)
+
+
+def plain_number(value: str) -> bool:
+    """Whether ``value`` is ASCII digits with at most one point, an optional leading sign and at
+    least one digit (``-12.50``), the form almost every amount has.
+
+    Such a value is a valid ``xs:decimal`` and ``xs:double`` as it stands, so the casts can skip
+    their regular expressions (a method call and a regex run each, several times the cost of
+    this loop) and give exactly what the full check would.
+    """
+    n = len(value)
+    i = 1 if n > 0 and value[0] in "+-" else 0
+    digits = False
+    point = False
+    while i < n:
+        c = ord(value[i])
+        if 48 <= c <= 57:
+            digits = True
+        elif c == 46 and not point:
+            point = True
+        else:
+            return False
+        i += 1
+    return digits
 
 
 def to_double(value: str | None) -> float | None:
     """Cast like ``xs:double(value)``; None where XPath raises a cast error."""
     if value is None:
         return None
+    if plain_number(value):
+        return float(value)
     v = value.strip(" \t\r\n")
     if _DOUBLE.fullmatch(v):
         return float(v)
@@ -47,12 +80,12 @@ def double_to_decimal(value: float) -> Decimal:
 
 def round_decimal(value: Decimal) -> Decimal:
     """XPath ``round()`` on a decimal: half towards positive infinity, computed exactly."""
-    return _EXACT.to_integral_value(_EXACT.add(value, _HALF))
+    return _to_integral(_add(value, _HALF))
 
 
 def round2_decimal(value: Decimal) -> Decimal:
     """The ``round(x * 10 * 10) div 100`` idiom on decimals."""
-    return _EXACT.divide(round_decimal(_EXACT.multiply(value, _HUNDRED)), _HUNDRED)
+    return _divide(round_decimal(_multiply(value, _HUNDRED)), _HUNDRED)
 
 
 def round_double(value: float) -> float:
@@ -82,12 +115,14 @@ def sum_doubles(values: Iterable[str]) -> float | None:
 def sum_decimals(values: Iterable[Decimal]) -> Decimal:
     total = Decimal(0)
     for v in values:
-        total = _EXACT.add(total, v)
+        total = _add(total, v)
     return total
 
 
 def decimal_of(value: str | None) -> Decimal | None:
     """``xs:decimal(value)``, None when absent or not castable."""
+    if value is not None and plain_number(value):
+        return Decimal(value)
     return to_decimal(value)
 
 
@@ -100,12 +135,12 @@ def eq_double(untyped: str | None, number: float | Decimal | None) -> bool:
 
 
 def mul(a: Decimal, b: Decimal) -> Decimal:
-    return _EXACT.multiply(a, b)
+    return _multiply(a, b)
 
 
 def add(a: Decimal, b: Decimal) -> Decimal:
-    return _EXACT.add(a, b)
+    return _add(a, b)
 
 
 def sub(a: Decimal, b: Decimal) -> Decimal:
-    return _EXACT.subtract(a, b)
+    return _subtract(a, b)

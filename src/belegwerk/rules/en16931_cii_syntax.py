@@ -664,7 +664,7 @@ def _selector(key: str) -> Callable[[Element], list[Element]]:
         )
     if key == "amounts":
         tax_total = clark("ram:TaxTotalAmount")
-        return select("//ram:*Amount", where=lambda e: e.tag != tax_total)
+        return select("//ram:*Amount", exclude=tax_total)
     return select(key.replace("{TX}", _TX))
 
 
