@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from belegwerk.rules.en16931_cii_numbers import _DOUBLE, _SPECIAL, decimal_of, plain_number, to_double
-from belegwerk.rules.functions import to_decimal
+from belegwerk.rules.en16931_cii_numbers import _DOUBLE, _SPECIAL, decimal_of, to_double
+from belegwerk.rules.functions import plain_number, to_decimal
 
 pytestmark = pytest.mark.einvoice
 

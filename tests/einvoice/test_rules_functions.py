@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from belegwerk.rules.functions import _DECIMAL as _XS_DECIMAL
 from belegwerk.rules.functions import normalize_space, to_decimal
 
 pytestmark = pytest.mark.einvoice
@@ -39,3 +40,10 @@ def test_to_decimal_reads_what_xs_decimal_reads(number: Decimal, pad: str) -> No
 @pytest.mark.parametrize("text", ["1e3", "1,5", "", "abc", "+-1", "NaN", "INF", "1 000"])
 def test_to_decimal_refuses_what_xs_decimal_refuses(text: str) -> None:
     assert to_decimal(text) is None
+
+
+@given(st.text(alphabet="0123456789.+- \n\t\u0660\u00b2e", max_size=8))
+def test_to_decimal_fast_path_equals_the_full_cast(text: str) -> None:
+    """The digit-loop shortcut for plain amounts gives what the regex and Decimal give."""
+    full = Decimal(text.strip()) if _XS_DECIMAL.match(text) else None
+    assert to_decimal(text) == full

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from decimal import ROUND_FLOOR, Context, Decimal
 from typing import Final
 
-from belegwerk.rules.functions import to_decimal
+from belegwerk.rules.functions import plain_number, to_decimal
 
 _DOUBLE: Final = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _SPECIAL: Final = {"INF": math.inf, "+INF": math.inf, "-INF": -math.inf, "NaN": math.nan}
@@ -35,30 +35,6 @@ _divide: Final = _EXACT.divide
 _to_integral: Final = _EXACT.to_integral_value
 _HALF: Final = Decimal("0.5")
 _HUNDRED: Final = Decimal(100)
-
-
-def plain_number(value: str) -> bool:
-    """Whether ``value`` is ASCII digits with at most one point, an optional leading sign and at
-    least one digit (``-12.50``), the form almost every amount has.
-
-    Such a value is a valid ``xs:decimal`` and ``xs:double`` as it stands, so the casts can skip
-    their regular expressions (a method call and a regex run each, several times the cost of
-    this loop) and give exactly what the full check would.
-    """
-    n = len(value)
-    i = 1 if n > 0 and value[0] in "+-" else 0
-    digits = False
-    point = False
-    while i < n:
-        c = ord(value[i])
-        if 48 <= c <= 57:
-            digits = True
-        elif c == 46 and not point:
-            point = True
-        else:
-            return False
-        i += 1
-    return digits
 
 
 def to_double(value: str | None) -> float | None:
@@ -121,8 +97,6 @@ def sum_decimals(values: Iterable[Decimal]) -> Decimal:
 
 def decimal_of(value: str | None) -> Decimal | None:
     """``xs:decimal(value)``, None when absent or not castable."""
-    if value is not None and plain_number(value):
-        return Decimal(value)
     return to_decimal(value)
 
 
