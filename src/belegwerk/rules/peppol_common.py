@@ -29,14 +29,27 @@ import math
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Final, Generic, TypeAlias, TypeVar, cast
 
 from lxml import etree
 
-from belegwerk.rules.engine import SCAN_KEY, AnyNode, Check, Context, Element, Pattern, Rule, Severity, shared
+from belegwerk.rules.engine import (
+    SCAN_KEY,
+    AnyNode,
+    Check,
+    Context,
+    Element,
+    Finding,
+    Pattern,
+    Rule,
+    RuleSet,
+    Severity,
+    location_of,
+    shared,
+)
 from belegwerk.rules.functions import normalize_space, to_decimal
 from belegwerk.xml.ns import NSMAP
 
@@ -249,6 +262,86 @@ def end_document(_root: Element) -> list[Element]:
 def epilogue() -> Pattern:
     """The rule-less pattern that ends a rule set of these modules (see :func:`end_document`)."""
     return Pattern([Context(end_document, [])], "end-document")
+
+
+_Step: TypeAlias = tuple[
+    Callable[[Element], Iterable[Element]],
+    tuple[tuple[Check, Rule], ...],
+    tuple[str, ...] | None,
+    Callable[[Element], bool] | None,
+]
+
+
+class PeppolRuleSet(RuleSet):
+    """A :class:`RuleSet` with the same schematron semantics that opens and closes the
+    per-evaluation state itself (no prologue pattern needed) and skips contexts cheaply.
+
+    A context whose selector is a :class:`TagSelector` is skipped when none of its tags occurs
+    in the document, and a :class:`Gated` one when its flag is off; each flag is asked once
+    per evaluation, however many contexts it switches (the national patterns share a few).
+    Both skips only avoid calls whose answer is known to be "no nodes".
+    """
+
+    def evaluate(self, root: Element) -> list[Finding]:
+        begin_document(root)
+        try:
+            return self._evaluate(root)
+        finally:
+            end_document(root)
+
+    def _plan(self) -> list[tuple[bool, list[_Step]]]:
+        """Patterns flattened once into (first-match-wins?, [(selector, (test, rule) pairs,
+        required tags, flag)])."""
+        plan: list[tuple[bool, list[_Step]]] | None = self.plan_cache
+        if plan is None:
+            plan = []
+            for pattern in self.patterns:
+                steps: list[_Step] = []
+                for context in pattern.contexts:
+                    sel = context.select
+                    flag: Callable[[Element], bool] | None = None
+                    inner: object = sel
+                    if isinstance(sel, Gated):
+                        flag, inner = sel.flag, sel.select
+                    required = inner.tags if isinstance(inner, TagSelector) else None
+                    select = cast(Callable[[Element], list[Element]], inner) if flag is not None else context.nodes
+                    steps.append((select, tuple((r.test, r) for r in context.rules), required, flag))
+                plan.append((pattern.exclusive and len(pattern.contexts) > 1, steps))
+            self.plan_cache = plan
+        return plan
+
+    def _evaluate(self, root: Element) -> list[Finding]:
+        findings: list[Finding] = []
+        name = self.name
+        present = element_index(root)
+        flags: dict[Callable[[Element], bool], bool] = {}
+        for exclusive, steps in self._plan():
+            seen: set[Element] | None = set() if exclusive else None
+            for select, pairs, required, flag in steps:
+                if required is not None and not _any_present(required, present):
+                    continue
+                if flag is not None:
+                    on = flags.get(flag)
+                    if on is None:
+                        on = flags[flag] = bool(flag(root))
+                    if not on:
+                        continue
+                for node in select(root):
+                    if seen is not None:
+                        if node in seen:
+                            continue
+                        seen.add(node)
+                    for test, r in pairs:
+                        if not test(node):
+                            findings.append(Finding(r.id, r.severity, r.message, location_of(node), name))
+        return findings
+
+
+def _any_present(tags: tuple[str, ...], present: dict[str, list[Element]]) -> bool:
+    for t in tags:  # noqa: SIM110 - a plain loop compiles to direct lookups
+        if t in present:
+            return True
+    return False
 
 
 def prologue() -> Pattern:
@@ -1161,6 +1254,33 @@ def _clark(name: str) -> str:
     return f"{{{_NS[prefix]}}}{local}"
 
 
+class TagSelector:
+    """A context selector whose nodes all carry one of ``tags``: when none of them occurs in the
+    document, :class:`PeppolRuleSet` skips the context without calling it."""
+
+    __slots__ = ("_select", "tags")
+
+    def __init__(self, tags: tuple[str, ...], select: Callable[[Element], list[Element]]) -> None:
+        self.tags = tags
+        self._select = select
+
+    def __call__(self, root: Element) -> list[Element]:
+        return self._select(root)
+
+
+class Gated:
+    """A context selector that applies only when a document-level ``flag`` holds (see :func:`when`)."""
+
+    __slots__ = ("flag", "select")
+
+    def __init__(self, flag: Callable[[Element], bool], select: Callable[[Element], list[Element]]) -> None:
+        self.flag = flag
+        self.select = select
+
+    def __call__(self, root: Element) -> list[Element]:
+        return self.select(root) if self.flag(root) else []
+
+
 def indexed(expr: str) -> Callable[[Element], list[Element]]:
     """A context selector equivalent to the XPath ``expr`` (absolute paths and unions of them)."""
     branches = [_reverse_check(b) for b in _split_top(expr, "|")]
@@ -1193,7 +1313,7 @@ def indexed(expr: str) -> Callable[[Element], list[Element]]:
         unique = {order[e]: e for e in found}
         return [unique[k] for k in sorted(unique)]
 
-    return nodes
+    return TagSelector(tuple(by_tag), nodes)
 
 
 def _any_of(checks: list[Callable[[Element], bool]]) -> Callable[[Element], bool]:
@@ -1240,12 +1360,7 @@ def when(flag: Callable[[Element], bool], expr: str) -> Callable[[Element], list
     supplier's country, the specification identifier); the flag is one of the cached
     :class:`per_document` values, so the selection costs nothing when it is off.
     """
-    select = indexed(expr)
-
-    def nodes(root: Element) -> list[Element]:
-        return select(root) if flag(root) else []
-
-    return nodes
+    return Gated(flag, indexed(expr))
 
 
 def codes(spaced: str) -> frozenset[str]:

@@ -26,9 +26,10 @@ from decimal import Decimal
 from typing import Final
 
 from belegwerk.rules.codelists import named_codelist
-from belegwerk.rules.engine import Context, Element, Pattern, Rule, RuleSet, Severity
+from belegwerk.rules.engine import Context, Element, Pattern, Rule, Severity
 from belegwerk.rules.functions import normalize_space, to_decimal, xpath_round
 from belegwerk.rules.peppol_common import (
+    PeppolRuleSet,
     RuleTable,
     build_contexts,
     castable_date,
@@ -40,7 +41,6 @@ from belegwerk.rules.peppol_common import (
     element_index,
     empty_element_pattern,
     empty_elements,
-    epilogue,
     first_text,
     fixed_slack,
     greek_tin,
@@ -53,7 +53,6 @@ from belegwerk.rules.peppol_common import (
     node_at,
     nodes_at,
     per_document,
-    prologue,
     r120_holds,
     se_bankgiro_rules,
     se_domestic_transfer_rule,
@@ -1525,7 +1524,11 @@ def nl_r007(lmt: Element) -> bool:
         return True
     if root.tag != _INVOICE_TAG and payable is not None and payable >= 0:
         return True
-    return has(root, ".//cac:PaymentMeans")
+    # ``.//cac:PaymentMeans`` from the root: any payment means element but the root itself
+    return any(e is not root for e in element_index(root).get(_T_PAYMENT_MEANS, ()))
+
+
+_T_PAYMENT_MEANS: Final = _CAC_NS + "PaymentMeans"
 
 
 def netherlands_pattern() -> Pattern:
@@ -2065,10 +2068,9 @@ def codelist_pattern() -> Pattern:
     return Pattern(contexts, "codelists")
 
 
-RULESET: Final = RuleSet(
+RULESET: Final = PeppolRuleSet(
     "Peppol BIS Billing 3.0 UBL",
     [
-        prologue(),
         *transaction_patterns(),
         norway_pattern(),
         denmark_pattern(),
@@ -2079,6 +2081,5 @@ RULESET: Final = RuleSet(
         netherlands_pattern(),
         germany_pattern(),
         codelist_pattern(),
-        epilogue(),
     ],
 )
