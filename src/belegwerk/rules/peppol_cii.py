@@ -21,9 +21,10 @@ from typing import Final
 from lxml import etree
 
 from belegwerk.rules.codelists import named_codelist
-from belegwerk.rules.engine import AnyNode, Context, Element, Pattern, Rule, RuleSet, Severity
+from belegwerk.rules.engine import AnyNode, Context, Element, Pattern, Rule, Severity
 from belegwerk.rules.functions import normalize_space, to_decimal, xpath_round
 from belegwerk.rules.peppol_common import (
+    PeppolRuleSet,
     RuleTable,
     build_contexts,
     codes,
@@ -39,7 +40,6 @@ from belegwerk.rules.peppol_common import (
     node_at,
     nodes_at,
     per_document,
-    prologue,
     r120_holds,
     se_bankgiro_rules,
     se_domestic_transfer_rule,
@@ -1151,10 +1151,9 @@ def codelist_pattern() -> Pattern:
     )
 
 
-RULESET: Final = RuleSet(
+RULESET: Final = PeppolRuleSet(
     "Peppol BIS Billing 3.0 CII",
     [
-        prologue(),
         transaction_pattern(),
         norway_pattern(),
         denmark_pattern(),

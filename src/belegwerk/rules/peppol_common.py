@@ -29,14 +29,27 @@ import math
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Final, Generic, TypeAlias, TypeVar, cast
 
 from lxml import etree
 
-from belegwerk.rules.engine import SCAN_KEY, AnyNode, Check, Context, Element, Pattern, Rule, Severity, shared
+from belegwerk.rules.engine import (
+    SCAN_KEY,
+    AnyNode,
+    Check,
+    Context,
+    Element,
+    Finding,
+    Pattern,
+    Rule,
+    RuleSet,
+    Severity,
+    location_of,
+    shared,
+)
 from belegwerk.rules.functions import normalize_space, to_decimal
 from belegwerk.xml.ns import NSMAP
 
@@ -136,13 +149,19 @@ class XPathTest:
     context into a single evaluation per node.
     """
 
-    __slots__ = ("_xp", "expr")
+    __slots__ = ("_xp", "expr", "native")
 
     def __init__(self, expr: str) -> None:
         self.expr = expr
+        #: The expression as a Python function where :func:`python_test` translates it (most
+        #: existence tests and string comparisons: no lxml XPath call per node then).
+        self.native = python_test(expr)
         self._xp = _xpath(f"boolean({expr})")
 
     def __call__(self, node: Element) -> bool:
+        native = self.native
+        if native is not None:
+            return native(node)
         return bool(self._xp(node))
 
 
@@ -186,7 +205,7 @@ class _FusedMember:
 
 
 def _fuse(rules: Sequence[Rule]) -> list[Rule]:
-    xpath_rules = [r for r in rules if isinstance(r.test, XPathTest)]
+    xpath_rules = [r for r in rules if isinstance(r.test, XPathTest) and r.test.native is None]
     if len(xpath_rules) < 2:
         return list(rules)
     fused = _FusedTests([r.test.expr for r in xpath_rules])  # type: ignore[attr-defined]
@@ -213,6 +232,10 @@ _STRING: Final = etree.XPath("string(.)")
 
 _STATE: Final = threading.local()
 
+#: Children grouped by tag, per element, for the evaluation running on this thread (see
+#: :func:`child_groups`); None outside an evaluation.
+_KIDS: Final = threading.local()
+
 
 def _epoch() -> int:
     return getattr(_STATE, "epoch", 0)
@@ -226,7 +249,99 @@ def begin_document(root: Element) -> list[Element]:
     never answered from stale data.
     """
     _STATE.epoch = _epoch() + 1
+    _KIDS.map = {}
     return []
+
+
+def end_document(_root: Element) -> list[Element]:
+    """End an evaluation: forget the per-evaluation child groups (see :func:`child_groups`)."""
+    _KIDS.map = None
+    return []
+
+
+def epilogue() -> Pattern:
+    """The rule-less pattern that ends a rule set of these modules (see :func:`end_document`)."""
+    return Pattern([Context(end_document, [])], "end-document")
+
+
+_Step: TypeAlias = tuple[
+    Callable[[Element], Iterable[Element]],
+    tuple[tuple[Check, Rule], ...],
+    tuple[str, ...] | None,
+    Callable[[Element], bool] | None,
+]
+
+
+class PeppolRuleSet(RuleSet):
+    """A :class:`RuleSet` with the same schematron semantics that opens and closes the
+    per-evaluation state itself (no prologue pattern needed) and skips contexts cheaply.
+
+    A context whose selector is a :class:`TagSelector` is skipped when none of its tags occurs
+    in the document, and a :class:`Gated` one when its flag is off; each flag is asked once
+    per evaluation, however many contexts it switches (the national patterns share a few).
+    Both skips only avoid calls whose answer is known to be "no nodes".
+    """
+
+    def evaluate(self, root: Element) -> list[Finding]:
+        begin_document(root)
+        try:
+            return self._evaluate(root)
+        finally:
+            end_document(root)
+
+    def _plan(self) -> list[tuple[bool, list[_Step]]]:
+        """Patterns flattened once into (first-match-wins?, [(selector, (test, rule) pairs,
+        required tags, flag)])."""
+        plan: list[tuple[bool, list[_Step]]] | None = self.plan_cache
+        if plan is None:
+            plan = []
+            for pattern in self.patterns:
+                steps: list[_Step] = []
+                for context in pattern.contexts:
+                    sel = context.select
+                    flag: Callable[[Element], bool] | None = None
+                    inner: object = sel
+                    if isinstance(sel, Gated):
+                        flag, inner = sel.flag, sel.select
+                    required = inner.tags if isinstance(inner, TagSelector) else None
+                    select = cast(Callable[[Element], list[Element]], inner) if flag is not None else context.nodes
+                    steps.append((select, tuple((r.test, r) for r in context.rules), required, flag))
+                plan.append((pattern.exclusive and len(pattern.contexts) > 1, steps))
+            self.plan_cache = plan
+        return plan
+
+    def _evaluate(self, root: Element) -> list[Finding]:
+        findings: list[Finding] = []
+        name = self.name
+        present = element_index(root)
+        flags: dict[Callable[[Element], bool], bool] = {}
+        for exclusive, steps in self._plan():
+            seen: set[Element] | None = set() if exclusive else None
+            for select, pairs, required, flag in steps:
+                if required is not None and not _any_present(required, present):
+                    continue
+                if flag is not None:
+                    on = flags.get(flag)
+                    if on is None:
+                        on = flags[flag] = bool(flag(root))
+                    if not on:
+                        continue
+                for node in select(root):
+                    if seen is not None:
+                        if node in seen:
+                            continue
+                        seen.add(node)
+                    for test, r in pairs:
+                        if not test(node):
+                            findings.append(Finding(r.id, r.severity, r.message, location_of(node), name))
+        return findings
+
+
+def _any_present(tags: tuple[str, ...], present: dict[str, list[Element]]) -> bool:
+    for t in tags:  # noqa: SIM110 - a plain loop compiles to direct lookups
+        if t in present:
+            return True
+    return False
 
 
 def prologue() -> Pattern:
@@ -249,9 +364,13 @@ class per_document(Generic[T]):
         self._local = threading.local()
 
     def __call__(self, node: Element) -> T:
-        # most callers pass the root itself (document-level contexts): one cheap call then,
-        # instead of building an ElementTree to ask it for its root
-        root = node if node.getparent() is None else node.getroottree().getroot()
+        # climb to the root: invoice elements sit a few levels deep, and each step is cheaper
+        # than building an ElementTree to ask it for its root
+        root = node
+        parent = node.getparent()
+        while parent is not None:
+            root = parent
+            parent = parent.getparent()
         local = self._local
         epoch = _epoch()
         if getattr(local, "root", None) is not root or local.epoch != epoch:
@@ -272,9 +391,80 @@ def string_value(node: Element) -> str:
     return cast(str, _STRING(node))
 
 
+_CHILD_STEP: Final = re.compile(r"^([A-Za-z_][\w.-]*):([A-Za-z_][\w.-]*)$")
+#: Relative paths by text: the Clark tags of a plain child path (``cac:A/cbc:B``), or None for a
+#: path that needs XPath (predicates, axes, ``//``, ``*``).
+_CHILD_PATHS: Final[dict[str, tuple[str, ...] | None]] = {}
+
+
+def _child_path(path: str) -> tuple[str, ...] | None:
+    tags: list[str] = []
+    for step in path.split("/"):
+        m = _CHILD_STEP.match(step)
+        if m is None or m.group(1) not in _NS:
+            return None
+        tags.append(f"{{{_NS[m.group(1)]}}}{m.group(2)}")
+    return tuple(tags)
+
+
 def nodes_at(node: Element, path: str) -> list[Element]:
-    """Elements a relative path selects (compiled XPath, cached: faster than ElementPath)."""
-    return cast(list[Element], _xpath(path)(node))
+    """Elements a relative path selects, in document order.
+
+    Plain child paths (``cac:A/cbc:B``, the rules' usual case) are followed child by child with
+    lxml's C-level tag filter: a compiled XPath call costs more in setting up its evaluation
+    context than such a path costs to walk. Anything else is a compiled XPath (cached).
+    """
+    if path in _CHILD_PATHS:
+        tags = _CHILD_PATHS[path]
+    else:
+        tags = _CHILD_PATHS[path] = _child_path(path)
+    if tags is None:
+        return cast(list[Element], _xpath(path)(node))
+    found = [node]
+    for tag in tags:
+        found = _children(found, tag)
+        if not found:
+            break
+    return found
+
+
+def child_groups(node: Element) -> dict[str, list[Element]]:
+    """The element children of ``node`` by Clark tag, in document order (do not modify).
+
+    Rules ask the same elements for children again and again (an invoice line for its price,
+    quantity and allowances, the root for its parties); reading an lxml child's tag builds a
+    new string each time, so the groups are built once per element and evaluation. They live
+    from :func:`begin_document` to :func:`end_document`, so an edited tree is never answered
+    from them; outside an evaluation nothing is remembered.
+    """
+    cache: dict[Element, dict[str, list[Element]]] | None = getattr(_KIDS, "map", None)
+    if cache is not None:
+        found = cache.get(node)
+        if found is not None:
+            return found
+    groups: dict[str, list[Element]] = {}
+    c: AnyNode
+    for c in node:
+        tag = c.tag
+        if tag.__class__ is str:  # comments and processing instructions carry a function
+            same = groups.get(tag)
+            if same is None:
+                groups[tag] = [c]
+            else:
+                same.append(c)
+    if cache is not None:
+        cache[node] = groups
+    return groups
+
+
+def _children(parents: list[Element], tag: str) -> list[Element]:
+    """Children with Clark tag ``tag`` of each of ``parents``, in document order (a new list)."""
+    if len(parents) == 1:
+        return list(child_groups(parents[0]).get(tag, ()))
+    out: list[Element] = []
+    for parent in parents:
+        out.extend(child_groups(parent).get(tag, ()))
+    return out
 
 
 def node_at(node: Element, path: str) -> Element | None:
@@ -285,7 +475,7 @@ def node_at(node: Element, path: str) -> Element | None:
 
 def has(node: Element, path: str) -> bool:
     """XPath ``exists(path)``."""
-    return bool(_xpath(path)(node))
+    return bool(nodes_at(node, path))
 
 
 def texts(node: Element, path: str) -> list[str]:
@@ -553,6 +743,316 @@ def upper_norm(value: str | None) -> str:
 
 
 # --------------------------------------------------------------------------------------------
+# Boolean XPath in Python
+# --------------------------------------------------------------------------------------------
+#
+# Most predicates and assertions of the packs are existence tests and string comparisons over
+# plain child paths (``cbc:BuyerReference or cac:OrderReference/cbc:ID``,
+# ``[normalize-space(cbc:PaymentMeansCode) = '49']``). Each lxml XPath call pays for setting up
+# an evaluation context (namespaces, extension functions) far more than such a test costs, so
+# this small compiler turns that subset into Python closures over child navigation. Whatever it
+# does not know (other functions, ``text()``, numbers in comparisons, nested predicates) makes
+# it give up, and the expression stays an lxml XPath.
+
+Test: TypeAlias = Callable[[Element], bool]
+_Values: TypeAlias = Callable[[Element], list[str]]
+
+_TOKEN: Final = re.compile(
+    r"\s*(?:(?P<str>'[^']*'|\"[^\"]*\")|(?P<num>\d+(?:\.\d+)?)|(?P<op>!=|<=|>=|=|<|>|\(|\)|/|\.\.|\.|,)"
+    r"|(?P<attr>@[A-Za-z_][\w.-]*)|(?P<name>[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?|\*))"
+)
+
+
+class _Unsupported(Exception):
+    """The expression uses XPath the compiler does not translate."""
+
+
+def _tokens(expr: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    pos = 0
+    while pos < len(expr):
+        if expr[pos:].strip() == "":
+            break
+        m = _TOKEN.match(expr, pos)
+        if m is None or m.end() == pos:
+            raise _Unsupported(expr)
+        kind = m.lastgroup
+        assert kind is not None
+        out.append((kind, m.group(kind)))
+        pos = m.end()
+    return out
+
+
+def _step_parent(nodes: list[Element]) -> list[Element]:
+    out: list[Element] = []
+    for n in nodes:
+        p = n.getparent()
+        if p is not None and p not in out:
+            out.append(p)
+    return out
+
+
+class _Parser:
+    """Recursive descent over the tokens of one expression (see the section comment)."""
+
+    def __init__(self, expr: str) -> None:
+        self.toks = _tokens(expr)
+        self.i = 0
+
+    def peek(self, offset: int = 0) -> tuple[str, str]:
+        j = self.i + offset
+        return self.toks[j] if j < len(self.toks) else ("end", "")
+
+    def take(self, value: str | None = None) -> tuple[str, str]:
+        tok = self.peek()
+        if tok[0] == "end" or (value is not None and tok[1] != value):
+            raise _Unsupported(value or "end")
+        self.i += 1
+        return tok
+
+    def done(self) -> bool:
+        return self.i >= len(self.toks)
+
+    def parse_or(self) -> Test:
+        parts = [self.parse_and()]
+        while self.peek() == ("name", "or"):
+            self.take()
+            parts.append(self.parse_and())
+        return parts[0] if len(parts) == 1 else _or(parts)
+
+    def parse_and(self) -> Test:
+        parts = [self.parse_unary()]
+        while self.peek() == ("name", "and"):
+            self.take()
+            parts.append(self.parse_unary())
+        return parts[0] if len(parts) == 1 else _and(parts)
+
+    def parse_unary(self) -> Test:
+        tok = self.peek()
+        if tok[0] == "name" and self.peek(1) == ("op", "(") and tok[1] in ("not", "boolean"):
+            self.take()
+            self.take("(")
+            inner = self.parse_or()
+            self.take(")")
+            return _not(inner) if tok[1] == "not" else inner
+        if tok == ("op", "("):
+            self.take()
+            inner = self.parse_or()
+            self.take(")")
+            return inner
+        return self.parse_comparison()
+
+    def parse_comparison(self) -> Test:
+        tok = self.peek()
+        if tok == ("name", "count") and self.peek(1) == ("op", "("):
+            self.take()
+            self.take("(")
+            nodes = self.parse_path()
+            self.take(")")
+            op = self.take()[1]
+            kind, num = self.take()
+            if kind != "num" or op not in _NUM_OPS or "." in num:
+                raise _Unsupported(op)
+            return _count(nodes, op, int(num))
+        if tok == ("name", "normalize-space") and self.peek(1) == ("op", "("):
+            self.take()
+            self.take("(")
+            nodes = self.parse_path()
+            self.take(")")
+            if self.peek()[1] not in ("=", "!="):
+                return _exists_text(nodes)
+            op = self.take()[1]
+            kind, lit = self.take()
+            if kind != "str":
+                raise _Unsupported(lit)
+            return _ns_compare(nodes, op == "=", lit[1:-1])
+        values = self.parse_values()
+        if self.peek()[1] in ("=", "!="):
+            op = self.take()[1]
+            kind, lit = self.take()
+            if kind != "str":
+                raise _Unsupported(lit)
+            return _any_compare(values, op == "=", lit[1:-1])
+        return _exists(values)
+
+    def parse_values(self) -> _Values:
+        """A path, possibly ending in an attribute step: the string values it selects."""
+        if self.peek()[0] == "attr":
+            name = self.take()[1][1:]
+            return _attr_values(_self_nodes, name)
+        nodes = self.parse_path()
+        if self.peek() == ("op", "/") and self.peek(1)[0] == "attr":
+            self.take()
+            name = self.take()[1][1:]
+            return _attr_values(nodes, name)
+        return _string_values(nodes)
+
+    def parse_path(self) -> Callable[[Element], list[Element]]:
+        steps: list[str | None] = []  # Clark tag, or None for the parent step
+        absolute = False
+        if self.peek() == ("op", "/"):
+            self.take()
+            if self.take()[1] != "*":
+                raise _Unsupported("/")
+            absolute = True
+            if self.peek() == ("op", "/") and self.peek(1)[0] == "name":
+                self.take()
+            else:
+                return _path(True, ())
+        elif self.peek() == ("op", "."):
+            self.take()
+            return _self_nodes
+        while True:
+            kind, value = self.peek()
+            if kind == "name" and ":" in value and self.peek(1) != ("op", "("):
+                self.take()
+                prefix, local = value.split(":")
+                if prefix not in _NS:
+                    raise _Unsupported(prefix)
+                steps.append(f"{{{_NS[prefix]}}}{local}")
+            elif (kind, value) == ("op", "..") and not absolute:
+                self.take()
+                steps.append(None)
+            else:
+                raise _Unsupported(value)
+            if self.peek() == ("op", "/") and self.peek(1)[0] != "attr":
+                self.take()
+                continue
+            return _path(absolute, tuple(steps))
+
+
+_NUM_OPS: Final = ("=", "!=", "<=", ">=", "<", ">")
+
+
+def _self_nodes(node: Element) -> list[Element]:
+    return [node]
+
+
+def _path(absolute: bool, steps: tuple[str | None, ...]) -> Callable[[Element], list[Element]]:
+    def nodes(node: Element) -> list[Element]:
+        found = [node.getroottree().getroot()] if absolute else [node]
+        for tag in steps:
+            found = _step_parent(found) if tag is None else _children(found, tag)
+            if not found:
+                break
+        return found
+
+    return nodes
+
+
+def _string_values(select: Callable[[Element], list[Element]]) -> _Values:
+    def values(node: Element) -> list[str]:
+        return [string_value(e) for e in select(node)]
+
+    return values
+
+
+def _attr_values(select: Callable[[Element], list[Element]], name: str) -> _Values:
+    def values(node: Element) -> list[str]:
+        out: list[str] = []
+        for e in select(node):
+            v = e.get(name)
+            if v is not None:
+                out.append(v)
+        return out
+
+    return values
+
+
+def _exists(values: _Values) -> Test:
+    def test(node: Element) -> bool:
+        return bool(values(node))
+
+    return test
+
+
+def _exists_text(select: Callable[[Element], list[Element]]) -> Test:
+    """``normalize-space(path)`` as a boolean: the first node's value is not all whitespace."""
+
+    def test(node: Element) -> bool:
+        found = select(node)
+        return bool(found) and normalize_space(string_value(found[0])) != ""
+
+    return test
+
+
+def _ns_compare(select: Callable[[Element], list[Element]], equal: bool, literal: str) -> Test:
+    def test(node: Element) -> bool:
+        found = select(node)
+        value = normalize_space(string_value(found[0])) if found else ""
+        return (value == literal) == equal
+
+    return test
+
+
+def _any_compare(values: _Values, equal: bool, literal: str) -> Test:
+    """Node-set against string: some value is (un)equal to the literal."""
+
+    def test(node: Element) -> bool:
+        for v in values(node):  # noqa: SIM110 - a plain loop compiles to direct calls
+            if (v == literal) == equal:
+                return True
+        return False
+
+    return test
+
+
+def _count(select: Callable[[Element], list[Element]], op: str, n: int) -> Test:
+    def test(node: Element) -> bool:
+        c = len(select(node))
+        if op == "=":
+            return c == n
+        if op == "!=":
+            return c != n
+        if op == "<=":
+            return c <= n
+        if op == ">=":
+            return c >= n
+        return c < n if op == "<" else c > n
+
+    return test
+
+
+def _not(inner: Test) -> Test:
+    def test(node: Element) -> bool:
+        return not inner(node)
+
+    return test
+
+
+def _and(parts: list[Test]) -> Test:
+    def test(node: Element) -> bool:
+        for p in parts:  # noqa: SIM110 - a plain loop compiles to direct calls
+            if not p(node):
+                return False
+        return True
+
+    return test
+
+
+def _or(parts: list[Test]) -> Test:
+    def test(node: Element) -> bool:
+        for p in parts:  # noqa: SIM110 - a plain loop compiles to direct calls
+            if p(node):
+                return True
+        return False
+
+    return test
+
+
+def python_test(expr: str) -> Test | None:
+    """``boolean(expr)`` as a Python function, or None when ``expr`` is outside the subset."""
+    try:
+        parser = _Parser(expr)
+        test = parser.parse_or()
+        if not parser.done():
+            return None
+    except (_Unsupported, IndexError):
+        return None
+    return test
+
+
+# --------------------------------------------------------------------------------------------
 # Fast context selection
 # --------------------------------------------------------------------------------------------
 #
@@ -646,18 +1146,82 @@ def _reverse_check(branch: str) -> tuple[str, Callable[[Element], bool]] | None:
     if any(_POSITIONAL.search(p) for _, p in parsed) or parsed[-1][0] == "*":
         return None
     last_name, last_preds = parsed[-1]
+    chain = _tag_chain([n for n, _ in parsed], anchored)
     if not any(p for _, p in parsed):
-        return last_name, _tag_chain([n for n, _ in parsed], anchored)
+        return last_name, chain
+    native = _native_predicates([p for _, p in parsed])
+    if native is not None:
+        return last_name, native_check(chain, native)
     root_check = "[not(parent::*)]" if anchored else ""
     context_check = f"[{_reparent(parsed, anchored)}]" if len(parsed) > 1 else root_check
     xp = _xpath(f"boolean(self::{last_name}{last_preds}{context_check})")
-    chain = _tag_chain([n for n, _ in parsed], anchored)
 
     def check(e: Element) -> bool:
         # the cheap ancestor-tag test first; the XPath only decides the predicates
         return chain(e) and bool(xp(e))
 
     return last_name, check
+
+
+def _split_predicates(preds: str) -> list[str] | None:
+    """``[a][b]`` as ``["a", "b"]`` (None if the text is not a sequence of bracketed groups)."""
+    out: list[str] = []
+    depth = 0
+    quote = ""
+    start = 0
+    for i, c in enumerate(preds):
+        if quote:
+            if c == quote:
+                quote = ""
+        elif c in "'\"":
+            quote = c
+        elif c == "[":
+            if depth == 0:
+                start = i + 1
+            depth += 1
+        elif c == "]":
+            depth -= 1
+            if depth == 0:
+                out.append(preds[start:i])
+        elif depth == 0:
+            return None
+    return out if depth == 0 and not quote else None
+
+
+def _native_predicates(step_preds: list[str]) -> list[list[Test]] | None:
+    """The predicates of each step as Python tests, last step first (None if any is not translatable)."""
+    out: list[list[Test]] = []
+    for preds in reversed(step_preds):
+        groups = _split_predicates(preds)
+        if groups is None:
+            return None
+        tests: list[Test] = []
+        for g in groups:
+            t = python_test(g)
+            if t is None:
+                return None
+            tests.append(t)
+        out.append(tests)
+    return out
+
+
+def native_check(chain: Callable[[Element], bool], step_tests: list[list[Test]]) -> Callable[[Element], bool]:
+    """Ancestor tags first, then each step's predicates on the candidate and its ancestors."""
+
+    def check(e: Element) -> bool:
+        if not chain(e):
+            return False
+        node: Element | None = e
+        for tests in step_tests:
+            if node is None:
+                return False
+            for t in tests:
+                if not t(node):
+                    return False
+            node = node.getparent()
+        return True
+
+    return check
 
 
 def _tag_chain(names: list[str], anchored: bool) -> Callable[[Element], bool]:
@@ -690,29 +1254,76 @@ def _clark(name: str) -> str:
     return f"{{{_NS[prefix]}}}{local}"
 
 
+class TagSelector:
+    """A context selector whose nodes all carry one of ``tags``: when none of them occurs in the
+    document, :class:`PeppolRuleSet` skips the context without calling it."""
+
+    __slots__ = ("_select", "tags")
+
+    def __init__(self, tags: tuple[str, ...], select: Callable[[Element], list[Element]]) -> None:
+        self.tags = tags
+        self._select = select
+
+    def __call__(self, root: Element) -> list[Element]:
+        return self._select(root)
+
+
+class Gated:
+    """A context selector that applies only when a document-level ``flag`` holds (see :func:`when`)."""
+
+    __slots__ = ("flag", "select")
+
+    def __init__(self, flag: Callable[[Element], bool], select: Callable[[Element], list[Element]]) -> None:
+        self.flag = flag
+        self.select = select
+
+    def __call__(self, root: Element) -> list[Element]:
+        return self.select(root) if self.flag(root) else []
+
+
 def indexed(expr: str) -> Callable[[Element], list[Element]]:
     """A context selector equivalent to the XPath ``expr`` (absolute paths and unions of them)."""
     branches = [_reverse_check(b) for b in _split_top(expr, "|")]
     if any(b is None for b in branches):
         return xs(expr)
-    checks = [(_clark(name), check) for name, check in branches]  # type: ignore[misc]
+    # branches ending in the same tag share one pass over its candidates (in document order, so
+    # no merge is needed): e.g. the four allowance/charge paths of R040
+    by_tag: dict[str, list[Callable[[Element], bool]]] = {}
+    for name, check in branches:  # type: ignore[misc]
+        by_tag.setdefault(_clark(name), []).append(check)
+    checks = [
+        (tag, tag_checks[0] if len(tag_checks) == 1 else _any_of(tag_checks)) for tag, tag_checks in by_tag.items()
+    ]
     single = len(checks) == 1
 
     def nodes(root: Element) -> list[Element]:
         index = element_index(root)
+        if single:
+            tag, check = checks[0]
+            return [e for e in index.get(tag, ()) if check(e)]
         found: list[Element] = []
         contributing = 0
         for tag, check in checks:
             before = len(found)
             found.extend(e for e in index.get(tag, ()) if check(e))
             contributing += len(found) > before
-        if single or contributing < 2:
+        if contributing < 2:
             return found
         order = document_order(root)
         unique = {order[e]: e for e in found}
         return [unique[k] for k in sorted(unique)]
 
-    return nodes
+    return TagSelector(tuple(by_tag), nodes)
+
+
+def _any_of(checks: list[Callable[[Element], bool]]) -> Callable[[Element], bool]:
+    def check(e: Element) -> bool:
+        for c in checks:  # noqa: SIM110 - a plain loop compiles to a direct call
+            if c(e):
+                return True
+        return False
+
+    return check
 
 
 def _has_element_child(e: Element) -> bool:
@@ -749,12 +1360,7 @@ def when(flag: Callable[[Element], bool], expr: str) -> Callable[[Element], list
     supplier's country, the specification identifier); the flag is one of the cached
     :class:`per_document` values, so the selection costs nothing when it is off.
     """
-    select = indexed(expr)
-
-    def nodes(root: Element) -> list[Element]:
-        return select(root) if flag(root) else []
-
-    return nodes
+    return Gated(flag, indexed(expr))
 
 
 def codes(spaced: str) -> frozenset[str]:

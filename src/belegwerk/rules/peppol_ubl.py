@@ -25,15 +25,15 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Final
 
-from lxml import etree
-
 from belegwerk.rules.codelists import named_codelist
-from belegwerk.rules.engine import AnyNode, Context, Element, Pattern, Rule, RuleSet, Severity
+from belegwerk.rules.engine import Context, Element, Pattern, Rule, Severity
 from belegwerk.rules.functions import normalize_space, to_decimal, xpath_round
 from belegwerk.rules.peppol_common import (
+    PeppolRuleSet,
     RuleTable,
     build_contexts,
     castable_date,
+    child_groups,
     codes,
     ctx,
     date_key,
@@ -53,7 +53,6 @@ from belegwerk.rules.peppol_common import (
     node_at,
     nodes_at,
     per_document,
-    prologue,
     r120_holds,
     se_bankgiro_rules,
     se_domestic_transfer_rule,
@@ -124,24 +123,21 @@ _ZERO, _ONE = Decimal(0), Decimal(1)
 
 
 def _first_child(parents: list[Element], tag: str) -> Element | None:
-    c: AnyNode
     for p in parents:
-        for c in p:
-            if c.tag == tag:
-                found: Element = c
-                return found
+        found = child_groups(p).get(tag)
+        if found:
+            return found[0]
     return None
 
 
 def _rounded_sum(acs: list[Element], indicator: str) -> Decimal:
     total = _ZERO
     for ac in acs:
-        ind = _first_child([ac], _T_IND)
-        if ind is not None and normalize_space(string_value(ind)) == indicator:
-            c: AnyNode
-            for c in ac:
-                if c.tag == _T_AMOUNT:
-                    total += to_decimal(string_value(c)) or _ZERO
+        kids = child_groups(ac)
+        ind = kids.get(_T_IND)
+        if ind and normalize_space(string_value(ind[0])) == indicator:
+            for c in kids.get(_T_AMOUNT, ()):
+                total += to_decimal(string_value(c)) or _ZERO
     return xpath_round(total, 2) if total else _ZERO
 
 
@@ -156,23 +152,18 @@ def make_r120(tolerance: Callable[[Element], Decimal]) -> Callable[[Element], bo
     """
 
     def test(line: Element) -> bool:
-        qty_tag = _T_INVQ if line.getroottree().getroot().tag == _INVOICE_TAG else _T_CREDQ
-        ext_el = qty_el = None
-        prices: list[Element] = []
-        acs: list[Element] = []
-        c: AnyNode
-        for c in line:
-            tag = c.tag
-            if tag == _T_LEA:
-                ext_el = ext_el if ext_el is not None else c
-            elif tag == qty_tag:
-                qty_el = qty_el if qty_el is not None else c
-            elif tag == _T_PRICE:
-                prices.append(c)
-            elif tag == _T_AC:
-                acs.append(c)
-        ext = _dec_or(ext_el, _ZERO)
-        qty = _dec_or(qty_el, _ONE)
+        kids = child_groups(line)
+        # the quantity element depends on the document type; a line usually sits right below
+        # the root, which then is its parent (no ElementTree needed to find it)
+        parent = line.getparent()
+        root_tag = parent.tag if parent is not None and parent.getparent() is None else line.getroottree().getroot().tag
+        qty_tag = _T_INVQ if root_tag == _INVOICE_TAG else _T_CREDQ
+        ext_els = kids.get(_T_LEA)
+        qty_els = kids.get(qty_tag)
+        prices = kids.get(_T_PRICE, [])
+        acs = kids.get(_T_AC, [])
+        ext = _dec_or(ext_els[0] if ext_els else None, _ZERO)
+        qty = _dec_or(qty_els[0] if qty_els else None, _ONE)
         price = _dec_or(_first_child(prices, _T_PA), _ZERO)
         bq = _dec_or(_first_child(prices, _T_BQ), _ONE)
         base = bq if bq else _ONE
@@ -422,6 +413,9 @@ def _r051_amount(e: Element) -> bool:
 
 
 _ICD_HOLDERS: Final = ("cbc:EndpointID", "cbc:ID", "cbc:CompanyID")
+_T_ID: Final = f"{{{NSMAP['cbc']}}}ID"
+_T_ENDPOINT_ID: Final = f"{{{NSMAP['cbc']}}}EndpointID"
+_T_PARTY_IDENTIFICATION: Final = f"{{{_CAC}}}PartyIdentification"
 
 
 @per_document
@@ -432,9 +426,9 @@ def _identifiers_by_scheme(root: Element) -> dict[str, list[Element]]:
         scheme = e.get("schemeID")
         if scheme is None:
             continue
-        if etree.QName(e).localname == "ID":
+        if e.tag == _T_ID:
             parent = e.getparent()
-            if parent is None or parent.tag != f"{{{_CAC}}}PartyIdentification":
+            if parent is None or parent.tag != _T_PARTY_IDENTIFICATION:
                 continue
         out.setdefault(scheme, []).append(e)
     return out
@@ -444,7 +438,7 @@ def _icd(scheme: str, endpoint_only: bool = False) -> Callable[[Element], list[E
     def nodes(root: Element) -> list[Element]:
         found = _identifiers_by_scheme(root).get(scheme, [])
         if endpoint_only:
-            return [e for e in found if etree.QName(e).localname == "EndpointID"]
+            return [e for e in found if e.tag == _T_ENDPOINT_ID]
         return found
 
     return nodes
@@ -460,6 +454,25 @@ def r002(root: Element) -> bool:
 
 def r051(node: Element) -> bool:
     return node.get("currencyID") in document_currencies(node)
+
+
+_R051_AMOUNTS: Final = _by_tags(*_AMOUNT_TAGS, "cbc:TaxAmount", keep=_r051_amount)
+
+
+def _r051_violations(root: Element) -> list[Element]:
+    """The R051 amounts whose currency is not the document currency.
+
+    Selecting the failures directly (the rule itself then always fails) asks for the document
+    currencies once instead of once per amount; the findings are the same as testing
+    :func:`r051` on every amount.
+    """
+    currencies = document_currencies(root)
+    return [e for e in _R051_AMOUNTS(root) if e.get("currencyID") not in currencies]
+
+
+def _fails(_node: Element) -> bool:
+    """The test of a context that selects only violations."""
+    return False
 
 
 def transaction_contexts(
@@ -615,13 +628,13 @@ def transaction_contexts(
             ],
         ),
         (
-            _by_tags(*_AMOUNT_TAGS, "cbc:TaxAmount", keep=_r051_amount),
+            _r051_violations,
             [
                 _rule(
                     "PEPPOL-EN16931-R051",
                     F,
                     "The currency of this amount differs from the invoice currency (BT-5).",
-                    r051,
+                    _fails,
                 )
             ],
         ),
@@ -999,7 +1012,9 @@ def italy_pattern() -> Pattern:
     )
 
 
-_SE_SELLER: Final = "//cac:AccountingSupplierParty/cac:Party[cac:PostalAddress/cac:Country/cbc:IdentificationCode = 'SE'"
+_SE_SELLER: Final = (
+    "//cac:AccountingSupplierParty/cac:Party[cac:PostalAddress/cac:Country/cbc:IdentificationCode = 'SE'"
+)
 _SE_VAT: Final = "cac:PartyTaxScheme[cac:TaxScheme/cbc:ID = 'VAT'][substring(cbc:CompanyID, 1, 2) = 'SE']"
 
 
@@ -1013,40 +1028,78 @@ def _se_vat_id(party: Element) -> str:
 _SE_PARTY_COUNTRY: Final = "cac:PostalAddress/cac:Country/cbc:IdentificationCode"
 
 
+_T_PARTY: Final = _CAC_NS + "Party"
+
+
+def _swedish_parties(root: Element, role: str) -> list[Element]:
+    """``//cac:{role}/cac:Party[cac:PostalAddress/cac:Country/cbc:IdentificationCode = 'SE']``."""
+    return [
+        p
+        for p in element_index(root).get(_T_PARTY, ())
+        if (parent := p.getparent()) is not None
+        and parent.tag == _CAC_NS + role
+        and "SE" in texts(p, _SE_PARTY_COUNTRY)
+    ]
+
+
+def _has_se_vat(party: Element) -> bool:
+    """The party has ``cac:PartyTaxScheme[cac:TaxScheme/cbc:ID = 'VAT'][substring(cbc:CompanyID, 1, 2) = 'SE']``."""
+    return any(
+        "VAT" in texts(pts, "cac:TaxScheme/cbc:ID") and (first_text(pts, "cbc:CompanyID") or "")[:2] == "SE"
+        for pts in nodes_at(party, "cac:PartyTaxScheme")
+    )
+
+
 @per_document
+def _se_sellers(root: Element) -> list[Element]:
+    """Seller parties with a Swedish postal address (in document order)."""
+    return _swedish_parties(root, "AccountingSupplierParty")
+
+
 def _se_seller(root: Element) -> bool:
     """Some seller party has a Swedish postal address."""
-    return has(root, f"//cac:AccountingSupplierParty/cac:Party[{_SE_PARTY_COUNTRY} = 'SE']")
+    return bool(_se_sellers(root))
 
 
 @per_document
 def _se_domestic(root: Element) -> bool:
-    return _se_seller(root) and has(root, f"//cac:AccountingCustomerParty/cac:Party[{_SE_PARTY_COUNTRY} = 'SE']")
+    return _se_seller(root) and bool(_swedish_parties(root, "AccountingCustomerParty"))
+
+
+def _se_sellers_with_se_vat(root: Element) -> list[Element]:
+    """``{_SE_SELLER} and {_SE_VAT}]``: Swedish seller parties with a VAT number starting with SE."""
+    return [p for p in _se_sellers(root) if _has_se_vat(p)]
 
 
 @per_document
 def _se_seller_with_se_vat(root: Element) -> bool:
     """Some Swedish seller party also has a VAT number starting with SE."""
-    return has(root, f"{_SE_SELLER} and {_SE_VAT}]")
+    return bool(_se_sellers_with_se_vat(root))
+
+
+def _se_tax_registrations(root: Element) -> list[Element]:
+    """The CompanyIDs of a Swedish seller's non-VAT tax schemes, when it has a legal entity id:
+    ``{_SE_SELLER} and cac:PartyLegalEntity/cbc:CompanyID]/cac:PartyTaxScheme[normalize-space(
+    upper-case(cac:TaxScheme/cbc:ID)) != 'VAT']/cbc:CompanyID``."""
+    out: list[Element] = []
+    for party in _se_sellers(root):
+        if not has(party, "cac:PartyLegalEntity/cbc:CompanyID"):
+            continue
+        for pts in nodes_at(party, "cac:PartyTaxScheme"):
+            if normalize_space((first_text(pts, "cac:TaxScheme/cbc:ID") or "").upper()) != "VAT":
+                out.extend(nodes_at(pts, "cbc:CompanyID"))
+    return out
 
 
 def sweden_pattern() -> Pattern:
     return Pattern(
         [
-            ctx(
-                f"{_SE_SELLER} and {_SE_VAT}]",
-                se_vat_rules(_se_vat_id),
-            ),
+            ctx(_se_sellers_with_se_vat, se_vat_rules(_se_vat_id)),
             ctx(
                 "//cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity[../cac:PostalAddress/cac:Country/cbc:IdentificationCode = 'SE' and cbc:CompanyID]",
                 se_orgnr_rules("cbc:CompanyID"),
             ),
-            ctx(
-                xs(
-                    f"{_SE_SELLER} and cac:PartyLegalEntity/cbc:CompanyID]/cac:PartyTaxScheme[normalize-space(bw:upper(cac:TaxScheme/cbc:ID)) != 'VAT']/cbc:CompanyID"
-                ),
-                [se_f_skatt_rule()],
-            ),
+            ctx(_se_tax_registrations, [se_f_skatt_rule()]),
             ctx(
                 when(
                     _se_seller_with_se_vat,
@@ -1471,7 +1524,11 @@ def nl_r007(lmt: Element) -> bool:
         return True
     if root.tag != _INVOICE_TAG and payable is not None and payable >= 0:
         return True
-    return has(root, ".//cac:PaymentMeans")
+    # ``.//cac:PaymentMeans`` from the root: any payment means element but the root itself
+    return any(e is not root for e in element_index(root).get(_T_PAYMENT_MEANS, ()))
+
+
+_T_PAYMENT_MEANS: Final = _CAC_NS + "PaymentMeans"
 
 
 def netherlands_pattern() -> Pattern:
@@ -2011,10 +2068,9 @@ def codelist_pattern() -> Pattern:
     return Pattern(contexts, "codelists")
 
 
-RULESET: Final = RuleSet(
+RULESET: Final = PeppolRuleSet(
     "Peppol BIS Billing 3.0 UBL",
     [
-        prologue(),
         *transaction_patterns(),
         norway_pattern(),
         denmark_pattern(),
