@@ -17,7 +17,8 @@ from typing import Final, cast
 
 from lxml import etree
 
-from belegwerk.rules.engine import AnyNode, Element, Pattern, Rule, RuleSet, Severity
+from belegwerk.rules.engine import AnyNode, Element, Pattern, Rule, Severity
+from belegwerk.rules.functions import normalize_space
 from belegwerk.rules.peppol_cii import document_currencies, r046, transaction_contexts
 from belegwerk.rules.peppol_common import (
     ctx,
@@ -34,20 +35,33 @@ from belegwerk.rules.peppol_common import (
     xs,
 )
 from belegwerk.rules.xrechnung_common import (
+    EMPTY,
     SUPPORTED_TYPE_CODES,
     VAT_CODES_NEEDING_SELLER_TAX_ID,
     XR_CVD_ID,
     XR_EXTENSION_ID,
     XR_IDS,
+    Failures,
+    Index,
+    NativePattern,
+    XRechnungRuleSet,
+    any_filled,
     attachment_mime_rule,
+    clark_path,
     classification_rules,
     credit_transfer_iban_rule,
     cva_rule,
     direct_debit_iban_rule,
+    email_ok,
     email_rule,
+    gated,
+    iban_ok,
     scheme_contexts,
+    skonto_note_ok,
     skonto_rule,
+    telephone_ok,
     telephone_rule,
+    url_ok,
     url_rule,
     xpath_in,
 )
@@ -232,7 +246,7 @@ def cius_pattern() -> Pattern:
         return pm + "[" + " or ".join(f"normalize-space(ram:TypeCode) = '{c}'" for c in cs) + "]"
 
     dd_present = f"/rsm:CrossIndustryInvoice/{_BT89} or /rsm:CrossIndustryInvoice/{_BT90} or ram:PayerPartyDebtorFinancialAccount/ram:IBANID"
-    return Pattern(
+    return NativePattern(
         [
             ctx(
                 ROOT,
@@ -463,7 +477,264 @@ def cius_pattern() -> Pattern:
             ),
         ],
         "cii-pattern",
+        cius_check,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# The CIUS pattern, natively (same failures as its contexts above, see NativePattern)
+# --------------------------------------------------------------------------------------------
+
+_P_ROOT: Final = clark_path("rsm:CrossIndustryInvoice")
+_P_CONTEXT: Final = (*_P_ROOT, *clark_path("rsm:ExchangedDocumentContext"))
+_P_DOCUMENT: Final = (*_P_ROOT, *clark_path("rsm:ExchangedDocument"))
+_P_SCTT: Final = (*_P_ROOT, *clark_path("rsm:SupplyChainTradeTransaction"))
+_P_GUIDELINE_ID: Final = (*_P_CONTEXT, *clark_path("ram:GuidelineSpecifiedDocumentContextParameter", "ram:ID"))
+_P_AGREEMENT: Final = (*_P_SCTT, *clark_path("ram:ApplicableHeaderTradeAgreement"))
+_P_DELIVERY: Final = (*_P_SCTT, *clark_path("ram:ApplicableHeaderTradeDelivery"))
+_P_SETTLEMENT: Final = (*_P_SCTT, *clark_path("ram:ApplicableHeaderTradeSettlement"))
+_P_SELLER: Final = (*_P_AGREEMENT, *clark_path("ram:SellerTradeParty"))
+_P_SELLER_ADDRESS: Final = (*_P_SELLER, *clark_path("ram:PostalTradeAddress"))
+_P_SELLER_CONTACT: Final = (*_P_SELLER, *clark_path("ram:DefinedTradeContact"))
+_P_BUYER_ADDRESS: Final = (*_P_AGREEMENT, *clark_path("ram:BuyerTradeParty", "ram:PostalTradeAddress"))
+_P_AGREEMENT_DOCS: Final = (*_P_AGREEMENT, *clark_path("ram:AdditionalReferencedDocument"))
+_P_SHIP_TO_ADDRESS: Final = (*_P_DELIVERY, *clark_path("ram:ShipToTradeParty", "ram:PostalTradeAddress"))
+_P_MEANS: Final = (*_P_SETTLEMENT, *clark_path("ram:SpecifiedTradeSettlementPaymentMeans"))
+_P_HEADER_TAX: Final = (*_P_SETTLEMENT, *clark_path("ram:ApplicableTradeTax"))
+_P_LINES: Final = (*_P_SCTT, *clark_path("ram:IncludedSupplyChainTradeLineItem"))
+_P_BT89: Final = (*_P_SETTLEMENT, *clark_path("ram:SpecifiedTradePaymentTerms", "ram:DirectDebitMandateID"))
+_P_BT90: Final = (*_P_SETTLEMENT, *clark_path("ram:CreditorReferenceID"))
+_P_BT91: Final = (
+    *_P_MEANS,
+    *clark_path("ram:PayerPartyDebtorFinancialAccount", "ram:IBANID"),
+)
+
+_T_ARD: Final = clark_path("ram:AdditionalReferencedDocument")[0]
+_T_ATTACHMENT: Final = clark_path("ram:AttachmentBinaryObject")[0]
+_T_TYPE_CODE: Final = clark_path("ram:TypeCode")[0]
+_T_CATEGORY_CODE: Final = clark_path("ram:CategoryCode")[0]
+_T_CITY: Final = clark_path("ram:CityName")[0]
+_T_POSTCODE: Final = clark_path("ram:PostcodeCode")[0]
+_T_ID: Final = clark_path("ram:ID")[0]
+_T_CONTACT: Final = _P_SELLER_CONTACT[-1]
+_T_PAYEE_ACCOUNT: Final = clark_path("ram:PayeePartyCreditorFinancialAccount")[0]
+_T_PAYER_ACCOUNT: Final = clark_path("ram:PayerPartyDebtorFinancialAccount")[0]
+_T_CARD: Final = clark_path("ram:ApplicableTradeSettlementFinancialCard")[0]
+_T_IBAN: Final = clark_path("ram:IBANID")[0]
+_T_RATE: Final = clark_path("ram:RateApplicablePercent")[0]
+_T_PERIOD: Final = clark_path("ram:BillingSpecifiedPeriod")[0]
+_T_LINE_SETTLEMENT: Final = clark_path("ram:SpecifiedLineTradeSettlement")[0]
+_T_LINE_AGREEMENT: Final = clark_path("ram:SpecifiedLineTradeAgreement")[0]
+_T_BASIS_QUANTITY: Final = clark_path("ram:BasisQuantity")[0]
+_R_BUYER_REFERENCE: Final = clark_path("ram:BuyerReference")
+_R_LINE_TAX: Final = clark_path("ram:SpecifiedLineTradeSettlement", "ram:ApplicableTradeTax")
+_R_HEADER_AC_TAX: Final = clark_path("ram:SpecifiedTradeAllowanceCharge", "ram:CategoryTradeTax")
+_R_SELLER_TAX_ID: Final = clark_path("ram:SellerTradeParty", "ram:SpecifiedTaxRegistration", "ram:ID")
+_R_TAX_REPRESENTATIVE: Final = clark_path("ram:SellerTaxRepresentativeTradeParty")
+_R_NOTES: Final = clark_path("ram:SpecifiedTradePaymentTerms")
+_T_DESCRIPTION: Final = clark_path("ram:Description")[0]
+_R_PRECEDING: Final = clark_path("ram:InvoiceReferencedDocument")
+_R_GUIDELINE_ID: Final = clark_path("ram:GuidelineSpecifiedDocumentContextParameter", "ram:ID")
+_R_PHONE: Final = clark_path("ram:TelephoneUniversalCommunication", "ram:CompleteNumber")
+_R_EMAIL: Final = clark_path("ram:EmailURIUniversalCommunication", "ram:URIID")
+_T_PERSON: Final = clark_path("ram:PersonName")[0]
+_T_DEPARTMENT: Final = clark_path("ram:DepartmentName")[0]
+_R_URI: Final = clark_path("ram:URIID")
+_R_PAYEE_IBAN: Final = clark_path("ram:PayeePartyCreditorFinancialAccount", "ram:IBANID")
+_R_PAYER_IBAN: Final = clark_path("ram:PayerPartyDebtorFinancialAccount", "ram:IBANID")
+_T_PAYEE_INSTITUTION: Final = clark_path("ram:PayeeSpecifiedCreditorFinancialInstitution")[0]
+_T_PAYER_INSTITUTION: Final = clark_path("ram:PayerSpecifiedDebtorFinancialInstitution")[0]
+_R_DELIVERY_DATE: Final = clark_path(
+    "ram:ApplicableHeaderTradeDelivery", "ram:ActualDeliverySupplyChainEvent", "ram:OccurrenceDateTime"
+)
+_R_HEADER_PERIOD: Final = clark_path("ram:ApplicableHeaderTradeSettlement", "ram:BillingSpecifiedPeriod")
+_R_LINE_PERIOD: Final = clark_path("ram:SpecifiedLineTradeSettlement", "ram:BillingSpecifiedPeriod")
+_R_GROSS_BQ: Final = clark_path("ram:GrossPriceProductTradePrice", "ram:BasisQuantity")
+_R_NET_BQ: Final = clark_path("ram:NetPriceProductTradePrice", "ram:BasisQuantity")
+_CREDIT_TRANSFER: Final = frozenset({"30", "58"})
+_CARD_PAYMENT: Final = frozenset({"48", "54", "55"})
+
+
+def _any_value_in(nodes: list[Element], codes: frozenset[str]) -> bool:
+    """XPath ``path = 'a' or path = 'b' ...``: some string value is one of ``codes``."""
+    return any(string_value(e) in codes for e in nodes)
+
+
+def _ns_first(nodes: list[Element]) -> str:
+    """``normalize-space(path)``: the first selected element's value, normalised."""
+    return normalize_space(string_value(nodes[0])) if nodes else ""
+
+
+def _br_de_16(ix: Index, root: Element, sctt: list[Element]) -> bool:
+    line_tax = [t for s in sctt for ln in ix.kids(s, _P_LINES[-1]) for t in ix.below(ln, _R_LINE_TAX)]
+    by_lines = _any_value_in([c for t in line_tax for c in ix.kids(t, _T_TYPE_CODE)], frozenset({"VAT"})) and (
+        _any_value_in([c for t in line_tax for c in ix.kids(t, _T_CATEGORY_CODE)], VAT_CODES_NEEDING_SELLER_TAX_ID)
+    )
+    if not by_lines:
+        header = [
+            t for s in sctt for st in ix.kids(s, _P_SETTLEMENT[-1]) for t in ix.below(st, _R_HEADER_AC_TAX)
+        ]
+        by_header = _any_value_in(header, frozenset({"VAT"})) and _any_value_in(
+            [c for t in header for c in ix.kids(t, _T_CATEGORY_CODE)], VAT_CODES_NEEDING_SELLER_TAX_ID
+        )
+        if not by_header:
+            return True
+    agreements = [a for s in sctt for a in ix.kids(s, _P_AGREEMENT[-1])]
+    for a in agreements:
+        for tax_id in ix.below(a, _R_SELLER_TAX_ID):
+            if normalize_space(tax_id.get("schemeID")) in ("VA", "FC") and normalize_space(string_value(tax_id)):
+                return True
+    return any(ix.has(a, _R_TAX_REPRESENTATIVE) for a in agreements)
+
+
+def _br_de_22(ix: Index) -> bool:
+    seen: dict[Element | None, set[str]] = {}
+    for ard in ix.by_tag.get(_T_ARD, EMPTY):
+        names = {v for e in ix.kids(ard, _T_ATTACHMENT) if (v := e.get("filename")) is not None}
+        bucket = seen.setdefault(ard.getparent(), set())
+        if names & bucket:
+            return False
+        bucket |= names
+    return True
+
+
+def _root_failures(ix: Index, root: Element, out: Failures) -> None:
+    sctt = ix.kids(root, _P_SCTT[-1])
+    settlements = [st for s in sctt for st in ix.kids(s, _P_SETTLEMENT[-1])]
+    b89, b90, b91 = bool(ix.at(_P_BT89)), bool(ix.at(_P_BT90)), bool(ix.at(_P_BT91))
+    if not (((b89 or b91) and b90) or not (b89 or b90 or b91)):
+        out.append((root, "BR-DE-30"))
+    if not (((b89 or b90) and b91) or not (b89 or b90 or b91)):
+        out.append((root, "BR-DE-31"))
+    if not any(ix.kids(st, _P_MEANS[-1]) for st in settlements):
+        out.append((root, "BR-DE-1"))
+    if not any(ix.filled(a, _R_BUYER_REFERENCE) for s in sctt for a in ix.kids(s, _P_AGREEMENT[-1])):
+        out.append((root, "BR-DE-15"))
+    if not _br_de_16(ix, root, sctt):
+        out.append((root, "BR-DE-16"))
+    type_code = _ns_first([c for d in ix.kids(root, _P_DOCUMENT[-1]) for c in ix.kids(d, _T_TYPE_CODE)])
+    if type_code not in SUPPORTED_TYPE_CODES:
+        out.append((root, "BR-DE-17"))
+    notes = [n for st in settlements for t in ix.below(st, _R_NOTES) for n in ix.kids(t, _T_DESCRIPTION)[:1]]
+    if not all(skonto_note_ok(string_value(n)) for n in notes):
+        out.append((root, "BR-DE-18"))
+    if not _br_de_22(ix):
+        out.append((root, "BR-DE-22"))
+    if type_code == "384" and not any(ix.has(st, _R_PRECEDING) for st in settlements):
+        out.append((root, "BR-DE-26"))
+
+
+def _address_failures(ix: Index, path: tuple[str, ...], city: str, postcode: str, out: Failures) -> None:
+    for address in ix.at(path):
+        if not any_filled(ix.kids(address, _T_CITY)):
+            out.append((address, city))
+        if not any_filled(ix.kids(address, _T_POSTCODE)):
+            out.append((address, postcode))
+
+
+def _means_failures(ix: Index, root: Element, out: Failures) -> None:
+    means = ix.at(_P_MEANS)
+    if not means:
+        return
+    header_dd = bool(ix.at(_P_BT89)) or bool(ix.at(_P_BT90))
+    coded = [(m, _ns_first(ix.kids(m, _T_TYPE_CODE))) for m in means]
+    for m, code in coded:
+        if code in _CREDIT_TRANSFER:
+            if code == "58" and not iban_ok(ix.first_value(m, _R_PAYEE_IBAN)):
+                out.append((m, "BR-DE-19"))
+            if not ix.kids(m, _T_PAYEE_ACCOUNT):
+                out.append((m, "BR-DE-23-a"))
+            if ix.kids(m, _T_CARD) or header_dd or ix.has(m, _R_PAYER_IBAN):
+                out.append((m, "BR-DE-23-b"))
+    for m, code in coded:
+        if code in _CARD_PAYMENT:
+            if not ix.kids(m, _T_CARD):
+                out.append((m, "BR-DE-24-a"))
+            if ix.kids(m, _T_PAYEE_ACCOUNT) or header_dd or ix.has(m, _R_PAYER_IBAN):
+                out.append((m, "BR-DE-24-b"))
+    for m, code in coded:
+        if code == "59":
+            if not iban_ok(ix.first_value(m, _R_PAYER_IBAN)):
+                out.append((m, "BR-DE-20"))
+            if not (header_dd or ix.has(m, _R_PAYER_IBAN)):
+                out.append((m, "BR-DE-25-a"))
+            if (
+                ix.kids(m, _T_PAYEE_ACCOUNT)
+                or ix.kids(m, _T_PAYEE_INSTITUTION)
+                or ix.kids(m, _T_PAYER_INSTITUTION)
+                or ix.kids(m, _T_CARD)
+            ):
+                out.append((m, "BR-DE-25-b"))
+
+
+def _br_tmp_3(ix: Index, line: Element) -> bool:
+    agreement = ix.kid(line, _T_LINE_AGREEMENT)
+    if agreement is None:
+        return True
+    gross = ix.below(agreement, _R_GROSS_BQ)
+    net = ix.below(agreement, _R_NET_BQ)
+    if not (gross and net):
+        return True
+    same_value = any(string_value(g) == string_value(n) for g in gross for n in net)
+    gu = [u for g in gross if (u := g.get("unitCode")) is not None]
+    nu = [u for n in net if (u := n.get("unitCode")) is not None]
+    same_unit = not (nu and gu) or any(a == b for a in gu for b in nu)
+    return same_value and same_unit
+
+
+def _guideline_ids(ix: Index) -> list[Element]:
+    """The specification identifier elements (BT-24) :func:`is_extension` and :func:`is_cvd` read."""
+    return ix.at(_P_GUIDELINE_ID)
+
+
+def cius_check(root: Element, ix: Index) -> Failures:
+    """The failures of :func:`cius_pattern` (``cii-pattern``), computed from the index."""
+    out: Failures = []
+    if not ix.at(_P_ROOT):
+        return out  # every context is anchored at /rsm:CrossIndustryInvoice
+    _root_failures(ix, root, out)
+    for context in ix.at(_P_CONTEXT):
+        if not _any_value_in(ix.below(context, _R_GUIDELINE_ID), XR_IDS):
+            out.append((context, "BR-DE-21"))
+    for seller in ix.at(_P_SELLER):
+        if not ix.kids(seller, _T_CONTACT):
+            out.append((seller, "BR-DE-2"))
+    _address_failures(ix, _P_SELLER_ADDRESS, "BR-DE-3", "BR-DE-4", out)
+    for contact in ix.at(_P_SELLER_CONTACT):
+        if not (any_filled(ix.kids(contact, _T_PERSON)) or any_filled(ix.kids(contact, _T_DEPARTMENT))):
+            out.append((contact, "BR-DE-5"))
+        phones = ix.below(contact, _R_PHONE)
+        mails = ix.below(contact, _R_EMAIL)
+        if not any_filled(phones):
+            out.append((contact, "BR-DE-6"))
+        if not any_filled(mails):
+            out.append((contact, "BR-DE-7"))
+        if not telephone_ok(string_value(phones[0]) if phones else None):
+            out.append((contact, "BR-DE-27"))
+        if not email_ok(string_value(mails[0]) if mails else None):
+            out.append((contact, "BR-DE-28"))
+    _address_failures(ix, _P_BUYER_ADDRESS, "BR-DE-8", "BR-DE-9", out)
+    for ard in ix.at(_P_AGREEMENT_DOCS):
+        if _any_value_in(ix.kids(ard, _T_TYPE_CODE), frozenset({"916"})):
+            uris = ix.below(ard, _R_URI)
+            if uris and not url_ok(string_value(uris[0])):
+                out.append((ard, "BR-TMP-2"))
+    _address_failures(ix, _P_SHIP_TO_ADDRESS, "BR-DE-10", "BR-DE-11", out)
+    _means_failures(ix, root, out)
+    for tax in ix.at(_P_HEADER_TAX):
+        if not any_filled(ix.kids(tax, _T_RATE)):
+            out.append((tax, "BR-DE-14"))
+    for sctt in ix.at(_P_SCTT):
+        if not (
+            ix.has(sctt, _R_DELIVERY_DATE)
+            or ix.has(sctt, _R_HEADER_PERIOD)
+            or all(ix.has(ln, _R_LINE_PERIOD) for ln in ix.kids(sctt, _P_LINES[-1]))
+        ):
+            out.append((sctt, "BR-DE-TMP-32"))
+    for line in ix.at(_P_LINES):
+        if not _br_tmp_3(ix, line):
+            out.append((line, "BR-TMP-3"))
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -574,7 +845,13 @@ def cvd_pattern() -> Pattern:
     )
 
 
-RULESET: Final = RuleSet(
+RULESET: Final = XRechnungRuleSet(
     "XRechnung CII",
-    [prologue(), *peppol_patterns(_slack_value, W), cius_pattern(), extension_pattern(), cvd_pattern()],
+    [
+        prologue(),
+        *peppol_patterns(_slack_value, W),
+        cius_pattern(),
+        gated(is_extension, XR_EXTENSION_ID, _guideline_ids, extension_pattern()),
+        gated(is_cvd, XR_CVD_ID, _guideline_ids, cvd_pattern()),
+    ],
 )

@@ -20,13 +20,35 @@ between the syntaxes says so as a parameter (BR-TMP-2) or stays in its pack.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Final
+from collections.abc import Callable, Sequence
+from typing import Final, TypeAlias, cast
 
 from belegwerk.rules.codelists import EN16931_MIME_CODES
-from belegwerk.rules.engine import Check, Context, Element, Rule, Severity
+from belegwerk.rules.engine import (
+    AnyNode,
+    Check,
+    Context,
+    Element,
+    Finding,
+    Pattern,
+    Rule,
+    RuleSet,
+    Severity,
+    location_of,
+)
 from belegwerk.rules.functions import normalize_space
-from belegwerk.rules.peppol_common import codes, ctx, first_text, has, string_value, texts, when, xb
+from belegwerk.rules.peppol_common import (
+    codes,
+    ctx,
+    element_index,
+    first_text,
+    has,
+    string_value,
+    texts,
+    when,
+    xb,
+)
+from belegwerk.xml.ns import NSMAP
 
 XR_VERSION: Final = "3.0"
 CVD_VERSION: Final = "0.9"
@@ -334,3 +356,207 @@ def cva_rule(value: str) -> Rule:
         return any(normalize_space(v) in CVA_CODES for v in texts(attribute, value))
 
     return Rule("BR-DE-CVD-05", F, "The value of the 'cva' item attribute must be clean, zero-emission or other.", test)
+
+
+# --------------------------------------------------------------------------------------------
+# Native evaluation: one index per document, each CIUS pattern decided in one function
+# --------------------------------------------------------------------------------------------
+#
+# The generic engine asks every context for its nodes and runs every rule on each node through
+# the callable protocol; the XPath tests go through lxml (a fused expression per context and
+# node, the ``//`` paths of BR-DE-16/22 walk the whole tree). The CIUS rules only ever look at
+# a few dozen elements, so each pattern is also written as one function (``NativePattern``)
+# over :class:`Index`: the contexts are found by tag and parent identity in the shared tag
+# index, the rules read children grouped by tag. The pattern's contexts stay the reference:
+# ``tests/einvoice/test_rules_xrechnung_native.py`` checks on the corpus that both give the same
+# failures in the same order.
+
+EMPTY: Final[list[Element]] = []
+
+
+class Index:
+    """One document during one evaluation: elements at absolute tag paths and children by tag,
+    both answered from the shared tag index.
+
+    Elements come from the per-document tag index (:func:`peppol_common.element_index`, which
+    takes the EN 16931 pack's scan in a validation session). Reading an lxml element's ``tag``
+    builds a new string each time, so children are never iterated: the elements with a wanted
+    tag are grouped by parent (one ``getparent()`` each) the first time that tag is asked for.
+    lxml hands out the same proxy for a node while the index holds it, so parents compare by
+    identity.
+    """
+
+    __slots__ = ("_groups", "_paths", "by_tag", "root")
+
+    def __init__(self, root: Element) -> None:
+        self.root = root
+        self.by_tag: dict[str, list[Element]] = element_index(root)
+        self._paths: dict[tuple[str, ...], list[Element]] = {}
+        self._groups: dict[str, dict[Element | None, list[Element]]] = {}
+
+    def by_parent(self, tag: str) -> dict[Element | None, list[Element]]:
+        """The elements named ``tag`` grouped by their parent (document order in each group)."""
+        groups = self._groups.get(tag)
+        if groups is None:
+            groups = {}
+            for e in self.by_tag.get(tag, EMPTY):
+                parent = e.getparent()
+                group = groups.get(parent)
+                if group is None:
+                    groups[parent] = [e]
+                else:
+                    group.append(e)
+            self._groups[tag] = groups
+        return groups
+
+    def at(self, path: tuple[str, ...]) -> list[Element]:
+        """The elements at an absolute path of Clark tags (root first), in document order."""
+        found = self._paths.get(path)
+        if found is not None:
+            return found
+        if len(path) == 1:
+            found = [self.root] if cast(AnyNode, self.root).tag == path[0] else []
+        else:
+            parents = self.at(path[:-1])
+            if not parents:
+                found = []
+            elif len(parents) == 1:
+                found = self.kids(parents[0], path[-1])
+            else:
+                groups = self.by_parent(path[-1])
+                found = [e for p in parents for e in groups.get(p, EMPTY)]
+        self._paths[path] = found
+        return found
+
+    def kids(self, node: Element, tag: str) -> list[Element]:
+        """The children of ``node`` named ``tag`` in document order; do not modify the list."""
+        groups = self._groups.get(tag)
+        if groups is None:
+            groups = self.by_parent(tag)
+        return groups.get(node, EMPTY)
+
+    def kid(self, node: Element, tag: str) -> Element | None:
+        """The first child of ``node`` named ``tag``, or None."""
+        found = self.kids(node, tag)
+        return found[0] if found else None
+
+    def below(self, node: Element, tags: tuple[str, ...]) -> list[Element]:
+        """The elements a relative child path selects from ``node``, in document order."""
+        nodes = self.kids(node, tags[0])
+        for tag in tags[1:]:
+            if not nodes:
+                return EMPTY
+            nodes = self.kids(nodes[0], tag) if len(nodes) == 1 else [c for n in nodes for c in self.kids(n, tag)]
+        return nodes
+
+    def has(self, node: Element, tags: tuple[str, ...]) -> bool:
+        """XPath ``exists(path)`` for a relative child path."""
+        return len(self.below(node, tags)) > 0
+
+    def first_value(self, node: Element, tags: tuple[str, ...]) -> str | None:
+        """String value of the first element the path selects (None when absent)."""
+        found = self.below(node, tags)
+        return string_value(found[0]) if found else None
+
+    def filled(self, node: Element, tags: tuple[str, ...]) -> bool:
+        """XPath ``path[normalize-space(.)]``: some selected element has a non-blank value."""
+        return any_filled(self.below(node, tags))
+
+
+def any_filled(nodes: Sequence[Element]) -> bool:
+    """Whether some element's normalised string value is not empty."""
+    return any(normalize_space(string_value(e)) != "" for e in nodes)
+
+
+def clark_path(*names: str) -> tuple[str, ...]:
+    """``("ram:A", "ram:B")`` in Clark notation (paths of the native checks, built at import)."""
+    out = []
+    for name in names:
+        prefix, local = name.split(":")
+        out.append(f"{{{NSMAP[prefix]}}}{local}")
+    return tuple(out)
+
+
+#: What a native pattern reports: (node, rule id) per failure, in the engine's order (contexts in
+#: pattern order, nodes in document order, rules in context order).
+Failures: TypeAlias = list[tuple[Element, str]]
+NativeCheck: TypeAlias = Callable[[Element, Index], Failures]
+
+
+class NativePattern(Pattern):
+    """A pattern whose contexts are evaluated by one function (``check``) instead of the engine.
+
+    ``contexts`` keep the rules (ids, severities, messages) and their reference semantics;
+    ``check`` must report exactly the failures the engine would find with them.
+    """
+
+    check: NativeCheck
+    by_id: dict[str, Rule]
+
+    def __init__(self, contexts: Sequence[Context], name: str, check: NativeCheck) -> None:
+        super().__init__(contexts, name)
+        object.__setattr__(self, "check", check)
+        object.__setattr__(self, "by_id", {r.id: r for c in contexts for r in c.rules})
+
+
+def gated(
+    flag: Callable[[Element], bool],
+    identifier: str,
+    declared: Callable[[Index], list[Element]],
+    pattern: Pattern,
+) -> NativePattern:
+    """The Extension and CVD patterns: nothing to do unless the document-level flag holds, and
+    then the pattern's contexts run as in the engine (they are rare).
+
+    ``flag`` compares text nodes of the specification identifier elements (``declared``) with
+    ``identifier`` by XPath; a document none of whose identifier elements even contains that
+    string cannot pass it, which the index answers without an XPath evaluation.
+    """
+
+    def check(root: Element, index: Index) -> Failures:
+        if not any(identifier in string_value(e) for e in declared(index)) or not flag(root):
+            return []
+        return [(n, r.id) for n, r in engine_failures(pattern, root)]
+
+    return NativePattern(pattern.contexts, pattern.name, check)
+
+
+def engine_failures(pattern: Pattern, root: Element) -> list[tuple[Element, Rule]]:
+    """(node, rule) for every failure of ``pattern`` as :meth:`RuleSet.evaluate` finds them."""
+    out: list[tuple[Element, Rule]] = []
+    seen: set[Element] | None = set() if pattern.exclusive and len(pattern.contexts) > 1 else None
+    for context in pattern.contexts:
+        for node in context.nodes(root):
+            if seen is not None:
+                if node in seen:
+                    continue
+                seen.add(node)
+            for rule in context.rules:
+                if not rule.test(node):
+                    out.append((node, rule))
+    return out
+
+
+class XRechnungRuleSet(RuleSet):
+    """A :class:`RuleSet` that runs :class:`NativePattern` checks over one :class:`Index`.
+
+    Other patterns (the merged Peppol rules, the rule-less prologue that starts the evaluation)
+    run as in the engine; the findings and their order are the engine's.
+    """
+
+    def evaluate(self, root: Element) -> list[Finding]:
+        findings: list[Finding] = []
+        name = self.name
+        index: Index | None = None
+        for pattern in self.patterns:
+            if isinstance(pattern, NativePattern):
+                if index is None:
+                    index = Index(root)  # after the prologue: the tag index is this document's
+                by_id = pattern.by_id
+                for node, rid in pattern.check(root, index):
+                    rule = by_id[rid]
+                    findings.append(Finding(rule.id, rule.severity, rule.message, location_of(node), name))
+            else:
+                for node, rule in engine_failures(pattern, root):
+                    findings.append(Finding(rule.id, rule.severity, rule.message, location_of(node), name))
+        return findings

@@ -22,7 +22,7 @@ from typing import Final, cast
 
 from lxml import etree
 
-from belegwerk.rules.engine import AnyNode, Element, Pattern, Rule, RuleSet, Severity
+from belegwerk.rules.engine import AnyNode, Element, Pattern, Rule, Severity
 from belegwerk.rules.functions import normalize_space, to_decimal, xpath_round
 from belegwerk.rules.peppol_common import (
     ctx,
@@ -34,26 +34,40 @@ from belegwerk.rules.peppol_common import (
     nodes_at,
     per_document,
     prologue,
+    string_value,
     texts,
     when,
     xb,
 )
 from belegwerk.rules.peppol_ubl import br_de_22, transaction_contexts
 from belegwerk.rules.xrechnung_common import (
+    EMPTY,
     SUPPORTED_TYPE_CODES,
     VAT_CODES_NEEDING_SELLER_TAX_ID,
     XR_CVD_ID,
     XR_EXTENSION_ID,
     XR_IDS,
+    Failures,
+    Index,
+    NativePattern,
+    XRechnungRuleSet,
+    any_filled,
     attachment_mime_rule,
+    clark_path,
     classification_rules,
     credit_transfer_iban_rule,
     cva_rule,
     direct_debit_iban_rule,
+    email_ok,
     email_rule,
+    gated,
+    iban_ok,
     scheme_contexts,
+    skonto_note_ok,
     skonto_rule,
+    telephone_ok,
     telephone_rule,
+    url_ok,
     url_rule,
     xpath_in,
 )
@@ -136,7 +150,7 @@ def cius_pattern() -> Pattern:
     def pm_or(*codes: str) -> str:
         return "cac:PaymentMeans[" + " or ".join(f"normalize-space(cbc:PaymentMeansCode) = '{c}'" for c in codes) + "]"
 
-    return Pattern(
+    return NativePattern(
         [
             ctx(
                 ROOTS,
@@ -343,7 +357,203 @@ def cius_pattern() -> Pattern:
             ),
         ],
         "ubl-pattern",
+        cius_check,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# The CIUS pattern, natively (same failures as its contexts above, see NativePattern)
+# --------------------------------------------------------------------------------------------
+
+_T_INVOICE: Final = clark_path("ubl:Invoice")[0]
+_T_CREDIT_NOTE: Final = clark_path("cn:CreditNote")[0]
+_T_PAYMENT_MEANS, _T_PAYMENT_MANDATE, _T_CARD, _T_PAYEE_ACCOUNT = clark_path(
+    "cac:PaymentMeans", "cac:PaymentMandate", "cac:CardAccount", "cac:PayeeFinancialAccount"
+)
+_T_MEANS_CODE, _T_CITY, _T_ZONE, _T_NAME, _T_PHONE, _T_MAIL, _T_URI = clark_path(
+    "cbc:PaymentMeansCode", "cbc:CityName", "cbc:PostalZone", "cbc:Name", "cbc:Telephone", "cbc:ElectronicMail", "cbc:URI"
+)
+_T_ALLOWANCE_CHARGE, _T_INDICATOR, _T_TAX_REPRESENTATIVE = clark_path(
+    "cac:AllowanceCharge", "cbc:ChargeIndicator", "cac:TaxRepresentativeParty"
+)
+_T_INVOICE_TYPE, _T_CREDIT_NOTE_TYPE, _T_CUSTOMIZATION, _T_BUYER_REFERENCE = clark_path(
+    "cbc:InvoiceTypeCode", "cbc:CreditNoteTypeCode", "cbc:CustomizationID", "cbc:BuyerReference"
+)
+_T_INVOICE_LINE, _T_CREDIT_NOTE_LINE, _T_PERIOD, _T_ADR = clark_path(
+    "cac:InvoiceLine", "cac:CreditNoteLine", "cac:InvoicePeriod", "cac:AdditionalDocumentReference"
+)
+_R_AC_CATEGORY: Final = clark_path("cac:TaxCategory", "cbc:ID")
+_R_LINE_CATEGORY: Final = clark_path("cac:Item", "cac:ClassifiedTaxCategory", "cbc:ID")
+_R_SELLER_TAX_ID: Final = clark_path("cac:AccountingSupplierParty", "cac:Party", "cac:PartyTaxScheme", "cbc:CompanyID")
+_R_NOTES: Final = clark_path("cac:PaymentTerms", "cbc:Note")
+_R_PRECEDING: Final = clark_path("cac:BillingReference", "cac:InvoiceDocumentReference")
+_R_SELLER_PARTY_ID: Final = clark_path("cac:AccountingSupplierParty", "cac:Party", "cac:PartyIdentification", "cbc:ID")
+_R_PAYEE_PARTY_ID: Final = clark_path("cac:PayeeParty", "cac:PartyIdentification", "cbc:ID")
+_R_PAYER_ACCOUNT_ID: Final = clark_path("cac:PaymentMandate", "cac:PayerFinancialAccount", "cbc:ID")
+_R_PAYEE_ACCOUNT_ID: Final = clark_path("cac:PayeeFinancialAccount", "cbc:ID")
+_R_DELIVERY_DATE: Final = clark_path("cac:Delivery", "cbc:ActualDeliveryDate")
+_R_ATTACHMENT: Final = clark_path("cac:Attachment", "cbc:EmbeddedDocumentBinaryObject")
+_P_EXTERNAL: Final = clark_path("cac:AdditionalDocumentReference", "cac:Attachment", "cac:ExternalReference")
+_P_SUPPLIER: Final = clark_path("cac:AccountingSupplierParty")
+_P_SELLER_ADDRESS: Final = clark_path("cac:AccountingSupplierParty", "cac:Party", "cac:PostalAddress")
+_P_SELLER_CONTACT: Final = clark_path("cac:AccountingSupplierParty", "cac:Party", "cac:Contact")
+_P_BUYER_ADDRESS: Final = clark_path("cac:AccountingCustomerParty", "cac:Party", "cac:PostalAddress")
+_P_DELIVERY_ADDRESS: Final = clark_path("cac:Delivery", "cac:DeliveryLocation", "cac:Address")
+_P_MEANS: Final = clark_path("cac:PaymentMeans")
+_P_SUBTOTALS: Final = clark_path("cac:TaxTotal", "cac:TaxSubtotal")
+_R_SUPPLIER_CONTACT: Final = clark_path("cac:Party", "cac:Contact")
+_R_PERCENT: Final = clark_path("cac:TaxCategory", "cbc:Percent")
+_CREDIT_TRANSFER: Final = frozenset({"30", "58"})
+_CARD_PAYMENT: Final = frozenset({"48", "54", "55"})
+_INDICATORS: Final = frozenset({"true", "false"})
+
+
+def _values(nodes: list[Element]) -> list[str]:
+    return [string_value(e) for e in nodes]
+
+
+def _ns_first(nodes: list[Element]) -> str:
+    """``normalize-space(path)``: the first selected element's value, normalised."""
+    return normalize_space(string_value(nodes[0])) if nodes else ""
+
+
+def _br_de_16(ix: Index, root: Element) -> bool:
+    ids = [
+        i
+        for ac in ix.kids(root, _T_ALLOWANCE_CHARGE)
+        if any(v in _INDICATORS for v in _values(ix.kids(ac, _T_INDICATOR)))
+        for i in ix.below(ac, _R_AC_CATEGORY)
+    ]
+    ids += [i for ln in ix.kids(root, _T_INVOICE_LINE) for i in ix.below(ln, _R_LINE_CATEGORY)]
+    ids += [i for ln in ix.kids(root, _T_CREDIT_NOTE_LINE) for i in ix.below(ln, _R_LINE_CATEGORY)]
+    if not any(v in VAT_CODES_NEEDING_SELLER_TAX_ID for v in _values(ids)):
+        return True
+    return bool(ix.kids(root, _T_TAX_REPRESENTATIVE)) or ix.filled(root, _R_SELLER_TAX_ID)
+
+
+def _br_de_22(ix: Index, root: Element) -> bool:
+    seen: set[str] = set()
+    for adr in ix.kids(root, _T_ADR):
+        names = {v for e in ix.below(adr, _R_ATTACHMENT) if (v := e.get("filename")) is not None}
+        if names & seen:
+            return False
+        seen |= names
+    return True
+
+
+def _sepa(ids: list[Element]) -> bool:
+    return any(i.get("schemeID") == "SEPA" for i in ids)
+
+
+def _root_failures(ix: Index, root: Element, out: Failures) -> None:
+    means = ix.kids(root, _T_PAYMENT_MEANS)
+    if not means:
+        out.append((root, "BR-DE-1"))
+    if not ix.filled(root, (_T_BUYER_REFERENCE,)):
+        out.append((root, "BR-DE-15"))
+    if not _br_de_16(ix, root):
+        out.append((root, "BR-DE-16"))
+    invoice_type = _ns_first(ix.kids(root, _T_INVOICE_TYPE))
+    credit_type = _ns_first(ix.kids(root, _T_CREDIT_NOTE_TYPE))
+    if invoice_type not in SUPPORTED_TYPE_CODES and credit_type not in SUPPORTED_TYPE_CODES:
+        out.append((root, "BR-DE-17"))
+    notes = [n for t in ix.kids(root, _R_NOTES[0]) for n in ix.kids(t, _R_NOTES[1])[:1]]
+    if not all(skonto_note_ok(string_value(n)) for n in notes):
+        out.append((root, "BR-DE-18"))
+    if not any(v in XR_IDS for v in _values(ix.kids(root, _T_CUSTOMIZATION))):
+        out.append((root, "BR-DE-21"))
+    if not _br_de_22(ix, root):
+        out.append((root, "BR-DE-22"))
+    if (invoice_type == "384" or credit_type == "384") and not ix.has(root, _R_PRECEDING):
+        out.append((root, "BR-DE-26"))
+    mandates = [m for pm in means for m in ix.kids(pm, _T_PAYMENT_MANDATE)]
+    if mandates and not (_sepa(ix.below(root, _R_SELLER_PARTY_ID)) or _sepa(ix.below(root, _R_PAYEE_PARTY_ID))):
+        out.append((root, "BR-DE-30"))
+    if mandates and not any(ix.has(pm, _R_PAYER_ACCOUNT_ID) for pm in means):
+        out.append((root, "BR-DE-31"))
+    lines = ix.kids(root, _T_INVOICE_LINE) + ix.kids(root, _T_CREDIT_NOTE_LINE)
+    if not (
+        ix.has(root, _R_DELIVERY_DATE) or ix.kids(root, _T_PERIOD) or all(ix.kids(ln, _T_PERIOD) for ln in lines)
+    ):
+        out.append((root, "BR-DE-TMP-32"))
+
+
+def _address_failures(ix: Index, root: Element, path: tuple[str, ...], city: str, zone: str, out: Failures) -> None:
+    for address in ix.at((cast(AnyNode, root).tag, *path)):
+        if not any_filled(ix.kids(address, _T_CITY)):
+            out.append((address, city))
+        if not any_filled(ix.kids(address, _T_ZONE)):
+            out.append((address, zone))
+
+
+def _means_failures(ix: Index, root: Element, out: Failures) -> None:
+    coded = [(m, _ns_first(ix.kids(m, _T_MEANS_CODE))) for m in ix.kids(root, _T_PAYMENT_MEANS)]
+    for m, code in coded:
+        if code in _CREDIT_TRANSFER:
+            if code == "58" and not iban_ok(ix.first_value(m, _R_PAYEE_ACCOUNT_ID)):
+                out.append((m, "BR-DE-19"))
+            if not ix.kids(m, _T_PAYEE_ACCOUNT):
+                out.append((m, "BR-DE-23-a"))
+            if ix.kids(m, _T_CARD) or ix.kids(m, _T_PAYMENT_MANDATE):
+                out.append((m, "BR-DE-23-b"))
+    for m, code in coded:
+        if code in _CARD_PAYMENT:
+            if not ix.kids(m, _T_CARD):
+                out.append((m, "BR-DE-24-a"))
+            if ix.kids(m, _T_PAYEE_ACCOUNT) or ix.kids(m, _T_PAYMENT_MANDATE):
+                out.append((m, "BR-DE-24-b"))
+    for m, code in coded:
+        if code == "59":
+            if not iban_ok(ix.first_value(m, _R_PAYER_ACCOUNT_ID)):
+                out.append((m, "BR-DE-20"))
+            if not ix.kids(m, _T_PAYMENT_MANDATE):
+                out.append((m, "BR-DE-25-a"))
+            if ix.kids(m, _T_PAYEE_ACCOUNT) or ix.kids(m, _T_CARD):
+                out.append((m, "BR-DE-25-b"))
+
+
+def _customization_ids(ix: Index) -> list[Element]:
+    """The specification identifier elements (BT-24) :func:`is_extension` and :func:`is_cvd` read."""
+    root = ix.root
+    tag = cast(AnyNode, root).tag
+    return ix.kids(root, _T_CUSTOMIZATION) if tag in (_T_INVOICE, _T_CREDIT_NOTE) else EMPTY
+
+
+def cius_check(root: Element, ix: Index) -> Failures:
+    """The failures of :func:`cius_pattern` (``ubl-pattern``), computed from the index."""
+    out: Failures = []
+    tag = cast(AnyNode, root).tag
+    if tag != _T_INVOICE and tag != _T_CREDIT_NOTE:
+        return out  # every context is anchored at the Invoice or CreditNote root
+    _root_failures(ix, root, out)
+    for reference in ix.at((tag, *_P_EXTERNAL)):
+        uris = ix.kids(reference, _T_URI)
+        if not url_ok(string_value(uris[0]) if uris else None):
+            out.append((reference, "BR-TMP-2"))
+    for supplier in ix.at((tag, *_P_SUPPLIER)):
+        if not ix.has(supplier, _R_SUPPLIER_CONTACT):
+            out.append((supplier, "BR-DE-2"))
+    _address_failures(ix, root, _P_SELLER_ADDRESS, "BR-DE-3", "BR-DE-4", out)
+    for contact in ix.at((tag, *_P_SELLER_CONTACT)):
+        phones = ix.kids(contact, _T_PHONE)
+        mails = ix.kids(contact, _T_MAIL)
+        if not any_filled(ix.kids(contact, _T_NAME)):
+            out.append((contact, "BR-DE-5"))
+        if not any_filled(phones):
+            out.append((contact, "BR-DE-6"))
+        if not any_filled(mails):
+            out.append((contact, "BR-DE-7"))
+        if not telephone_ok(string_value(phones[0]) if phones else None):
+            out.append((contact, "BR-DE-27"))
+        if not email_ok(string_value(mails[0]) if mails else None):
+            out.append((contact, "BR-DE-28"))
+    _address_failures(ix, root, _P_BUYER_ADDRESS, "BR-DE-8", "BR-DE-9", out)
+    _address_failures(ix, root, _P_DELIVERY_ADDRESS, "BR-DE-10", "BR-DE-11", out)
+    _means_failures(ix, root, out)
+    for subtotal in ix.at((tag, *_P_SUBTOTALS)):
+        if not ix.filled(subtotal, _R_PERCENT):
+            out.append((subtotal, "BR-DE-14"))
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -551,7 +761,13 @@ def cvd_pattern() -> Pattern:
     )
 
 
-RULESET: Final = RuleSet(
+RULESET: Final = XRechnungRuleSet(
     "XRechnung UBL",
-    [prologue(), *peppol_patterns(_slack_value, W), cius_pattern(), extension_pattern(), cvd_pattern()],
+    [
+        prologue(),
+        *peppol_patterns(_slack_value, W),
+        cius_pattern(),
+        gated(is_extension, XR_EXTENSION_ID, _customization_ids, extension_pattern()),
+        gated(is_cvd, XR_CVD_ID, _customization_ids, cvd_pattern()),
+    ],
 )
