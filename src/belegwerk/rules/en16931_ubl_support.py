@@ -142,21 +142,30 @@ def select_all(node: Element, path: str) -> list[Element]:
 
 
 def _select_path(node: Element, path: str) -> list[Element]:
-    parsed = _STEPS.get(path, _UNPARSED)
-    if parsed is _UNPARSED:
-        parsed = _parse(path)
+    found = _STEPS.get(path, _UNPARSED)
+    if found is _UNPARSED:
+        found = _parse(path)
     kids = _S.kids
-    if parsed is None or kids is None:
+    tags = _S.tags
+    if found is None or kids is None or tags is None:
         return node.findall(path, NSMAP)
-    descendant, steps = parsed
-    if descendant:
-        if node is not _S.root or _S.tags is None:
+    parsed: tuple[bool, tuple[str, ...]] = found
+    steps = parsed[1]
+    n = len(steps)
+    if steps[n - 1] not in tags:  # nothing in the document has the last step's tag
+        return _EMPTY
+    current: list[Element]
+    if parsed[0]:
+        if node is not _S.root:
             return node.findall(path, NSMAP)
-        current = _S.tags.get(steps[0], _EMPTY)
-        steps = steps[1:]
+        current = tags.get(steps[0], _EMPTY)
+        i = 1
     else:
         current = [node]
-    for tag in steps:
+        i = 0
+    while i < n:
+        tag = steps[i]
+        i += 1
         if not current:
             return _EMPTY
         if len(current) == 1:
@@ -168,7 +177,7 @@ def _select_path(node: Element, path: str) -> list[Element]:
         else:
             nxt: list[Element] = []
             for el in current:
-                nxt.extend(_children(el, kids).get(tag, ()))
+                nxt.extend(_children(el, kids).get(tag, _EMPTY))
             current = nxt
     return current
 
@@ -425,6 +434,57 @@ def gated(fn: Callable[[Element], list[Element]], *tags: str) -> GatedSelector:
     return GatedSelector(fn, tags)
 
 
+def _descend(root: Element, steps: list[tuple[str, ...] | None], anchored: bool) -> list[Element] | None:
+    """The elements a match path of several steps selects, found top-down through the index's
+    children-by-tag (dictionary lookups, no lxml parent or tag reads per candidate).
+
+    None when the bottom-up check must decide: no index, a "*" step below the top, or two
+    alternatives of one step both present in the document (top-down would group their elements
+    by tag instead of keeping document order). The result is a new list.
+    """
+    tags, kids = _S.tags, _S.kids
+    if tags is None or kids is None or _S.root is not root:
+        return None
+    chosen: list[str] = []
+    for i, step in enumerate(steps):
+        if step is None:
+            if i == 0 and anchored:
+                chosen.append("")
+                continue
+            return None
+        present = ""
+        for t in step:
+            if t in tags:
+                if present:
+                    return None
+                present = t
+        if not present:
+            return []
+        chosen.append(present)
+    current: list[Element]
+    if anchored:
+        if chosen[0]:
+            root_tag: AnyNode = root.tag
+            if root_tag != chosen[0]:
+                return []
+        current = [root]
+    else:
+        current = tags[chosen[0]]
+    for i in range(1, len(chosen)):
+        tag = chosen[i]
+        nxt: list[Element] = []
+        for el in current:
+            groups = kids.get(el)
+            if groups is not None:
+                below = groups.get(tag)
+                if below is not None:
+                    nxt.extend(below)
+        if not nxt:
+            return nxt
+        current = nxt
+    return current
+
+
 def path_selector(path: str, where: Callable[[Element], bool] | None = None) -> GatedSelector:
     """A context selector for a match path such as ``cac:InvoiceLine|cac:CreditNoteLine/cac:InvoicePeriod``.
 
@@ -454,6 +514,12 @@ def path_selector(path: str, where: Callable[[Element], bool] | None = None) -> 
         if not ancestors and where is None and not anchored:
             return list(candidates)
         out: list[Element] = []
+        if ancestors:
+            found = _descend(root, steps, anchored)
+            if found is not None:
+                if where is None:
+                    return found
+                return [el for el in found if where(el)]
         for el in candidates:
             node: Element | None = el
             ok = True
