@@ -654,12 +654,12 @@ def _visit(w: _Walk, el: Element, tag: str, node: PathNode | None) -> None:
         return
     # A slice is one C call; iterating the element would create an iterator object per element.
     children: list[AnyNode] = cast(AnyNode, el)[:]
-    if w.sharing and children[0].tag.__class__ is not str:
+    if w.sharing and not isinstance(children[0].tag, str):
         w.maybe_empty.append(el)
     groups: dict[str, list[Element]] | None = None
     for child in children:
         ctag = child.tag
-        if ctag.__class__ is not str:
+        if not isinstance(ctag, str):
             continue
         if groups is None:
             groups = {ctag: [child]}
