@@ -59,7 +59,7 @@ class _State:
     """Per-evaluation caches. Evaluations are serialised by :data:`_EVAL_LOCK` (pure-Python work
     holds the GIL anyway), so one module-level instance is enough and avoids thread-local lookups."""
 
-    __slots__ = ("attrs", "cat", "data", "kids", "paths", "root", "suffix", "tags", "vat")
+    __slots__ = ("attrs", "cat", "data", "decs", "kids", "paths", "pmc_name", "root", "suffix", "suffixed", "tags", "vat")
 
     def __init__(self) -> None:
         self.root: Element | None = None
@@ -70,7 +70,10 @@ class _State:
         self.suffix: dict[str, list[Element]] = {}
         self.cat: dict[Element, str] = {}
         self.vat: dict[Element, bool] = {}
-        self.paths: list[tuple[Element, tuple[str, ...]]] | None = None
+        self.decs: dict[Element, Decimal | None] = {}
+        self.paths: list[tuple[Element, PathNode]] | None = None
+        self.suffixed: list[tuple[Element, tuple[str, ...]]] = []
+        self.pmc_name = False
 
 
 _S: Final = _State()
@@ -110,7 +113,7 @@ def _children(el: Element, kids: dict[Element, dict[str, list[Element]]]) -> dic
     if found is None:
         found = {}
         child: AnyNode
-        for child in el:
+        for child in cast(AnyNode, el)[:] if len(el) else _EMPTY:
             tag = child.tag
             if isinstance(tag, str):
                 lst = found.get(tag)
@@ -139,21 +142,30 @@ def select_all(node: Element, path: str) -> list[Element]:
 
 
 def _select_path(node: Element, path: str) -> list[Element]:
-    parsed = _STEPS.get(path, _UNPARSED)
-    if parsed is _UNPARSED:
-        parsed = _parse(path)
+    found = _STEPS.get(path, _UNPARSED)
+    if found is _UNPARSED:
+        found = _parse(path)
     kids = _S.kids
-    if parsed is None or kids is None:
+    tags = _S.tags
+    if found is None or kids is None or tags is None:
         return node.findall(path, NSMAP)
-    descendant, steps = parsed
-    if descendant:
-        if node is not _S.root or _S.tags is None:
+    parsed: tuple[bool, tuple[str, ...]] = found
+    steps = parsed[1]
+    n = len(steps)
+    if steps[n - 1] not in tags:  # nothing in the document has the last step's tag
+        return _EMPTY
+    current: list[Element]
+    if parsed[0]:
+        if node is not _S.root:
             return node.findall(path, NSMAP)
-        current = _S.tags.get(steps[0], _EMPTY)
-        steps = steps[1:]
+        current = tags.get(steps[0], _EMPTY)
+        i = 1
     else:
         current = [node]
-    for tag in steps:
+        i = 0
+    while i < n:
+        tag = steps[i]
+        i += 1
         if not current:
             return _EMPTY
         if len(current) == 1:
@@ -165,7 +177,7 @@ def _select_path(node: Element, path: str) -> list[Element]:
         else:
             nxt: list[Element] = []
             for el in current:
-                nxt.extend(_children(el, kids).get(tag, ()))
+                nxt.extend(_children(el, kids).get(tag, _EMPTY))
             current = nxt
     return current
 
@@ -234,14 +246,26 @@ def count(node: Element, path: str) -> int:
 
 def dec(node: Element, path: str) -> Decimal | None:
     """``xs:decimal(path)`` of the first selected element; None when absent or not a decimal."""
-    el = select_first(node, path)
-    if el is None:
+    found = select_all(node, path)
+    if not found:
         return None
-    return to_decimal(string_value(el))
+    return element_decimal(found[0])
+
+
+def element_decimal(el: Element) -> Decimal | None:
+    """``xs:decimal(el)``, parsed once per element and evaluation (the VAT rules read the same
+    line and breakdown amounts once per category and rate; a parse costs a regex and a Decimal)."""
+    if _S.kids is None:
+        return to_decimal(string_value(el))
+    cache = _S.decs
+    if el in cache:
+        return cache[el]
+    value = cache[el] = to_decimal(string_value(el))
+    return value
 
 
 def decs(nodes: Iterable[Element]) -> list[Decimal | None]:
-    return [to_decimal(string_value(el)) for el in nodes]
+    return [element_decimal(el) for el in nodes]
 
 
 def number(value: str) -> float | None:
@@ -366,6 +390,9 @@ def forget() -> None:
     _S.cat = {}
     _S.vat = {}
     _S.paths = None
+    _S.suffixed = []
+    _S.pmc_name = False
+    _S.decs = {}
 
 
 # --------------------------------------------------------------------------------------------
@@ -407,6 +434,57 @@ def gated(fn: Callable[[Element], list[Element]], *tags: str) -> GatedSelector:
     return GatedSelector(fn, tags)
 
 
+def _descend(root: Element, steps: list[tuple[str, ...] | None], anchored: bool) -> list[Element] | None:
+    """The elements a match path of several steps selects, found top-down through the index's
+    children-by-tag (dictionary lookups, no lxml parent or tag reads per candidate).
+
+    None when the bottom-up check must decide: no index, a "*" step below the top, or two
+    alternatives of one step both present in the document (top-down would group their elements
+    by tag instead of keeping document order). The result is a new list.
+    """
+    tags, kids = _S.tags, _S.kids
+    if tags is None or kids is None or _S.root is not root:
+        return None
+    chosen: list[str] = []
+    for i, step in enumerate(steps):
+        if step is None:
+            if i == 0 and anchored:
+                chosen.append("")
+                continue
+            return None
+        present = ""
+        for t in step:
+            if t in tags:
+                if present:
+                    return None
+                present = t
+        if not present:
+            return []
+        chosen.append(present)
+    current: list[Element]
+    if anchored:
+        if chosen[0]:
+            root_tag: AnyNode = root.tag
+            if root_tag != chosen[0]:
+                return []
+        current = [root]
+    else:
+        current = tags[chosen[0]]
+    for i in range(1, len(chosen)):
+        tag = chosen[i]
+        nxt: list[Element] = []
+        for el in current:
+            groups = kids.get(el)
+            if groups is not None:
+                below = groups.get(tag)
+                if below is not None:
+                    nxt.extend(below)
+        if not nxt:
+            return nxt
+        current = nxt
+    return current
+
+
 def path_selector(path: str, where: Callable[[Element], bool] | None = None) -> GatedSelector:
     """A context selector for a match path such as ``cac:InvoiceLine|cac:CreditNoteLine/cac:InvoicePeriod``.
 
@@ -436,6 +514,12 @@ def path_selector(path: str, where: Callable[[Element], bool] | None = None) -> 
         if not ancestors and where is None and not anchored:
             return list(candidates)
         out: list[Element] = []
+        if ancestors:
+            found = _descend(root, steps, anchored)
+            if found is not None:
+                if where is None:
+                    return found
+                return [el for el in found if where(el)]
         for el in candidates:
             node: Element | None = el
             ok = True
@@ -473,101 +557,164 @@ def _tag_kind(tag: str) -> str:
     return kind
 
 
-#: Tags whose elements' absolute paths the index records (registered by the UBL-CR evaluation).
-_PATH_TAGS: Final[set[str]] = set()
+class PathNode:
+    """A node of the trie of watched absolute element paths (Clark tags below the root).
+
+    The index walk carries each element's node down to its children, so whether an element sits
+    at a watched path costs one dictionary lookup instead of building its path tuple.
+    """
+
+    def __init__(self, path: tuple[str, ...]) -> None:
+        self.path = path
+        self.next: dict[str, PathNode] = {}
+        self.watched = False
 
 
-def register_path_tags(tags: Iterable[str]) -> None:
-    """Ask :func:`_index` to record the absolute tag path of every element with one of ``tags``."""
-    _PATH_TAGS.update(tags)
+_PATHS: Final = PathNode(())
+#: Tags whose elements are recorded with their ancestors' tags, for paths that may start anywhere.
+_SUFFIX_TAGS: Final[set[str]] = set()
+
+
+def watch_paths(paths: Iterable[tuple[str, ...]]) -> dict[tuple[str, ...], PathNode]:
+    """Ask :func:`_index` to record the elements at these absolute paths (used by UBL-CR); the
+    trie node of each path, which :func:`watched_elements` reports with each element."""
+    nodes: dict[tuple[str, ...], PathNode] = {}
+    for path in paths:
+        node = _PATHS
+        for i, tag in enumerate(path):
+            nxt = node.next.get(tag)
+            if nxt is None:
+                nxt = node.next[tag] = PathNode(path[: i + 1])
+            node = nxt
+        node.watched = True
+        nodes[path] = node
+    return nodes
+
+
+def watch_suffix_tags(tags: Iterable[str]) -> None:
+    """Ask :func:`_index` to record elements with these tags with their tag path (``//`` paths)."""
+    _SUFFIX_TAGS.update(tags)
+
+
+class _Walk:
+    """What one pass over the document collects (see :func:`_index`)."""
+
+    def __init__(self, sharing: bool) -> None:
+        self.tags: dict[str, list[Element]] = {}
+        self.kids: dict[Element, dict[str, list[Element]]] = {}
+        self.attrs: set[str] = set()
+        self.amount: list[Element] = []
+        self.binary: list[Element] = []
+        self.watched: list[tuple[Element, PathNode]] = []
+        self.suffixed: list[tuple[Element, tuple[str, ...]]] = []
+        self.chain: list[str] = []
+        self.sharing = sharing
+        self.maybe_empty: list[Element] = []
+        #: whether a ``name`` attribute occurs on a ``cbc:PaymentMeansCode`` (not in ``attrs``)
+        self.pmc_name = False
+
+
+def _visit(w: _Walk, el: Element, tag: str, node: PathNode | None) -> None:
+    """Record ``el`` (whose tag the caller already read) and, in document order, its subtree.
+
+    Each element's tag is read from lxml exactly once (a new string per read): the parent reads
+    it while grouping its children by tag, and passes it down.
+    """
+    lst = w.tags.get(tag)
+    if lst is None:
+        w.tags[tag] = [el]
+    else:
+        lst.append(el)
+    kind = _TAG_KIND.get(tag)
+    if kind is None:
+        kind = _tag_kind(tag)
+    if kind:
+        if kind == "amount":
+            w.amount.append(el)
+        elif kind == "binary":
+            w.binary.append(el)
+    keys = el.keys()
+    if keys:
+        if tag == _PAYMENT_MEANS_CODE:
+            if "name" in keys:
+                w.pmc_name = True
+            w.attrs.update(str(k) for k in keys if k != "name")
+        else:
+            w.attrs.update(str(k) for k in keys)
+    chain = w.chain
+    if node is not None and node.watched:
+        w.watched.append((el, node))
+    if chain and tag in _SUFFIX_TAGS:
+        w.suffixed.append((el, tuple(chain)))
+    if len(el) == 0:  # no child node at all: a leaf
+        if w.sharing:
+            text = el.text
+            if not text or not text.strip(" \t\n\r"):
+                w.maybe_empty.append(el)
+        return
+    # A slice is one C call; iterating the element would create an iterator object per element.
+    children: list[AnyNode] = cast(AnyNode, el)[:]
+    if w.sharing and not isinstance(children[0].tag, str):
+        w.maybe_empty.append(el)
+    groups: dict[str, list[Element]] | None = None
+    for child in children:
+        ctag = child.tag
+        if not isinstance(ctag, str):
+            continue
+        if groups is None:
+            groups = {ctag: [child]}
+            w.kids[el] = groups
+        else:
+            same = groups.get(ctag)
+            if same is None:
+                groups[ctag] = [child]
+            else:
+                same.append(child)
+        chain.append(ctag)
+        _visit(w, child, ctag, node.next.get(ctag) if node is not None else None)
+        chain.pop()
+
+
+def _walk(root: Element, sharing: bool) -> _Walk:
+    w = _Walk(sharing)
+    tag: AnyNode = root.tag
+    _visit(w, root, str(tag), _PATHS)
+    return w
 
 
 def _index(root: Element) -> None:
-    """One pass over the document (lxml's C-level ``iter``, in document order) that fills the
-    per-evaluation structures: elements by tag, attribute names, the ``*Amount``/``*BinaryObject``
-    elements, and the absolute tag path (below the root) of the elements UBL-CR rules are about.
+    """One pass over the document (a recursive walk over lxml's children, in document order)
+    that fills the per-evaluation structures: elements by tag, every element's children by tag,
+    attribute names, the ``*Amount``/``*BinaryObject`` elements and the elements at the paths
+    UBL-CR rules are about (see :func:`watch_paths`).
 
-    Children grouped by tag are *not* built here: most elements are never asked for a child,
-    so :func:`_children` groups an element's children on first use (halves the indexing cost).
-    The path of an element is its parent's path plus its tag; pre-order guarantees the parent
-    was seen first.
+    Children are grouped here rather than on first use because the walk reads every child's tag
+    anyway; reading it again later costs as much as the walk (lxml builds a new string per read).
     """
-    tags: dict[str, list[Element]] = {}
-    attrs: set[str] = set()
-    amount: list[Element] = []
-    binary: list[Element] = []
-    paths: list[tuple[Element, tuple[str, ...]]] = []
-    wanted = _PATH_TAGS
-    kinds = _TAG_KIND
-    pmc = _PAYMENT_MEANS_CODE
-    path_of: dict[Element, tuple[str, ...]] = {root: ()}
     # Candidates for "empty element" (Peppol/XRechnung packs), collected only when a later pack
     # of the same validation can take them (see engine.document_session).
     sharing = session_open(root) and shared(root, SCAN_KEY) is None
-    maybe_empty: list[Element] = []
-    for el in root.iter(etree.Element):
-        tag = el.tag
-        lst = tags.get(tag)
-        if lst is None:
-            tags[tag] = [el]
-        else:
-            lst.append(el)
-        kind = kinds.get(tag)
-        if kind is None:
-            kind = _tag_kind(tag)
-        if kind:
-            if kind == "amount":
-                amount.append(el)
-            elif kind == "binary":
-                binary.append(el)
-        keys = el.keys()
-        if keys:
-            if tag == pmc:
-                attrs.update(str(k) for k in keys if k != "name")
-            else:
-                attrs.update(str(k) for k in keys)
-        if sharing:
-            if len(el) == 0:
-                text = el.text
-                if not text or not text.strip(" \t\n\r"):
-                    maybe_empty.append(el)
-            elif cast(AnyNode, el[0]).tag.__class__ is not str:
-                maybe_empty.append(el)
-        if el is not root:
-            parent = el.getparent()
-            path = (*path_of[parent], tag) if parent is not None else (tag,)
-            path_of[el] = path
-            if tag in wanted:
-                paths.append((el, path))
+    w = _walk(root, sharing)
     if sharing:
-        offer(root, SCAN_KEY, (tags, maybe_empty))
-    _S.tags = tags
-    if _S.kids is None:
-        _S.kids = {}
-    _S.attrs = attrs
-    _S.suffix = {"amount": amount, "binary": binary}
-    _S.paths = paths
+        offer(root, SCAN_KEY, (w.tags, w.maybe_empty))
+    _S.tags = w.tags
+    _S.kids = w.kids
+    _S.attrs = w.attrs
+    _S.suffix = {"amount": w.amount, "binary": w.binary}
+    _S.paths = w.watched
+    _S.suffixed = w.suffixed
+    _S.pmc_name = w.pmc_name
 
 
-def element_paths(root: Element) -> list[tuple[Element, tuple[str, ...]]]:
-    """(element, absolute tag path below the root) for the registered tags, in document order."""
+def watched_elements(
+    root: Element,
+) -> tuple[list[tuple[Element, PathNode]], list[tuple[Element, tuple[str, ...]]]]:
+    """(element, trie node of its absolute tag path) at the watched paths, and (element, tags of its ancestors
+    below the root) for the watched suffix tags, both in document order."""
     if _S.root is root and _S.paths is not None:
-        return _S.paths
-    out: list[tuple[Element, tuple[str, ...]]] = []
-
-    def visit(el: Element, path: tuple[str, ...]) -> None:
-        child: AnyNode
-        for child in el:
-            ctag = child.tag
-            if ctag.__class__ is not str:
-                continue
-            cpath = (*path, str(ctag))
-            if ctag in _PATH_TAGS:
-                out.append((child, cpath))
-            visit(child, cpath)
-
-    visit(root, ())
-    return out
+        return _S.paths, _S.suffixed
+    w = _walk(root, False)
+    return w.watched, w.suffixed
 
 
 _PAYMENT_MEANS_CODE: Final = f"{CBC}PaymentMeansCode"
@@ -582,6 +729,13 @@ def attribute_names(root: Element) -> set[str]:
         keys = el.keys()
         names.update(str(k) for k in keys if not (k == "name" and el.tag == _PAYMENT_MEANS_CODE))
     return names
+
+
+def has_attribute_anywhere(root: Element, name: str) -> bool | None:
+    """Whether an attribute ``name`` occurs anywhere (``boolean(//@name)``); None without an index."""
+    if _S.root is root and _S.tags is not None:
+        return name in _S.attrs or (name == "name" and _S.pmc_name)
+    return None
 
 
 def suffix_elements(root: Element, kind: str) -> list[Element]:

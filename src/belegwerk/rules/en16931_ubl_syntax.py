@@ -19,22 +19,25 @@ from belegwerk.rules.en16931_ubl_support import (
     FATAL,
     WARNING,
     BulkContext,
+    PathNode,
     attribute_names,
     count,
     decimals_after_point,
-    element_paths,
     first_text,
     has,
+    has_attribute_anywhere,
     is_credit_note,
     memo,
     path_selector,
-    register_path_tags,
     rule,
     select_all,
     select_first,
     string_value,
     suffix_elements,
     texts,
+    watch_paths,
+    watch_suffix_tags,
+    watched_elements,
     xpath,
 )
 from belegwerk.rules.engine import Context, Element, Pattern, Rule
@@ -171,6 +174,14 @@ class _CrTable:
     #: "//@attr" -> rule ids
     any_attribute: dict[str, list[str]] = field(default_factory=dict)
     severities: dict[str, str] = field(default_factory=dict)
+    #: the same as ``elements`` / ``attributes``, keyed by the index's trie node of the path
+    by_node_elements: dict[PathNode, list[str]] = field(default_factory=dict)
+    by_node_attributes: dict[PathNode, list[tuple[str, list[str]]]] = field(default_factory=dict)
+    #: ``anywhere`` grouped by the tag before the last ("" for one-step paths): most candidates
+    #: (every ``cbc:ID``) are ruled out by their parent's tag without comparing whole suffixes
+    anywhere_by_parent: dict[str, dict[str, list[tuple[tuple[str, ...], str | None, list[str]]]]] = field(
+        default_factory=dict
+    )
 
 
 def _clark(step: str) -> str:
@@ -216,9 +227,15 @@ def _build() -> _CrTable:
             else:
                 pairs = table.attributes.setdefault(steps, [])
                 pairs.append((attr, [rid]))
-    register_path_tags({steps[-1] for steps in table.elements})
-    register_path_tags({steps[-1] for steps in table.attributes})
-    register_path_tags(table.anywhere)
+    for steps, node in watch_paths(table.elements).items():
+        table.by_node_elements[node] = table.elements[steps]
+    for steps, node in watch_paths(table.attributes).items():
+        table.by_node_attributes[node] = table.attributes[steps]
+    watch_suffix_tags(table.anywhere)
+    for last, entries in table.anywhere.items():
+        by_parent = table.anywhere_by_parent.setdefault(last, {})
+        for entry in entries:
+            by_parent.setdefault(entry[0][-2] if len(entry[0]) > 1 else "", []).append(entry)
     return table
 
 
@@ -233,19 +250,21 @@ def _cr_fired(root: Element) -> set[str]:
     if isinstance(fired, set):
         return fired
     fired = set()
-    elements, attributes, anywhere = _CR.elements, _CR.attributes, _CR.anywhere
-    for el, path in element_paths(root):
-        ids = elements.get(path)
+    elements, attributes, anywhere = _CR.by_node_elements, _CR.by_node_attributes, _CR.anywhere_by_parent
+    at_paths, suffixed = watched_elements(root)
+    for el, node in at_paths:
+        ids = elements.get(node)
         if ids:
             fired.update(ids)
-        pairs = attributes.get(path)
+        pairs = attributes.get(node)
         if pairs:
             for attr, attr_ids in pairs:
                 if el.get(attr) is not None:
                     fired.update(attr_ids)
-        suffixes = anywhere.get(path[-1])
-        if suffixes:
-            for steps, attr_name, any_ids in suffixes:
+    for el, path in suffixed:  # path: the tags from below the root down to el
+        by_parent = anywhere[path[-1]]
+        for parent_tag in ("", path[-2]) if len(path) > 1 else ("",):
+            for steps, attr_name, any_ids in by_parent.get(parent_tag, ()):
                 n = len(steps)
                 if path[-n:] == steps and (attr_name is None or el.get(attr_name) is not None):
                     fired.update(any_ids)
@@ -261,6 +280,9 @@ _ATTR_XPATHS: Final[dict[str, etree.XPath]] = {}
 
 
 def _has_attr_anywhere(root: Element, attr: str) -> bool:
+    known = has_attribute_anywhere(root, attr)
+    if known is not None:
+        return known
     xp = _ATTR_XPATHS.get(attr)
     if xp is None:
         xp = _ATTR_XPATHS[attr] = xpath(f"boolean(//@{attr})")
