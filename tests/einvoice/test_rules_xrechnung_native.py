@@ -16,8 +16,8 @@ from lxml import etree
 
 from belegwerk.rules import xrechnung_cii, xrechnung_ubl
 from belegwerk.rules.engine import Element
-from belegwerk.rules.peppol_common import begin_document
-from belegwerk.rules.xrechnung_common import Index, NativePattern, engine_failures
+from belegwerk.rules.peppol_common import Index, begin_document
+from belegwerk.rules.xrechnung_common import NativePattern, engine_failures
 from belegwerk.xml.ns import NSMAP
 from belegwerk.xml.safe import UnreadableXML, parse_xml
 
