@@ -249,13 +249,16 @@ def begin_document(root: Element) -> list[Element]:
     never answered from stale data.
     """
     _STATE.epoch = _epoch() + 1
+    _STATE.index = None
     _KIDS.map = {}
     return []
 
 
 def end_document(_root: Element) -> list[Element]:
-    """End an evaluation: forget the per-evaluation child groups (see :func:`child_groups`)."""
+    """End an evaluation: forget the per-evaluation child groups (see :func:`child_groups`) and
+    the document's :class:`Index` (see :func:`document_index`)."""
     _KIDS.map = None
+    _STATE.index = None
     return []
 
 
@@ -1445,12 +1448,27 @@ def any_filled(nodes: Sequence[Element]) -> bool:
     return any(normalize_space(string_value(e)) != "" for e in nodes)
 
 
-@per_document
-def document_index(root: Element) -> Index:
-    """The :class:`Index` of the document under evaluation, one per evaluation: the line rules
-    of the Peppol and XRechnung packs and the XRechnung native patterns share it, so each
-    wanted tag is grouped by parent once."""
-    return Index(root)
+def document_index(node: Element) -> Index:
+    """The :class:`Index` of the document ``node`` belongs to.
+
+    During an evaluation (between :func:`begin_document` and :func:`end_document`) there is
+    one, shared by the line rules of the Peppol and XRechnung packs and the XRechnung native
+    patterns, so each wanted tag is grouped by parent once; the rules run on every line, and
+    finding it must cost less than climbing to the root. Outside an evaluation each call
+    builds a fresh one for the node's document.
+    """
+    index: Index | None = getattr(_STATE, "index", None)
+    if index is not None:
+        return index
+    root = node
+    parent = node.getparent()
+    while parent is not None:
+        root = parent
+        parent = parent.getparent()
+    index = Index(root)
+    if getattr(_KIDS, "map", None) is not None:  # inside an evaluation: keep it until its end
+        _STATE.index = index
+    return index
 
 
 def ctx(select: str | Callable[[Element], list[Element]], rules: Sequence[Rule]) -> Context:

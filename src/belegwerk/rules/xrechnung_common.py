@@ -43,6 +43,7 @@ from belegwerk.rules.peppol_common import (
     ctx,
     document_index,
     element_index,
+    end_document,
     first_text,
     has,
     string_value,
@@ -453,6 +454,12 @@ class XRechnungRuleSet(RuleSet):
     """
 
     def evaluate(self, root: Element) -> list[Finding]:
+        try:
+            return self._evaluate(root)
+        finally:
+            end_document(root)  # the prologue started it; nothing of this document outlives it
+
+    def _evaluate(self, root: Element) -> list[Finding]:
         findings: list[Finding] = []
         name = self.name
         index: Index | None = None
