@@ -581,7 +581,10 @@ def r120_holds(
     allowances, within the tolerance; False when a value present is not a decimal."""
     if net is None or quantity is None or price is None:
         return False
-    return slack(net, quantity * (price / base_quantity) + charges - allowances, tolerance(line))
+    expected = quantity * (price / base_quantity) + charges - allowances
+    # a tolerance is never negative, so an exact match holds without asking for it (most lines
+    # match exactly, and the per-document tolerance climbs to the root to find its document)
+    return expected == net or slack(net, expected, tolerance(line))
 
 
 # --------------------------------------------------------------------------------------------
