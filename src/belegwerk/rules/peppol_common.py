@@ -250,6 +250,13 @@ def begin_document(root: Element) -> list[Element]:
     """
     _STATE.epoch = _epoch() + 1
     _STATE.index = None
+    top = root
+    parent = root.getparent()
+    while parent is not None:
+        top = parent
+        parent = parent.getparent()
+    _STATE.root = top
+    _STATE.values = {}
     _KIDS.map = {}
     return []
 
@@ -259,6 +266,8 @@ def end_document(_root: Element) -> list[Element]:
     the document's :class:`Index` (see :func:`document_index`)."""
     _KIDS.map = None
     _STATE.index = None
+    _STATE.root = None
+    _STATE.values = None
     return []
 
 
@@ -367,8 +376,16 @@ class per_document(Generic[T]):
         self._local = threading.local()
 
     def __call__(self, node: Element) -> T:
-        # climb to the root: invoice elements sit a few levels deep, and each step is cheaper
-        # than building an ElementTree to ask it for its root
+        # during an evaluation every node is the evaluated document's: its values live in one
+        # dict from begin_document to end_document, so no climb to the root is needed
+        values: dict[object, object] | None = getattr(_STATE, "values", None)
+        if values is not None:
+            if self in values:
+                return cast(T, values[self])
+            value = values[self] = self._fn(_STATE.root)
+            return value
+        # outside one: climb to the root; invoice elements sit a few levels deep, and each
+        # step is cheaper than building an ElementTree to ask it for its root
         root = node
         parent = node.getparent()
         while parent is not None:
