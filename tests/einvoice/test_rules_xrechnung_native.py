@@ -16,8 +16,8 @@ from lxml import etree
 
 from belegwerk.rules import xrechnung_cii, xrechnung_ubl
 from belegwerk.rules.engine import Element
-from belegwerk.rules.peppol_common import begin_document
-from belegwerk.rules.xrechnung_common import Index, NativePattern, engine_failures
+from belegwerk.rules.peppol_common import Index, begin_document, end_document
+from belegwerk.rules.xrechnung_common import NativePattern, engine_failures
 from belegwerk.xml.ns import NSMAP
 from belegwerk.xml.safe import UnreadableXML, parse_xml
 
@@ -49,7 +49,10 @@ def _compare(root: Element) -> list[str]:
         begin_document(root)
         native = [(n, rid) for n, rid in pattern.check(root, Index(root))]
         begin_document(root)
-        reference = [(n, r.id) for n, r in engine_failures(pattern, root)]
+        try:
+            reference = [(n, r.id) for n, r in engine_failures(pattern, root)]
+        finally:
+            end_document(root)
         if native != reference:
             problems.append(f"{pattern.name}: native {native} != engine {reference}")
     return problems

@@ -21,15 +21,17 @@ from typing import Final
 from lxml import etree
 
 from belegwerk.rules.codelists import named_codelist
-from belegwerk.rules.engine import AnyNode, Context, Element, Pattern, Rule, Severity
+from belegwerk.rules.engine import Context, Element, Pattern, Rule, Severity
 from belegwerk.rules.functions import normalize_space, to_decimal, xpath_round
 from belegwerk.rules.peppol_common import (
+    Index,
     PeppolRuleSet,
     RuleTable,
     build_contexts,
     codes,
     ctx,
     decimal_of,
+    document_index,
     first_text,
     fixed_slack,
     has,
@@ -133,79 +135,96 @@ _R: Final = f"{{{NSMAP['ram']}}}"
 _U: Final = f"{{{NSMAP['udt']}}}"
 
 
-def _descend(node: Element, *locals_: str) -> Element | None:
-    """First element (document order) at the ``ram:`` child path, walking children directly."""
-    if not locals_:
-        return node
-    tag = _R + locals_[0]
-    child: AnyNode
-    for child in node:
-        if child.tag == tag:
-            found = _descend(child, *locals_[1:])
-            if found is not None:
-                return found
-    return None
+_T_SLTS: Final = _R + "SpecifiedLineTradeSettlement"
+_T_SUMMATION: Final = _R + "SpecifiedTradeSettlementLineMonetarySummation"
+_T_LINE_TOTAL: Final = _R + "LineTotalAmount"
+_T_DELIVERY: Final = _R + "SpecifiedLineTradeDelivery"
+_T_BILLED: Final = _R + "BilledQuantity"
+_T_AGREEMENT: Final = _R + "SpecifiedLineTradeAgreement"
+_T_NET: Final = _R + "NetPriceProductTradePrice"
+_T_GROSS: Final = _R + "GrossPriceProductTradePrice"
+_T_CHARGE_AMOUNT: Final = _R + "ChargeAmount"
+_T_BASIS: Final = _R + "BasisQuantity"
+_T_STAC: Final = _R + "SpecifiedTradeAllowanceCharge"
+_T_CHARGE_IND: Final = _R + "ChargeIndicator"
+_T_INDICATOR: Final = _U + "Indicator"
+_T_ACTUAL: Final = _R + "ActualAmount"
+_T_REFERENCE: Final = _R + "AdditionalReferencedDocument"
+_T_TYPE_CODE: Final = _R + "TypeCode"
 
 
-def _dec_at(line: Element, default: Decimal, *locals_: str) -> Decimal | None:
-    el = _descend(line, *locals_)
-    return default if el is None else to_decimal(string_value(el))
+def _dec_at(ix: Index, line: Element, default: Decimal, tags: tuple[str, ...]) -> Decimal | None:
+    """``xs:decimal`` of the first element at the child path (``default`` when there is none)."""
+    found = ix.below(line, tags)
+    return default if not found else to_decimal(string_value(found[0]))
 
 
-def _line_ac_sum(line: Element, indicator: str) -> Decimal:
+def _line_ac_sum(ix: Index, line: Element, indicator: str) -> Decimal:
     total = Decimal(0)
-    settlement: AnyNode
-    ac: AnyNode
-    c: AnyNode
-    for settlement in line:
-        if settlement.tag != _R + "SpecifiedLineTradeSettlement":
-            continue
-        for ac in settlement:
-            if ac.tag != _R + "SpecifiedTradeAllowanceCharge":
-                continue
-            ind = _descend(ac, "ChargeIndicator")
-            value = None
-            if ind is not None:
-                for c in ind:
-                    if c.tag == _U + "Indicator":
-                        value = c
-                        break
+    for settlement in ix.kids(line, _T_SLTS):
+        for ac in ix.kids(settlement, _T_STAC):
+            ind = ix.kid(ac, _T_CHARGE_IND)
+            value = None if ind is None else ix.kid(ind, _T_INDICATOR)
             if value is None or normalize_space(string_value(value)) != indicator:
                 continue
-            for c in ac:
-                if c.tag == _R + "ActualAmount":
-                    total += to_decimal(string_value(c)) or Decimal(0)
+            for c in ix.kids(ac, _T_ACTUAL):
+                total += to_decimal(string_value(c)) or Decimal(0)
     return xpath_round(total, 2) if total else Decimal(0)
+
+
+_EXT_PATH: Final = (_T_SLTS, _T_SUMMATION, _T_LINE_TOTAL)
+_QTY_PATH: Final = (_T_DELIVERY, _T_BILLED)
+_PRICE_PATH: Final = (_T_AGREEMENT, _T_NET, _T_CHARGE_AMOUNT)
+_NET_BASE_PATH: Final = (_T_AGREEMENT, _T_NET, _T_BASIS)
+_GROSS_BASE_PATH: Final = (_T_AGREEMENT, _T_GROSS, _T_BASIS)
+_REFERENCES_PATH: Final = (_T_SLTS, _T_REFERENCE)
 
 
 def make_r120(tolerance: Callable[[Element], Decimal], *, gross_fallback: bool) -> Callable[[Element], bool]:
     """Line net amount check; the XRechnung merge also takes the gross price base quantity as fallback.
 
-    Hot path (runs for every line): walks the line's children directly instead of via XPath.
+    Hot path (runs for every line): reads the line through the evaluation's :class:`Index`
+    (children by parent from the tag index), so no child's tag is ever read.
     """
-    prices = ["NetPriceProductTradePrice"] + (["GrossPriceProductTradePrice"] if gross_fallback else [])
+    bases = [_NET_BASE_PATH] + ([_GROSS_BASE_PATH] if gross_fallback else [])
 
     def test(line: Element) -> bool:
-        ext = _dec_at(
-            line,
-            Decimal(0),
-            "SpecifiedLineTradeSettlement",
-            "SpecifiedTradeSettlementLineMonetarySummation",
-            "LineTotalAmount",
-        )
-        qty = _dec_at(line, Decimal(1), "SpecifiedLineTradeDelivery", "BilledQuantity")
-        price = _dec_at(line, Decimal(0), "SpecifiedLineTradeAgreement", "NetPriceProductTradePrice", "ChargeAmount")
+        ix = document_index(line)
+        ext = _dec_at(ix, line, Decimal(0), _EXT_PATH)
+        qty = _dec_at(ix, line, Decimal(1), _QTY_PATH)
+        price = _dec_at(ix, line, Decimal(0), _PRICE_PATH)
         base = Decimal(1)
-        for price_kind in prices:
-            bq = _dec_at(line, Decimal(0), "SpecifiedLineTradeAgreement", price_kind, "BasisQuantity")
+        for path in bases:
+            bq = _dec_at(ix, line, Decimal(0), path)
             if bq:
                 base = bq
                 break
         return r120_holds(
-            line, tolerance, ext, qty, price, base, _line_ac_sum(line, "true"), _line_ac_sum(line, "false")
+            line, tolerance, ext, qty, price, base, _line_ac_sum(ix, line, "true"), _line_ac_sum(ix, line, "false")
         )
 
     return test
+
+
+def _invoiced_object(ix: Index, reference: Element) -> bool:
+    """``ram:TypeCode = '130'`` on a referenced document (any of its type codes)."""
+    for code in ix.kids(reference, _T_TYPE_CODE):  # noqa: SIM110 - a plain loop compiles to direct calls
+        if string_value(code) == "130":
+            return True
+    return False
+
+
+def r100(line: Element) -> bool:
+    """``count(ram:SpecifiedLineTradeSettlement/ram:AdditionalReferencedDocument[ram:TypeCode = '130']) <= 1``."""
+    ix = document_index(line)
+    return sum(1 for r in ix.below(line, _REFERENCES_PATH) if _invoiced_object(ix, r)) <= 1
+
+
+def r101(line: Element) -> bool:
+    """``not(…/ram:AdditionalReferencedDocument) or …/ram:AdditionalReferencedDocument/ram:TypeCode = '130'``."""
+    ix = document_index(line)
+    references = ix.below(line, _REFERENCES_PATH)
+    return not references or any(_invoiced_object(ix, r) for r in references)
 
 
 def r046(gross: Element) -> bool:
@@ -553,17 +572,13 @@ def transaction_contexts(
                     "PEPPOL-EN16931-R100",
                     F,
                     "A line may reference at most one invoiced object.",
-                    xb(
-                        "count(ram:SpecifiedLineTradeSettlement/ram:AdditionalReferencedDocument[ram:TypeCode = '130']) <= 1"
-                    ),
+                    r100,
                 ),
                 _rule(
                     "PEPPOL-EN16931-R101",
                     F,
                     "A line referenced document may only be an invoiced object (type code 130).",
-                    xb(
-                        "not(ram:SpecifiedLineTradeSettlement/ram:AdditionalReferencedDocument) or ram:SpecifiedLineTradeSettlement/ram:AdditionalReferencedDocument/ram:TypeCode = '130'"
-                    ),
+                    r101,
                 ),
             ],
         ),

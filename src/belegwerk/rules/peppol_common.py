@@ -249,13 +249,25 @@ def begin_document(root: Element) -> list[Element]:
     never answered from stale data.
     """
     _STATE.epoch = _epoch() + 1
+    _STATE.index = None
+    top = root
+    parent = root.getparent()
+    while parent is not None:
+        top = parent
+        parent = parent.getparent()
+    _STATE.root = top
+    _STATE.values = {}
     _KIDS.map = {}
     return []
 
 
 def end_document(_root: Element) -> list[Element]:
-    """End an evaluation: forget the per-evaluation child groups (see :func:`child_groups`)."""
+    """End an evaluation: forget the per-evaluation child groups (see :func:`child_groups`) and
+    the document's :class:`Index` (see :func:`document_index`)."""
     _KIDS.map = None
+    _STATE.index = None
+    _STATE.root = None
+    _STATE.values = None
     return []
 
 
@@ -364,8 +376,16 @@ class per_document(Generic[T]):
         self._local = threading.local()
 
     def __call__(self, node: Element) -> T:
-        # climb to the root: invoice elements sit a few levels deep, and each step is cheaper
-        # than building an ElementTree to ask it for its root
+        # during an evaluation every node is the evaluated document's: its values live in one
+        # dict from begin_document to end_document, so no climb to the root is needed
+        values: dict[object, object] | None = getattr(_STATE, "values", None)
+        if values is not None:
+            if self in values:
+                return cast(T, values[self])
+            value = values[self] = self._fn(_STATE.root)
+            return value
+        # outside one: climb to the root; invoice elements sit a few levels deep, and each
+        # step is cheaper than building an ElementTree to ask it for its root
         root = node
         parent = node.getparent()
         while parent is not None:
@@ -578,7 +598,10 @@ def r120_holds(
     allowances, within the tolerance; False when a value present is not a decimal."""
     if net is None or quantity is None or price is None:
         return False
-    return slack(net, quantity * (price / base_quantity) + charges - allowances, tolerance(line))
+    expected = quantity * (price / base_quantity) + charges - allowances
+    # a tolerance is never negative, so an exact match holds without asking for it (most lines
+    # match exactly, and the per-document tolerance climbs to the root to find its document)
+    return expected == net or slack(net, expected, tolerance(line))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1346,6 +1369,126 @@ def empty_elements(root: Element) -> list[Element]:
 def document_order(root: Element) -> dict[Element, int]:
     """Position of every element in document order (only needed to merge union results)."""
     return {e: i for i, e in enumerate(root.iter())}
+
+
+EMPTY: Final[list[Element]] = []
+
+
+class Index:
+    """One document during one evaluation: elements at absolute tag paths and children by tag,
+    both answered from the shared tag index.
+
+    Elements come from the per-document tag index (:func:`element_index`, which
+    takes the EN 16931 pack's scan in a validation session). Reading an lxml element's ``tag``
+    builds a new string each time, so children are never iterated: the elements with a wanted
+    tag are grouped by parent (one ``getparent()`` each) the first time that tag is asked for.
+    lxml hands out the same proxy for a node while the index holds it, so parents compare by
+    identity.
+    """
+
+    __slots__ = ("_groups", "_paths", "by_tag", "root")
+
+    def __init__(self, root: Element) -> None:
+        self.root = root
+        self.by_tag: dict[str, list[Element]] = element_index(root)
+        self._paths: dict[tuple[str, ...], list[Element]] = {}
+        self._groups: dict[str, dict[Element | None, list[Element]]] = {}
+
+    def by_parent(self, tag: str) -> dict[Element | None, list[Element]]:
+        """The elements named ``tag`` grouped by their parent (document order in each group)."""
+        groups = self._groups.get(tag)
+        if groups is None:
+            groups = {}
+            for e in self.by_tag.get(tag, EMPTY):
+                parent = e.getparent()
+                group = groups.get(parent)
+                if group is None:
+                    groups[parent] = [e]
+                else:
+                    group.append(e)
+            self._groups[tag] = groups
+        return groups
+
+    def at(self, path: tuple[str, ...]) -> list[Element]:
+        """The elements at an absolute path of Clark tags (root first), in document order."""
+        found = self._paths.get(path)
+        if found is not None:
+            return found
+        if len(path) == 1:
+            found = [self.root] if cast(AnyNode, self.root).tag == path[0] else []
+        else:
+            parents = self.at(path[:-1])
+            if not parents:
+                found = []
+            elif len(parents) == 1:
+                found = self.kids(parents[0], path[-1])
+            else:
+                groups = self.by_parent(path[-1])
+                found = [e for p in parents for e in groups.get(p, EMPTY)]
+        self._paths[path] = found
+        return found
+
+    def kids(self, node: Element, tag: str) -> list[Element]:
+        """The children of ``node`` named ``tag`` in document order; do not modify the list."""
+        groups = self._groups.get(tag)
+        if groups is None:
+            groups = self.by_parent(tag)
+        return groups.get(node, EMPTY)
+
+    def kid(self, node: Element, tag: str) -> Element | None:
+        """The first child of ``node`` named ``tag``, or None."""
+        found = self.kids(node, tag)
+        return found[0] if found else None
+
+    def below(self, node: Element, tags: tuple[str, ...]) -> list[Element]:
+        """The elements a relative child path selects from ``node``, in document order."""
+        nodes = self.kids(node, tags[0])
+        for tag in tags[1:]:
+            if not nodes:
+                return EMPTY
+            nodes = self.kids(nodes[0], tag) if len(nodes) == 1 else [c for n in nodes for c in self.kids(n, tag)]
+        return nodes
+
+    def has(self, node: Element, tags: tuple[str, ...]) -> bool:
+        """XPath ``exists(path)`` for a relative child path."""
+        return len(self.below(node, tags)) > 0
+
+    def first_value(self, node: Element, tags: tuple[str, ...]) -> str | None:
+        """String value of the first element the path selects (None when absent)."""
+        found = self.below(node, tags)
+        return string_value(found[0]) if found else None
+
+    def filled(self, node: Element, tags: tuple[str, ...]) -> bool:
+        """XPath ``path[normalize-space(.)]``: some selected element has a non-blank value."""
+        return any_filled(self.below(node, tags))
+
+
+def any_filled(nodes: Sequence[Element]) -> bool:
+    """Whether some element's normalised string value is not empty."""
+    return any(normalize_space(string_value(e)) != "" for e in nodes)
+
+
+def document_index(node: Element) -> Index:
+    """The :class:`Index` of the document ``node`` belongs to.
+
+    During an evaluation (between :func:`begin_document` and :func:`end_document`) there is
+    one, shared by the line rules of the Peppol and XRechnung packs and the XRechnung native
+    patterns, so each wanted tag is grouped by parent once; the rules run on every line, and
+    finding it must cost less than climbing to the root. Outside an evaluation each call
+    builds a fresh one for the node's document.
+    """
+    index: Index | None = getattr(_STATE, "index", None)
+    if index is not None:
+        return index
+    root = node
+    parent = node.getparent()
+    while parent is not None:
+        root = parent
+        parent = parent.getparent()
+    index = Index(root)
+    if getattr(_KIDS, "map", None) is not None:  # inside an evaluation: keep it until its end
+        _STATE.index = index
+    return index
 
 
 def ctx(select: str | Callable[[Element], list[Element]], rules: Sequence[Rule]) -> Context:

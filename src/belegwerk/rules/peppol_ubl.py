@@ -29,15 +29,16 @@ from belegwerk.rules.codelists import named_codelist
 from belegwerk.rules.engine import Context, Element, Pattern, Rule, Severity
 from belegwerk.rules.functions import normalize_space, to_decimal, xpath_round
 from belegwerk.rules.peppol_common import (
+    Index,
     PeppolRuleSet,
     RuleTable,
     build_contexts,
     castable_date,
-    child_groups,
     codes,
     ctx,
     date_key,
     decimal_of,
+    document_index,
     element_index,
     empty_element_pattern,
     empty_elements,
@@ -48,7 +49,6 @@ from belegwerk.rules.peppol_common import (
     identifier_rules,
     is_nan_number,
     make_r040,
-    make_r121,
     mod11,
     node_at,
     nodes_at,
@@ -122,21 +122,23 @@ _T_PA, _T_BQ, _T_IND, _T_AMOUNT = _CBC + "PriceAmount", _CBC + "BaseQuantity", _
 _ZERO, _ONE = Decimal(0), Decimal(1)
 
 
-def _first_child(parents: list[Element], tag: str) -> Element | None:
+_T_DOC_REF, _T_DOC_TYPE = _CAC_NS + "DocumentReference", _CBC + "DocumentTypeCode"
+
+
+def _first_child(ix: Index, parents: list[Element], tag: str) -> Element | None:
     for p in parents:
-        found = child_groups(p).get(tag)
-        if found:
-            return found[0]
+        found = ix.kid(p, tag)
+        if found is not None:
+            return found
     return None
 
 
-def _rounded_sum(acs: list[Element], indicator: str) -> Decimal:
+def _rounded_sum(ix: Index, acs: list[Element], indicator: str) -> Decimal:
     total = _ZERO
     for ac in acs:
-        kids = child_groups(ac)
-        ind = kids.get(_T_IND)
-        if ind and normalize_space(string_value(ind[0])) == indicator:
-            for c in kids.get(_T_AMOUNT, ()):
+        ind = ix.kid(ac, _T_IND)
+        if ind is not None and normalize_space(string_value(ind)) == indicator:
+            for c in ix.kids(ac, _T_AMOUNT):
                 total += to_decimal(string_value(c)) or _ZERO
     return xpath_round(total, 2) if total else _ZERO
 
@@ -145,31 +147,64 @@ def _dec_or(el: Element | None, default: Decimal) -> Decimal | None:
     return default if el is None else to_decimal(string_value(el))
 
 
+def _is_invoice(ix: Index) -> bool:
+    """Whether the document is an Invoice (not a CreditNote): the root is the first element of
+    its tag in document order, so the tag index answers without reading the root's tag."""
+    invoices = ix.by_tag.get(_INVOICE_TAG)
+    return invoices is not None and invoices[0] is ix.root
+
+
 def make_r120(tolerance: Callable[[Element], Decimal]) -> Callable[[Element], bool]:
     """Line net amount = quantity x (price / base quantity) + charges - allowances (within tolerance).
 
-    Hot path (runs for every line): reads the line's children directly instead of via XPath.
+    Hot path (runs for every line): reads the line through the evaluation's :class:`Index`
+    (children by parent from the tag index), so no child's tag is ever read.
     """
 
     def test(line: Element) -> bool:
-        kids = child_groups(line)
-        # the quantity element depends on the document type; a line usually sits right below
-        # the root, which then is its parent (no ElementTree needed to find it)
-        parent = line.getparent()
-        root_tag = parent.tag if parent is not None and parent.getparent() is None else line.getroottree().getroot().tag
-        qty_tag = _T_INVQ if root_tag == _INVOICE_TAG else _T_CREDQ
-        ext_els = kids.get(_T_LEA)
-        qty_els = kids.get(qty_tag)
-        prices = kids.get(_T_PRICE, [])
-        acs = kids.get(_T_AC, [])
-        ext = _dec_or(ext_els[0] if ext_els else None, _ZERO)
-        qty = _dec_or(qty_els[0] if qty_els else None, _ONE)
-        price = _dec_or(_first_child(prices, _T_PA), _ZERO)
-        bq = _dec_or(_first_child(prices, _T_BQ), _ONE)
+        ix = document_index(line)
+        # the quantity element depends on the document type
+        qty_tag = _T_INVQ if _is_invoice(ix) else _T_CREDQ
+        prices = ix.kids(line, _T_PRICE)
+        acs = ix.kids(line, _T_AC)
+        ext = _dec_or(ix.kid(line, _T_LEA), _ZERO)
+        qty = _dec_or(ix.kid(line, qty_tag), _ONE)
+        price = _dec_or(_first_child(ix, prices, _T_PA), _ZERO)
+        bq = _dec_or(_first_child(ix, prices, _T_BQ), _ONE)
         base = bq if bq else _ONE
-        return r120_holds(line, tolerance, ext, qty, price, base, _rounded_sum(acs, "true"), _rounded_sum(acs, "false"))
+        return r120_holds(
+            line, tolerance, ext, qty, price, base, _rounded_sum(ix, acs, "true"), _rounded_sum(ix, acs, "false")
+        )
 
     return test
+
+
+def r121(line: Element) -> bool:
+    """R121 on a line: its price base quantity, where given, is a number greater than zero."""
+    ix = document_index(line)
+    bq = _first_child(ix, ix.kids(line, _T_PRICE), _T_BQ)
+    if bq is None:
+        return True
+    value = to_decimal(string_value(bq))
+    return value is not None and value > 0
+
+
+def r100(line: Element) -> bool:
+    """``count(cac:DocumentReference) <= 1``."""
+    return len(document_index(line).kids(line, _T_DOC_REF)) <= 1
+
+
+def r101(line: Element) -> bool:
+    """``not(cac:DocumentReference) or cac:DocumentReference/cbc:DocumentTypeCode = '130'``."""
+    ix = document_index(line)
+    references = ix.kids(line, _T_DOC_REF)
+    if not references:
+        return True
+    for reference in references:
+        for code in ix.kids(reference, _T_DOC_TYPE):
+            if string_value(code) == "130":
+                return True
+    return False
 
 
 def r046(ac: Element) -> bool:
@@ -673,19 +708,19 @@ def transaction_contexts(
                     "PEPPOL-EN16931-R121",
                     F,
                     "The price base quantity must be greater than zero.",
-                    make_r121("cac:Price/cbc:BaseQuantity"),
+                    r121,
                 ),
                 _rule(
                     "PEPPOL-EN16931-R100",
                     F,
                     "A line may reference at most one invoiced object.",
-                    xb("count(cac:DocumentReference) <= 1"),
+                    r100,
                 ),
                 _rule(
                     "PEPPOL-EN16931-R101",
                     F,
                     "A line document reference may only be an invoiced object (type code 130).",
-                    xb("not(cac:DocumentReference) or cac:DocumentReference/cbc:DocumentTypeCode = '130'"),
+                    r101,
                 ),
             ],
         ),

@@ -21,6 +21,9 @@ from belegwerk.rules.engine import AnyNode, Element, Pattern, Rule, Severity
 from belegwerk.rules.functions import normalize_space
 from belegwerk.rules.peppol_cii import document_currencies, r046, transaction_contexts
 from belegwerk.rules.peppol_common import (
+    EMPTY,
+    Index,
+    any_filled,
     ctx,
     empty_element_pattern,
     empty_elements,
@@ -35,17 +38,14 @@ from belegwerk.rules.peppol_common import (
     xs,
 )
 from belegwerk.rules.xrechnung_common import (
-    EMPTY,
     SUPPORTED_TYPE_CODES,
     VAT_CODES_NEEDING_SELLER_TAX_ID,
     XR_CVD_ID,
     XR_EXTENSION_ID,
     XR_IDS,
     Failures,
-    Index,
     NativePattern,
     XRechnungRuleSet,
-    any_filled,
     attachment_mime_rule,
     clark_path,
     classification_rules,
@@ -185,7 +185,9 @@ def peppol_patterns(tolerance: Callable[[Element], Decimal], r120_severity: Seve
 
 _BT89: Final = f"{_H_SETTLEMENT}/ram:SpecifiedTradePaymentTerms/ram:DirectDebitMandateID"
 _BT90: Final = f"{_H_SETTLEMENT}/ram:CreditorReferenceID"
-_BT91: Final = f"{_H_SETTLEMENT}/ram:SpecifiedTradeSettlementPaymentMeans/ram:PayerPartyDebtorFinancialAccount/ram:IBANID"
+_BT91: Final = (
+    f"{_H_SETTLEMENT}/ram:SpecifiedTradeSettlementPaymentMeans/ram:PayerPartyDebtorFinancialAccount/ram:IBANID"
+)
 
 
 def _direct_debit_terms(root: Element) -> tuple[bool, bool, bool]:
@@ -571,9 +573,7 @@ def _br_de_16(ix: Index, root: Element, sctt: list[Element]) -> bool:
         _any_value_in([c for t in line_tax for c in ix.kids(t, _T_CATEGORY_CODE)], VAT_CODES_NEEDING_SELLER_TAX_ID)
     )
     if not by_lines:
-        header = [
-            t for s in sctt for st in ix.kids(s, _P_SETTLEMENT[-1]) for t in ix.below(st, _R_HEADER_AC_TAX)
-        ]
+        header = [t for s in sctt for st in ix.kids(s, _P_SETTLEMENT[-1]) for t in ix.below(st, _R_HEADER_AC_TAX)]
         by_header = _any_value_in(header, frozenset({"VAT"})) and _any_value_in(
             [c for t in header for c in ix.kids(t, _T_CATEGORY_CODE)], VAT_CODES_NEEDING_SELLER_TAX_ID
         )

@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import Final, TypeAlias, cast
+from typing import Final, TypeAlias
 
 from belegwerk.rules.codelists import EN16931_MIME_CODES
 from belegwerk.rules.engine import (
-    AnyNode,
     Check,
     Context,
     Element,
@@ -38,9 +37,13 @@ from belegwerk.rules.engine import (
 )
 from belegwerk.rules.functions import normalize_space
 from belegwerk.rules.peppol_common import (
+    Index,
+    TagSelector,
     codes,
     ctx,
+    document_index,
     element_index,
+    end_document,
     first_text,
     has,
     string_value,
@@ -371,102 +374,6 @@ def cva_rule(value: str) -> Rule:
 # ``tests/einvoice/test_rules_xrechnung_native.py`` checks on the corpus that both give the same
 # failures in the same order.
 
-EMPTY: Final[list[Element]] = []
-
-
-class Index:
-    """One document during one evaluation: elements at absolute tag paths and children by tag,
-    both answered from the shared tag index.
-
-    Elements come from the per-document tag index (:func:`peppol_common.element_index`, which
-    takes the EN 16931 pack's scan in a validation session). Reading an lxml element's ``tag``
-    builds a new string each time, so children are never iterated: the elements with a wanted
-    tag are grouped by parent (one ``getparent()`` each) the first time that tag is asked for.
-    lxml hands out the same proxy for a node while the index holds it, so parents compare by
-    identity.
-    """
-
-    __slots__ = ("_groups", "_paths", "by_tag", "root")
-
-    def __init__(self, root: Element) -> None:
-        self.root = root
-        self.by_tag: dict[str, list[Element]] = element_index(root)
-        self._paths: dict[tuple[str, ...], list[Element]] = {}
-        self._groups: dict[str, dict[Element | None, list[Element]]] = {}
-
-    def by_parent(self, tag: str) -> dict[Element | None, list[Element]]:
-        """The elements named ``tag`` grouped by their parent (document order in each group)."""
-        groups = self._groups.get(tag)
-        if groups is None:
-            groups = {}
-            for e in self.by_tag.get(tag, EMPTY):
-                parent = e.getparent()
-                group = groups.get(parent)
-                if group is None:
-                    groups[parent] = [e]
-                else:
-                    group.append(e)
-            self._groups[tag] = groups
-        return groups
-
-    def at(self, path: tuple[str, ...]) -> list[Element]:
-        """The elements at an absolute path of Clark tags (root first), in document order."""
-        found = self._paths.get(path)
-        if found is not None:
-            return found
-        if len(path) == 1:
-            found = [self.root] if cast(AnyNode, self.root).tag == path[0] else []
-        else:
-            parents = self.at(path[:-1])
-            if not parents:
-                found = []
-            elif len(parents) == 1:
-                found = self.kids(parents[0], path[-1])
-            else:
-                groups = self.by_parent(path[-1])
-                found = [e for p in parents for e in groups.get(p, EMPTY)]
-        self._paths[path] = found
-        return found
-
-    def kids(self, node: Element, tag: str) -> list[Element]:
-        """The children of ``node`` named ``tag`` in document order; do not modify the list."""
-        groups = self._groups.get(tag)
-        if groups is None:
-            groups = self.by_parent(tag)
-        return groups.get(node, EMPTY)
-
-    def kid(self, node: Element, tag: str) -> Element | None:
-        """The first child of ``node`` named ``tag``, or None."""
-        found = self.kids(node, tag)
-        return found[0] if found else None
-
-    def below(self, node: Element, tags: tuple[str, ...]) -> list[Element]:
-        """The elements a relative child path selects from ``node``, in document order."""
-        nodes = self.kids(node, tags[0])
-        for tag in tags[1:]:
-            if not nodes:
-                return EMPTY
-            nodes = self.kids(nodes[0], tag) if len(nodes) == 1 else [c for n in nodes for c in self.kids(n, tag)]
-        return nodes
-
-    def has(self, node: Element, tags: tuple[str, ...]) -> bool:
-        """XPath ``exists(path)`` for a relative child path."""
-        return len(self.below(node, tags)) > 0
-
-    def first_value(self, node: Element, tags: tuple[str, ...]) -> str | None:
-        """String value of the first element the path selects (None when absent)."""
-        found = self.below(node, tags)
-        return string_value(found[0]) if found else None
-
-    def filled(self, node: Element, tags: tuple[str, ...]) -> bool:
-        """XPath ``path[normalize-space(.)]``: some selected element has a non-blank value."""
-        return any_filled(self.below(node, tags))
-
-
-def any_filled(nodes: Sequence[Element]) -> bool:
-    """Whether some element's normalised string value is not empty."""
-    return any(normalize_space(string_value(e)) != "" for e in nodes)
-
 
 def clark_path(*names: str) -> tuple[str, ...]:
     """``("ram:A", "ram:B")`` in Clark notation (paths of the native checks, built at import)."""
@@ -541,22 +448,59 @@ class XRechnungRuleSet(RuleSet):
     """A :class:`RuleSet` that runs :class:`NativePattern` checks over one :class:`Index`.
 
     Other patterns (the merged Peppol rules, the rule-less prologue that starts the evaluation)
-    run as in the engine; the findings and their order are the engine's.
+    run as in the engine, except that a context whose selector is a :class:`TagSelector` is
+    skipped when none of its tags occurs in the document (it would select nothing); the
+    findings and their order are the engine's.
     """
 
     def evaluate(self, root: Element) -> list[Finding]:
+        try:
+            return self._evaluate(root)
+        finally:
+            end_document(root)  # the prologue started it; nothing of this document outlives it
+
+    def _evaluate(self, root: Element) -> list[Finding]:
         findings: list[Finding] = []
         name = self.name
         index: Index | None = None
         for pattern in self.patterns:
             if isinstance(pattern, NativePattern):
                 if index is None:
-                    index = Index(root)  # after the prologue: the tag index is this document's
+                    index = document_index(root)  # after the prologue: this evaluation's index
                 by_id = pattern.by_id
                 for node, rid in pattern.check(root, index):
                     rule = by_id[rid]
                     findings.append(Finding(rule.id, rule.severity, rule.message, location_of(node), name))
             else:
-                for node, rule in engine_failures(pattern, root):
+                for node, rule in _present_failures(pattern, root):
                     findings.append(Finding(rule.id, rule.severity, rule.message, location_of(node), name))
         return findings
+
+
+def _present_failures(pattern: Pattern, root: Element) -> list[tuple[Element, Rule]]:
+    """:func:`engine_failures` without asking the contexts whose tags the document lacks."""
+    if not pattern.contexts or not pattern.contexts[0].rules:
+        return engine_failures(pattern, root)  # the prologue: it starts the evaluation
+    present = element_index(root)
+    out: list[tuple[Element, Rule]] = []
+    seen: set[Element] | None = set() if pattern.exclusive and len(pattern.contexts) > 1 else None
+    for context in pattern.contexts:
+        select = context.select
+        if isinstance(select, TagSelector) and not _any_present(select.tags, present):
+            continue
+        for node in context.nodes(root):
+            if seen is not None:
+                if node in seen:
+                    continue
+                seen.add(node)
+            for rule in context.rules:
+                if not rule.test(node):
+                    out.append((node, rule))
+    return out
+
+
+def _any_present(tags: tuple[str, ...], present: dict[str, list[Element]]) -> bool:
+    for t in tags:  # noqa: SIM110 - a plain loop compiles to direct lookups
+        if t in present:
+            return True
+    return False

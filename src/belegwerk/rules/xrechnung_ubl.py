@@ -25,6 +25,9 @@ from lxml import etree
 from belegwerk.rules.engine import AnyNode, Element, Pattern, Rule, Severity
 from belegwerk.rules.functions import normalize_space, to_decimal, xpath_round
 from belegwerk.rules.peppol_common import (
+    EMPTY,
+    Index,
+    any_filled,
     ctx,
     decimal_of,
     empty_element_pattern,
@@ -41,17 +44,14 @@ from belegwerk.rules.peppol_common import (
 )
 from belegwerk.rules.peppol_ubl import br_de_22, transaction_contexts
 from belegwerk.rules.xrechnung_common import (
-    EMPTY,
     SUPPORTED_TYPE_CODES,
     VAT_CODES_NEEDING_SELLER_TAX_ID,
     XR_CVD_ID,
     XR_EXTENSION_ID,
     XR_IDS,
     Failures,
-    Index,
     NativePattern,
     XRechnungRuleSet,
-    any_filled,
     attachment_mime_rule,
     clark_path,
     classification_rules,
@@ -101,7 +101,9 @@ _ext_id: Final = etree.XPath(
     "boolean(/ubl:Invoice/cbc:CustomizationID[text() = $id] | /cn:CreditNote/cbc:CustomizationID[text() = $id])",
     namespaces=NSMAP,
 )
-_cvd_id: Final = etree.XPath("boolean((/ubl:Invoice | /cn:CreditNote)/cbc:CustomizationID[text() = $id])", namespaces=NSMAP)
+_cvd_id: Final = etree.XPath(
+    "boolean((/ubl:Invoice | /cn:CreditNote)/cbc:CustomizationID[text() = $id])", namespaces=NSMAP
+)
 
 
 @per_document
@@ -371,7 +373,13 @@ _T_PAYMENT_MEANS, _T_PAYMENT_MANDATE, _T_CARD, _T_PAYEE_ACCOUNT = clark_path(
     "cac:PaymentMeans", "cac:PaymentMandate", "cac:CardAccount", "cac:PayeeFinancialAccount"
 )
 _T_MEANS_CODE, _T_CITY, _T_ZONE, _T_NAME, _T_PHONE, _T_MAIL, _T_URI = clark_path(
-    "cbc:PaymentMeansCode", "cbc:CityName", "cbc:PostalZone", "cbc:Name", "cbc:Telephone", "cbc:ElectronicMail", "cbc:URI"
+    "cbc:PaymentMeansCode",
+    "cbc:CityName",
+    "cbc:PostalZone",
+    "cbc:Name",
+    "cbc:Telephone",
+    "cbc:ElectronicMail",
+    "cbc:URI",
 )
 _T_ALLOWANCE_CHARGE, _T_INDICATOR, _T_TAX_REPRESENTATIVE = clark_path(
     "cac:AllowanceCharge", "cbc:ChargeIndicator", "cac:TaxRepresentativeParty"
@@ -472,9 +480,7 @@ def _root_failures(ix: Index, root: Element, out: Failures) -> None:
     if mandates and not any(ix.has(pm, _R_PAYER_ACCOUNT_ID) for pm in means):
         out.append((root, "BR-DE-31"))
     lines = ix.kids(root, _T_INVOICE_LINE) + ix.kids(root, _T_CREDIT_NOTE_LINE)
-    if not (
-        ix.has(root, _R_DELIVERY_DATE) or ix.kids(root, _T_PERIOD) or all(ix.kids(ln, _T_PERIOD) for ln in lines)
-    ):
+    if not (ix.has(root, _R_DELIVERY_DATE) or ix.kids(root, _T_PERIOD) or all(ix.kids(ln, _T_PERIOD) for ln in lines)):
         out.append((root, "BR-DE-TMP-32"))
 
 
