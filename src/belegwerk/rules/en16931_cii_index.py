@@ -14,6 +14,7 @@ translated to Clark notation at import, so lxml's ElementPath cache serves every
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from functools import cache
@@ -509,10 +510,11 @@ class Path:
         return not self.anchored or (cur.up is None and not d.detached)  # type: ignore[union-attr]
 
 
-class Picker:
+class Picker(ABC):
     """A context selector that :class:`CiiRuleSet` asks with the document index directly
     (:meth:`pick`: a compiled method call, no context-variable lookup); called with the root
-    like any selector, it finds the index itself."""
+    like any selector, it finds the index itself. Implemented by path selectors and the VAT
+    category groups."""
 
     #: the tags the selector can select (None when unknown: the context is always asked)
     tags: frozenset[str] | None = None
@@ -520,8 +522,9 @@ class Picker:
     def __call__(self, root: Element) -> list[Element]:
         return self.pick(doc(root))
 
+    @abstractmethod
     def pick(self, d: DocIndex) -> list[Element]:
-        raise NotImplementedError
+        """The context's nodes in document order."""
 
 
 class PathSelector(Picker):
