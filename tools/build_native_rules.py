@@ -10,7 +10,11 @@ same directory). Validation gives the same findings either way; the compiled bui
 twice as fast (see docs/validation.md). ``scripts/setup-env.sh`` runs this after installing, so
 both the product and the test suite use the compiled packs; set ``BELEGWERK_NATIVE=0`` to skip.
 
-The build writes ``src/belegwerk/rules/_native.json``: the SHA-256 of every compiled source.
+The same build compiles ``_scan.c``, the C document scanner (one pass over an lxml tree for the
+packs' indexes, through lxml's public C API; see :mod:`belegwerk.rules.scan`).
+
+The build writes ``src/belegwerk/rules/_native.json``: the SHA-256 of every compiled source,
+and of the scanner's source with the lxml version it was built against.
 :mod:`belegwerk.rules.native` compares it at import time and falls back to the sources (for all
 compiled modules together) when any of them has changed since the build, so an edited rule is
 never shadowed by a stale binary. ``BELEGWERK_PURE_PYTHON=1`` forces the sources.
@@ -29,6 +33,7 @@ import sys
 import sysconfig
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
@@ -56,9 +61,9 @@ source_digests = _native.source_digests
 
 
 def up_to_date() -> bool:
-    """Whether the compiled modules exist and were built from the current sources (the same
-    decision the package's import guard makes, minus ``BELEGWERK_PURE_PYTHON``)."""
-    return bool(_native.decide(RULES, {}).compiled)
+    """Whether the compiled modules and the C scanner exist and were built from the current
+    sources (the same decisions the package makes at import, minus ``BELEGWERK_PURE_PYTHON``)."""
+    return bool(_native.decide(RULES, {}).compiled and _native.decide_scanner(RULES, {}).compiled)
 
 
 def clean() -> None:
@@ -69,8 +74,22 @@ def clean() -> None:
     shutil.rmtree(BUILD, ignore_errors=True)
 
 
+def scanner_extension() -> Any:
+    """The C document scanner (``_scan.c``): built against the installed lxml's public C API
+    and the libxml2 headers lxml ships (``lxml.get_include()``)."""
+    import lxml
+    from setuptools import Extension  # type: ignore[import-untyped]
+
+    return Extension(
+        f"belegwerk.rules.{_native.SCANNER}",
+        [f"belegwerk/rules/{_native.SCANNER}.c"],
+        include_dirs=lxml.get_include(),
+        extra_compile_args=["-O2"],
+    )
+
+
 def build() -> None:
-    """Compile :data:`COMPILED_MODULES` in place and record the sources' digests."""
+    """Compile :data:`COMPILED_MODULES` and the scanner in place and record the sources' digests."""
     from mypyc.build import mypycify
     from setuptools import setup  # type: ignore[import-untyped]
 
@@ -86,7 +105,7 @@ def build() -> None:
             extension.include_dirs.append(str(BUILD / "c" / "belegwerk" / "rules"))
         setup(
             name="belegwerk-native-rules",
-            ext_modules=extensions,
+            ext_modules=[*extensions, scanner_extension()],
             script_args=[
                 "-q",
                 "build_ext",
@@ -101,7 +120,11 @@ def build() -> None:
         )
     finally:
         os.chdir(cwd)
-    record = {"sources": source_digests(RULES), "ext_suffix": sysconfig.get_config_var("EXT_SUFFIX")}
+    record = {
+        "sources": source_digests(RULES),
+        "ext_suffix": sysconfig.get_config_var("EXT_SUFFIX"),
+        "scanner": {"source": _native.scanner_digest(RULES), "lxml": _native.lxml_version()},
+    }
     (RULES / MANIFEST).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
@@ -118,7 +141,10 @@ def main() -> None:
         print("compiled rule packs are up to date")
         return
     build()
-    print(f"compiled {len(COMPILED_MODULES)} rule modules with mypyc into {RULES.relative_to(ROOT)}")
+    print(
+        f"compiled {len(COMPILED_MODULES)} rule modules with mypyc and the C document scanner"
+        f" into {RULES.relative_to(ROOT)}"
+    )
 
 
 if __name__ == "__main__":

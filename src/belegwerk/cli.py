@@ -85,7 +85,7 @@ def _rule_packs() -> str:
     """Which build of the e-invoice rule packs this installation runs (compiled or sources, and why)."""
     from belegwerk.rules import native
 
-    return native.status().describe()
+    return native.describe_build()
 
 
 # --- db ------------------------------------------------------------------------------------------

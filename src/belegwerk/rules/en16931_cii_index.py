@@ -21,7 +21,6 @@ from functools import cache
 from typing import Any, Final, TypeAlias, TypeVar, cast
 
 from belegwerk.rules.engine import (
-    SCAN_KEY,
     Context,
     Element,
     Finding,
@@ -29,11 +28,10 @@ from belegwerk.rules.engine import (
     Rule,
     RuleSet,
     location_of,
-    offer,
-    session_open,
-    shared,
 )
 from belegwerk.rules.functions import normalize_space
+from belegwerk.rules.scan import canonical as scan_canonical
+from belegwerk.rules.scan import document_scan
 from belegwerk.xml.ns import NSMAP
 
 T = TypeVar("T")
@@ -52,16 +50,11 @@ def clark(path: str) -> str:
     return canonical(steps[0]) if len(steps) == 1 else "/".join(steps)
 
 
-#: One string object per Clark name the pack's rules, paths and contexts use (filled as they are
-#: defined, never from a document). The index files document tags under these objects, so
-#: every later lookup or comparison with a rule's name is an identity hit instead of a string
-#: comparison.
-_CANON: Final[dict[str, str]] = {}
-
-
 def canonical(name: str) -> str:
-    """The shared object for the pack's Clark name ``name`` (registered on first use)."""
-    return _CANON.setdefault(name, name)
+    """The shared object for the Clark name ``name``: the one the document scan files tags under
+    (:func:`belegwerk.rules.scan.canonical`), so every lookup or comparison of a document tag
+    with a rule's name is an identity hit instead of a string comparison."""
+    return scan_canonical(name)
 
 
 # --------------------------------------------------------------------------------------------
@@ -77,7 +70,7 @@ class Node:
     walking ``up`` as an attribute makes those questions pointer loads.
     """
 
-    __slots__ = ("el", "kids", "odd", "tag", "text", "up")
+    __slots__ = ("el", "kids", "tag", "text", "up")
 
     def __init__(self, el: Element, tag: str, up: Node | None) -> None:
         self.el = el
@@ -88,9 +81,6 @@ class Node:
         self.kids: dict[str, list[Element]] = _NO_KIDS
         #: the XPath string value, read on first use (see :func:`string_value`)
         self.text: str | None = None
-        #: comment or processing-instruction children (only noted for the shared scan): 0 none,
-        #: 1 some, 2 the first child is one
-        self.odd = 0
 
 
 _NO_KIDS: Final[dict[str, list[Element]]] = {}
@@ -109,76 +99,26 @@ class DocIndex:
 
     def __init__(self, root: Element) -> None:
         self.root = root
-        self.by_tag: dict[str, list[Element]] = {}
-        self.nodes: dict[Element, Node] = {}
         self._memo: dict[Any, Any] = {}
         #: the evaluated element has a parent (a subtree): anchored paths cannot match inside it
         self.detached = root.getparent() is not None
-        by_tag = self.by_tag
-        nodes = self.nodes
-        # Candidates for "empty element" (XRechnung/Peppol packs), collected only when a later
-        # pack of the same validation can take them (see engine.document_session).
-        sharing = session_open(root) and shared(root, SCAN_KEY) is None
-        maybe_empty: list[Element] = []
-        # Any, not _Element: comments and PIs have a function as ``tag`` (the lxml stubs say str),
-        # and code compiled with mypyc (tools/build_native_rules.py) enforces declared types.
-        # Document order: a parent is always filed before its children, so its Node exists.
-        last_el: Any = None
-        last_node: Node | None = None
-        previous: Any = None  # the previous node of any kind (document order)
-        for el in cast("Iterator[Any]", root.iter()):
-            tag = el.tag
-            if not isinstance(tag, str):
-                # comments and processing instructions are not elements; for the shared scan,
-                # note that their parent has such a child, and whether it is the first child
-                # (the node right after a parent in document order is its first child)
-                if sharing:
-                    owner: Any = el.getparent()
-                    if owner is not None:
-                        onode = nodes[owner]
-                        if previous is owner:
-                            onode.odd = 2
-                        elif onode.odd == 0:
-                            onode.odd = 1
-                previous = el
-                continue
-            previous = el
-            known = _CANON.get(tag)
-            if known is not None:
-                tag = known
-            if last_node is None:
-                node = Node(el, tag, None)
-            else:
-                parent: Any = el.getparent()
-                pnode = last_node if parent is last_el else nodes[parent]  # first child: no lookup
-                node = Node(el, tag, pnode)
-                group = pnode.kids.get(tag)
-                if group is not None:
-                    group.append(el)
-                elif pnode.kids is _NO_KIDS:
-                    pnode.kids = {tag: [el]}
-                else:
-                    pnode.kids[tag] = [el]
+        # one pass over the tree, shared with the other packs of the validation
+        els, tags, parents, kids, by_tag, _maybe_empty, texts, _attrs = document_scan(root)
+        self.by_tag: dict[str, list[Element]] = by_tag
+        nodes: dict[Element, Node] = {}
+        # document order: a parent always comes before its children, so its Node exists
+        made: list[Node] = []
+        for i in range(len(els)):
+            el = els[i]
+            parent = parents[i]
+            node = Node(el, tags[i], made[parent] if parent >= 0 else None)
+            groups = kids.get(el)
+            if groups is not None:
+                node.kids = groups
+            node.text = texts[i]  # a leaf's string value; None (read on first use) otherwise
             nodes[el] = node
-            last_el, last_node = el, node
-            bucket = by_tag.get(tag)
-            if bucket is None:
-                by_tag[tag] = [el]
-            else:
-                bucket.append(el)
-        if sharing:
-            # "Empty element" candidates in document order: leaves (no child node at all) with
-            # only whitespace text, and elements whose first child node is a comment or
-            # processing instruction (always so when all children are such nodes).
-            for node in nodes.values():
-                if node.kids is _NO_KIDS and node.odd == 0:
-                    text = node.el.text
-                    node.text = text or ""  # a leaf's string value, read here once
-                    if not text or not text.strip(" \t\n\r"):
-                        maybe_empty.append(node.el)
-                elif node.odd == 2 or node.kids is _NO_KIDS:
-                    maybe_empty.append(node.el)
-            offer(root, SCAN_KEY, (by_tag, maybe_empty))
+            made.append(node)
+        self.nodes = nodes
         # The tags as a set: set operations with a dict or its key view walk all of its keys,
         # with a set they walk the smaller side (contexts and tables ask with one to a few tags).
         self.tag_set: set[str] = set(by_tag)

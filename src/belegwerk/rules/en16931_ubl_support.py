@@ -16,7 +16,6 @@ from typing import Any, Final, cast
 from lxml import etree
 
 from belegwerk.rules.engine import (
-    SCAN_KEY,
     AnyNode,
     Context,
     Element,
@@ -25,11 +24,9 @@ from belegwerk.rules.engine import (
     RuleSet,
     Severity,
     location_of,
-    offer,
-    session_open,
-    shared,
 )
 from belegwerk.rules.functions import normalize_space, to_decimal
+from belegwerk.rules.scan import Scan, document_scan, scan
 from belegwerk.xml.ns import NSMAP, UBL_CAC, UBL_CBC, UBL_CREDIT_NOTE, UBL_INVOICE
 
 FATAL: Final = Severity.FATAL
@@ -40,8 +37,6 @@ CBC: Final = f"{{{UBL_CBC}}}"
 INVOICE_ROOT: Final = f"{{{UBL_INVOICE}}}Invoice"
 CREDIT_NOTE_ROOT: Final = f"{{{UBL_CREDIT_NOTE}}}CreditNote"
 LINE_TAGS: Final = (f"{CAC}InvoiceLine", f"{CAC}CreditNoteLine")
-
-
 
 
 def rule(rule_id: str, message: str, test: Callable[[Element], bool], severity: Severity = FATAL) -> Rule:
@@ -59,7 +54,20 @@ class _State:
     """Per-evaluation caches. Evaluations are serialised by :data:`_EVAL_LOCK` (pure-Python work
     holds the GIL anyway), so one module-level instance is enough and avoids thread-local lookups."""
 
-    __slots__ = ("attrs", "cat", "data", "decs", "kids", "paths", "pmc_name", "root", "suffix", "suffixed", "tags", "vat")
+    __slots__ = (
+        "attrs",
+        "cat",
+        "data",
+        "decs",
+        "kids",
+        "paths",
+        "pmc_name",
+        "root",
+        "suffix",
+        "suffixed",
+        "tags",
+        "vat",
+    )
 
     def __init__(self) -> None:
         self.root: Element | None = None
@@ -596,114 +604,83 @@ def watch_suffix_tags(tags: Iterable[str]) -> None:
     _SUFFIX_TAGS.update(tags)
 
 
-class _Walk:
-    """What one pass over the document collects (see :func:`_index`)."""
+class _Facts:
+    """What the UBL pack derives from a document's scan (see :func:`_facts`)."""
 
-    def __init__(self, sharing: bool) -> None:
-        self.tags: dict[str, list[Element]] = {}
-        self.kids: dict[Element, dict[str, list[Element]]] = {}
-        self.attrs: set[str] = set()
+    __slots__ = ("amount", "binary", "names", "pmc_name", "suffixed", "watched")
+
+    def __init__(self) -> None:
         self.amount: list[Element] = []
         self.binary: list[Element] = []
         self.watched: list[tuple[Element, PathNode]] = []
         self.suffixed: list[tuple[Element, tuple[str, ...]]] = []
-        self.chain: list[str] = []
-        self.sharing = sharing
-        self.maybe_empty: list[Element] = []
-        #: whether a ``name`` attribute occurs on a ``cbc:PaymentMeansCode`` (not in ``attrs``)
+        self.names: set[str] = set()
+        #: whether a ``name`` attribute occurs on a ``cbc:PaymentMeansCode`` (not in ``names``)
         self.pmc_name = False
 
 
-def _visit(w: _Walk, el: Element, tag: str, node: PathNode | None) -> None:
-    """Record ``el`` (whose tag the caller already read) and, in document order, its subtree.
-
-    Each element's tag is read from lxml exactly once (a new string per read): the parent reads
-    it while grouping its children by tag, and passes it down.
-    """
-    lst = w.tags.get(tag)
-    if lst is None:
-        w.tags[tag] = [el]
-    else:
-        lst.append(el)
-    kind = _TAG_KIND.get(tag)
-    if kind is None:
-        kind = _tag_kind(tag)
-    if kind:
-        if kind == "amount":
-            w.amount.append(el)
-        elif kind == "binary":
-            w.binary.append(el)
-    keys = el.keys()
-    if keys:
-        if tag == _PAYMENT_MEANS_CODE:
-            if "name" in keys:
-                w.pmc_name = True
-            w.attrs.update(str(k) for k in keys if k != "name")
-        else:
-            w.attrs.update(str(k) for k in keys)
-    chain = w.chain
-    if node is not None and node.watched:
-        w.watched.append((el, node))
-    if chain and tag in _SUFFIX_TAGS:
-        w.suffixed.append((el, tuple(chain)))
-    if len(el) == 0:  # no child node at all: a leaf
-        if w.sharing:
-            text = el.text
-            if not text or not text.strip(" \t\n\r"):
-                w.maybe_empty.append(el)
-        return
-    # A slice is one C call; iterating the element would create an iterator object per element.
-    children: list[AnyNode] = cast(AnyNode, el)[:]
-    if w.sharing and not isinstance(children[0].tag, str):
-        w.maybe_empty.append(el)
-    groups: dict[str, list[Element]] | None = None
-    for child in children:
-        ctag = child.tag
-        if not isinstance(ctag, str):
-            continue
-        if groups is None:
-            groups = {ctag: [child]}
-            w.kids[el] = groups
-        else:
-            same = groups.get(ctag)
-            if same is None:
-                groups[ctag] = [child]
-            else:
-                same.append(child)
-        chain.append(ctag)
-        _visit(w, child, ctag, node.next.get(ctag) if node is not None else None)
-        chain.pop()
-
-
-def _walk(root: Element, sharing: bool) -> _Walk:
-    w = _Walk(sharing)
-    tag: AnyNode = root.tag
-    _visit(w, root, str(tag), _PATHS)
-    return w
+def _facts(sc: Scan) -> _Facts:
+    """The ``*Amount``/``*BinaryObject`` elements, the elements at the paths UBL-CR rules are
+    about (see :func:`watch_paths`; each element's trie node is its parent's node's child) and
+    at the watched suffix tags, and the attribute names, all in document order."""
+    els, tags, parents, _kids, _by_tag, _maybe_empty, _texts, attrs = sc
+    f = _Facts()
+    # trie node per position (None below a path nobody watches); the root stands at the trie's top
+    trail: list[PathNode | None] = []
+    kind_of = _TAG_KIND
+    for i in range(len(els)):
+        tag = tags[i]
+        parent = parents[i]
+        node: PathNode | None = _PATHS
+        if parent >= 0:
+            up = trail[parent]
+            node = up.next.get(tag) if up is not None else None
+            if tag in _SUFFIX_TAGS:
+                f.suffixed.append((els[i], _tag_chain(tags, parents, i)))
+        trail.append(node)
+        if node is not None and node.watched:
+            f.watched.append((els[i], node))
+        kind = kind_of.get(tag)
+        if kind is None:
+            kind = _tag_kind(tag)
+        if kind:
+            if kind == "amount":
+                f.amount.append(els[i])
+            elif kind == "binary":
+                f.binary.append(els[i])
+    f.names = set(attrs)
+    if "name" in f.names:  # ``name`` on cbc:PaymentMeansCode is tracked on its own (UBL-CR-...)
+        on_pmc = [tags[p] == _PAYMENT_MEANS_CODE for p in attrs["name"]]
+        f.pmc_name = any(on_pmc)
+        if all(on_pmc):
+            f.names.discard("name")
+    return f
 
 
 def _index(root: Element) -> None:
-    """One pass over the document (a recursive walk over lxml's children, in document order)
-    that fills the per-evaluation structures: elements by tag, every element's children by tag,
-    attribute names, the ``*Amount``/``*BinaryObject`` elements and the elements at the paths
-    UBL-CR rules are about (see :func:`watch_paths`).
-
-    Children are grouped here rather than on first use because the walk reads every child's tag
-    anyway; reading it again later costs as much as the walk (lxml builds a new string per read).
+    """Fill the per-evaluation structures from the document's scan (one pass over the tree,
+    shared with the other packs of the validation, see :func:`belegwerk.rules.scan.document_scan`):
+    elements by tag, every element's children by tag, and the :class:`_Facts`.
     """
-    # Candidates for "empty element" (Peppol/XRechnung packs), collected only when a later pack
-    # of the same validation can take them (see engine.document_session).
-    sharing = session_open(root) and shared(root, SCAN_KEY) is None
-    w = _walk(root, sharing)
-    if sharing:
-        offer(root, SCAN_KEY, (w.tags, w.maybe_empty))
-    _S.tags = w.tags
-    _S.kids = w.kids
-    _S.attrs = w.attrs
-    _S.suffix = {"amount": w.amount, "binary": w.binary}
-    _S.paths = w.watched
-    _S.suffixed = w.suffixed
-    _S.pmc_name = w.pmc_name
+    sc = document_scan(root)
+    f = _facts(sc)
+    _S.tags = sc[4]
+    _S.kids = sc[3]
+    _S.attrs = f.names
+    _S.suffix = {"amount": f.amount, "binary": f.binary}
+    _S.paths = f.watched
+    _S.suffixed = f.suffixed
+    _S.pmc_name = f.pmc_name
+
+
+def _tag_chain(tags: list[str], parents: list[int], i: int) -> tuple[str, ...]:
+    """The tags from the scanned element's child down to element ``i`` (the root's tag left out)."""
+    chain: list[str] = []
+    while parents[i] >= 0:
+        chain.append(tags[i])
+        i = parents[i]
+    chain.reverse()
+    return tuple(chain)
 
 
 def watched_elements(
@@ -713,8 +690,8 @@ def watched_elements(
     below the root) for the watched suffix tags, both in document order."""
     if _S.root is root and _S.paths is not None:
         return _S.paths, _S.suffixed
-    w = _walk(root, False)
-    return w.watched, w.suffixed
+    f = _facts(scan(root))
+    return f.watched, f.suffixed
 
 
 _PAYMENT_MEANS_CODE: Final = f"{CBC}PaymentMeansCode"

@@ -174,9 +174,8 @@ def document_session(root: Element) -> Iterator[None]:
         _SESSION.root, _SESSION.values = saved
 
 
-#: Session key of the shared tree scan: (elements by Clark tag in document order, candidates for
-#: "empty element" in document order: leaves with only whitespace text, and elements whose first
-#: child node is a comment or processing instruction).
+#: Session key of the shared document scan (a :data:`belegwerk.rules.scan.Scan`: elements, tags,
+#: parents, children by tag, elements by tag, "empty element" candidates, leaf texts, attributes).
 SCAN_KEY: Final = "scan"
 
 

@@ -55,6 +55,7 @@ COMPILED_MODULES: tuple[str, ...] = (
     "peppol_common",
     "peppol_ubl",
     "peppol_cii",
+    "scan",
 )
 #: mypyc's shared library for the group (``_native__mypyc.….so`` in this directory).
 GROUP = f"{PACKAGE}._native"
@@ -62,6 +63,8 @@ GROUP = f"{PACKAGE}._native"
 MANIFEST = "_native.json"
 #: Set to a non-empty value other than "0" to run the sources even when a current build exists.
 PURE_PYTHON_ENV = "BELEGWERK_PURE_PYTHON"
+#: The C document scanner (``_scan.c``, see :func:`decide_scanner`).
+SCANNER = "_scan"
 
 _log = logging.getLogger(__name__)
 
@@ -89,7 +92,7 @@ def source_digests(directory: Path = RULES_DIR) -> dict[str, str]:
 
 def compiled_files(directory: Path = RULES_DIR) -> list[Path]:
     """The extension modules of a build in ``directory`` (any Python version's suffix)."""
-    names = {*COMPILED_MODULES, GROUP.rsplit(".", 1)[1] + "__mypyc"}
+    names = {*COMPILED_MODULES, GROUP.rsplit(".", 1)[1] + "__mypyc", SCANNER}
     return sorted(p for p in directory.glob("*.so") if p.name.split(".", 1)[0] in names) + sorted(
         p for p in directory.glob("*.pyd") if p.name.split(".", 1)[0] in names
     )
@@ -161,3 +164,65 @@ def install_guard(directory: Path = RULES_DIR) -> NativeStatus:
 def status() -> NativeStatus:
     """The decision :func:`install_guard` made for this process (made now if it was not yet)."""
     return _STATUS if _STATUS is not None else install_guard()
+
+
+# --------------------------------------------------------------------------------------------
+# The C scanner (``_scan.c``): one pass over an lxml tree for the packs' indexes. It reads lxml's
+# C structures, so a build is used only with the lxml version it was compiled against and while
+# its source is unchanged; otherwise :mod:`belegwerk.rules.scan` runs its Python reference.
+
+
+def scanner_digest(directory: Path = RULES_DIR) -> str | None:
+    """SHA-256 of the scanner's C source (None when the source is absent)."""
+    source = directory / f"{SCANNER}.c"
+    return hashlib.sha256(source.read_bytes()).hexdigest() if source.exists() else None
+
+
+def lxml_version() -> str:
+    from lxml import etree
+
+    return ".".join(str(part) for part in etree.LXML_VERSION)
+
+
+def decide_scanner(directory: Path = RULES_DIR, environ: Mapping[str, str] | None = None) -> NativeStatus:
+    """Whether the compiled scanner in ``directory`` may be used."""
+    env = os.environ if environ is None else environ
+    suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
+    if not (directory / f"{SCANNER}{suffix}").exists():
+        return NativeStatus(False, "the scanner is not compiled (python tools/build_native_rules.py)")
+    if env.get(PURE_PYTHON_ENV, "") not in ("", "0"):
+        return NativeStatus(False, f"{PURE_PYTHON_ENV} is set")
+    try:
+        recorded = json.loads((directory / MANIFEST).read_text(encoding="utf-8")).get("scanner", {})
+    except (OSError, ValueError):
+        return NativeStatus(False, f"the compiled build has no readable {MANIFEST}")
+    if recorded.get("source") != scanner_digest(directory):
+        return NativeStatus(
+            False, f"{SCANNER}.c changed since the build; run python tools/build_native_rules.py", (SCANNER,)
+        )
+    if recorded.get("lxml") != lxml_version():
+        return NativeStatus(
+            False,
+            f"the scanner was built for lxml {recorded.get('lxml')}, this is lxml {lxml_version()};"
+            " run python tools/build_native_rules.py",
+            (SCANNER,),
+        )
+    return NativeStatus(True, "C scanner")
+
+
+def scanner_module(directory: Path = RULES_DIR) -> ModuleType | None:
+    """The compiled scanner module when :func:`decide_scanner` allows it, else None."""
+    verdict = decide_scanner(directory)
+    if not verdict.compiled:
+        if verdict.stale:
+            _log.warning("compiled document scanner not used: %s", verdict.reason)
+        return None
+    import importlib
+
+    return importlib.import_module(f"{PACKAGE}.{SCANNER}")
+
+
+def describe_build() -> str:
+    """One line for ``config show``, ``serve`` and ``worker``: the packs' build and the scanner's."""
+    scanner = decide_scanner()
+    return f"{status().describe()}; document scan: " + ("C" if scanner.compiled else f"Python ({scanner.reason})")

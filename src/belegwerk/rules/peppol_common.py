@@ -28,7 +28,6 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -37,7 +36,6 @@ from typing import Final, Generic, TypeAlias, TypeVar, cast
 from lxml import etree
 
 from belegwerk.rules.engine import (
-    SCAN_KEY,
     AnyNode,
     Check,
     Context,
@@ -48,9 +46,9 @@ from belegwerk.rules.engine import (
     RuleSet,
     Severity,
     location_of,
-    shared,
 )
 from belegwerk.rules.functions import normalize_space, to_decimal
+from belegwerk.rules.scan import document_scan
 from belegwerk.xml.ns import NSMAP
 
 T = TypeVar("T")
@@ -257,7 +255,8 @@ def begin_document(root: Element) -> list[Element]:
         parent = parent.getparent()
     _STATE.root = top
     _STATE.values = {}
-    _KIDS.map = {}
+    # the scan grouped every element's children already; leaves are added on first use
+    _KIDS.map = document_scan(root)[3]
     return []
 
 
@@ -1088,25 +1087,14 @@ def python_test(expr: str) -> Test | None:
 
 @per_document
 def _scan(root: Element) -> tuple[dict[str, list[Element]], list[Element]]:
-    """One tree walk: elements by Clark tag (document order) and the candidates for "empty element".
+    """Elements by Clark tag (document order) and the candidates for "empty element", from the
+    document's scan (shared with the other packs of a validation).
 
     Leaves with only whitespace are empty; an element whose first child is not an element
     (a comment or processing instruction) is kept as a candidate and decided later.
     """
-    found = shared(root, SCAN_KEY)
-    if found is not None:  # an earlier pack of this validation walked the tree already
-        return cast("tuple[dict[str, list[Element]], list[Element]]", found)
-    index: defaultdict[str, list[Element]] = defaultdict(list)
-    maybe_empty: list[Element] = []
-    for e in root.iter(etree.Element):
-        index[e.tag].append(e)
-        if len(e) == 0:
-            text = e.text
-            if not text or not text.strip(" \t\n\r"):
-                maybe_empty.append(e)
-        elif not isinstance(cast(AnyNode, e[0]).tag, str):
-            maybe_empty.append(e)
-    return index, maybe_empty
+    found = document_scan(root)
+    return found[4], found[5]
 
 
 def element_index(root: Element) -> dict[str, list[Element]]:
@@ -1378,36 +1366,18 @@ class Index:
     """One document during one evaluation: elements at absolute tag paths and children by tag,
     both answered from the shared tag index.
 
-    Elements come from the per-document tag index (:func:`element_index`, which
-    takes the EN 16931 pack's scan in a validation session). Reading an lxml element's ``tag``
-    builds a new string each time, so children are never iterated: the elements with a wanted
-    tag are grouped by parent (one ``getparent()`` each) the first time that tag is asked for.
-    lxml hands out the same proxy for a node while the index holds it, so parents compare by
-    identity.
+    Elements and children come from the document's scan (:func:`element_index` and
+    :func:`child_groups`, shared with the EN 16931 pack in a validation session), so no
+    element's tag is read again. lxml hands out the same proxy for a node while the scan holds
+    it, so elements compare by identity.
     """
 
-    __slots__ = ("_groups", "_paths", "by_tag", "root")
+    __slots__ = ("_paths", "by_tag", "root")
 
     def __init__(self, root: Element) -> None:
         self.root = root
         self.by_tag: dict[str, list[Element]] = element_index(root)
         self._paths: dict[tuple[str, ...], list[Element]] = {}
-        self._groups: dict[str, dict[Element | None, list[Element]]] = {}
-
-    def by_parent(self, tag: str) -> dict[Element | None, list[Element]]:
-        """The elements named ``tag`` grouped by their parent (document order in each group)."""
-        groups = self._groups.get(tag)
-        if groups is None:
-            groups = {}
-            for e in self.by_tag.get(tag, EMPTY):
-                parent = e.getparent()
-                group = groups.get(parent)
-                if group is None:
-                    groups[parent] = [e]
-                else:
-                    group.append(e)
-            self._groups[tag] = groups
-        return groups
 
     def at(self, path: tuple[str, ...]) -> list[Element]:
         """The elements at an absolute path of Clark tags (root first), in document order."""
@@ -1418,22 +1388,19 @@ class Index:
             found = [self.root] if cast(AnyNode, self.root).tag == path[0] else []
         else:
             parents = self.at(path[:-1])
+            tag = path[-1]
             if not parents:
                 found = []
             elif len(parents) == 1:
-                found = self.kids(parents[0], path[-1])
+                found = child_groups(parents[0]).get(tag, EMPTY)
             else:
-                groups = self.by_parent(path[-1])
-                found = [e for p in parents for e in groups.get(p, EMPTY)]
+                found = [e for p in parents for e in child_groups(p).get(tag, EMPTY)]
         self._paths[path] = found
         return found
 
     def kids(self, node: Element, tag: str) -> list[Element]:
         """The children of ``node`` named ``tag`` in document order; do not modify the list."""
-        groups = self._groups.get(tag)
-        if groups is None:
-            groups = self.by_parent(tag)
-        return groups.get(node, EMPTY)
+        return child_groups(node).get(tag, EMPTY)
 
     def kid(self, node: Element, tag: str) -> Element | None:
         """The first child of ``node`` named ``tag``, or None."""

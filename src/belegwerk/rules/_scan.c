@@ -1,0 +1,569 @@
+/*
+ * belegwerk.rules._scan: one pass over an lxml tree in C, for the rule packs' document index.
+ *
+ * The rule packs index every document before they evaluate it (elements by tag, each element's
+ * children by tag, the candidates for "empty element", ...). Done in Python, that walk costs a
+ * third of a pack's time, because every lxml ``tag`` read builds a new "{namespace}name" string
+ * and every ``text`` read decodes UTF-8 again. This module walks libxml2's nodes directly,
+ * creates each element's proxy once (lxml's public C API), and takes each tag from a cache of
+ * canonical strings, so a tag is one shared, pre-hashed object for every element and document.
+ *
+ * The result is exactly what belegwerk.rules.scan.scan_python computes (the reference; a test
+ * compares both on the corpus and on generated trees):
+ *
+ *   (els, tags, parents, kids, by_tag, maybe_empty, texts, attrs)
+ *
+ *   els          list of the elements in document order (the root first)
+ *   tags         list of their Clark tags ("{uri}name", or "name" without a namespace)
+ *   parents      list of each element's parent position in ``els`` (-1 for the root)
+ *   kids         dict element -> {tag: [child elements in document order]}, for elements
+ *                with element children only
+ *   by_tag       dict tag -> [elements in document order]
+ *   maybe_empty  elements that may be "empty" for the Peppol/XRechnung rules: leaves (no
+ *                element, comment or processing-instruction child) whose text is empty or only
+ *                XML whitespace, and elements whose first such child is a comment or PI
+ *   texts        list, per element: the text of a leaf ("" when it has none), None otherwise
+ *   attrs        dict attribute name (Clark name when namespaced) -> [element positions]
+ *
+ * Comments and processing instructions are not elements and are not listed. The module never
+ * changes the tree and holds no reference to it after the call.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+#include <libxml/tree.h>
+#include "lxml.etree_api.h"
+
+/* ------------------------------------------------------------------------------------------ */
+/* Canonical tag strings: (namespace URI, local name) -> one str object, kept for the process.  */
+
+typedef struct {
+    size_t hash;
+    char *uri;       /* owned copy, "" when the name has no namespace */
+    char *name;      /* owned copy */
+    PyObject *text;  /* the Clark string (strong reference) */
+} TagEntry;
+
+/* A bound keeps hostile input (millions of distinct names) from growing the cache without end;
+ * names beyond it still work, they just get a fresh string each time. */
+#define TAG_CACHE_SLOTS 8192
+#define TAG_CACHE_MAX 4096
+
+static TagEntry tag_cache[TAG_CACHE_SLOTS];
+static Py_ssize_t tag_cache_used = 0;
+
+static size_t fnv1a(const char *uri, const char *name) {
+    size_t h = (size_t)1469598103934665603ULL;
+    const unsigned char *p;
+    for (p = (const unsigned char *)uri; *p; p++) {
+        h ^= *p;
+        h *= (size_t)1099511628211ULL;
+    }
+    h ^= 0xff; /* separator: ("ab", "c") and ("a", "bc") differ */
+    h *= (size_t)1099511628211ULL;
+    for (p = (const unsigned char *)name; *p; p++) {
+        h ^= *p;
+        h *= (size_t)1099511628211ULL;
+    }
+    return h;
+}
+
+static PyObject *clark_string(const char *uri, const char *name) {
+    if (uri[0] == '\0') {
+        return PyUnicode_DecodeUTF8(name, (Py_ssize_t)strlen(name), "strict");
+    }
+    return PyUnicode_FromFormat("{%s}%s", uri, name);
+}
+
+static char *copy_string(const char *s) {
+    size_t n = strlen(s) + 1;
+    char *out = PyMem_RawMalloc(n);
+    if (out != NULL) {
+        memcpy(out, s, n);
+    }
+    return out;
+}
+
+/* The entry for (uri, name), found by content; NULL when the cache is full (or out of memory,
+ * with no exception set): the caller then makes a string of its own. uri may be NULL. */
+static TagEntry *find_entry(const char *uri, const char *name) {
+    if (uri == NULL) {
+        uri = "";
+    }
+    size_t h = fnv1a(uri, name);
+    size_t slot = h & (TAG_CACHE_SLOTS - 1);
+    for (;;) {
+        TagEntry *e = &tag_cache[slot];
+        if (e->text == NULL) {
+            break;
+        }
+        if (e->hash == h && strcmp(e->name, name) == 0 && strcmp(e->uri, uri) == 0) {
+            return e;
+        }
+        slot = (slot + 1) & (TAG_CACHE_SLOTS - 1);
+    }
+    if (tag_cache_used >= TAG_CACHE_MAX) {
+        return NULL;
+    }
+    PyObject *text = clark_string(uri, name);
+    if (text == NULL) {
+        PyErr_Clear();
+        return NULL;
+    }
+    PyUnicode_InternInPlace(&text);
+    /* Making the string may have run other Python code (a garbage collection, another thread):
+     * probe again; from here on nothing runs Python code until the entry is filled. */
+    slot = h & (TAG_CACHE_SLOTS - 1);
+    for (;;) {
+        TagEntry *e = &tag_cache[slot];
+        if (e->text == NULL) {
+            break;
+        }
+        if (e->hash == h && strcmp(e->name, name) == 0 && strcmp(e->uri, uri) == 0) {
+            Py_DECREF(text);
+            return e;
+        }
+        slot = (slot + 1) & (TAG_CACHE_SLOTS - 1);
+    }
+    char *uri_copy = copy_string(uri);
+    char *name_copy = copy_string(name);
+    if (uri_copy == NULL || name_copy == NULL) {
+        PyMem_RawFree(uri_copy);
+        PyMem_RawFree(name_copy);
+        Py_DECREF(text);
+        return NULL;
+    }
+    TagEntry *e = &tag_cache[slot];
+    e->hash = h;
+    e->uri = uri_copy;
+    e->name = name_copy;
+    e->text = text; /* the cache's reference */
+    tag_cache_used++;
+    return e;
+}
+
+/* Most names come from libxml2's dictionary, which lxml shares between the documents a thread
+ * parses: the same name pointers again and again (namespace URIs are copied per document). A
+ * direct-mapped table by the name's pointer finds the entry without hashing the characters; the
+ * entry is still compared by content (the URI may differ, and freed memory may hold another
+ * name later). */
+#define POINTER_SLOTS 2048
+
+typedef struct {
+    const char *name;
+    TagEntry *entry;
+} PointerSlot;
+
+static PointerSlot pointer_cache[POINTER_SLOTS];
+
+/* New reference to the canonical Clark string of (uri, name); uri may be NULL. */
+static PyObject *canonical_tag(const char *uri, const char *name) {
+    const char *key_uri = uri == NULL ? "" : uri;
+    /* by the name's pointer only: namespace URIs are copied per document, names are shared */
+    size_t mix = ((size_t)name >> 3) * (size_t)0x9E3779B97F4A7C15ULL;
+    PointerSlot *slot = &pointer_cache[(mix >> 40) & (POINTER_SLOTS - 1)];
+    TagEntry *e = slot->entry;
+    if (e != NULL && slot->name == name && strcmp(e->name, name) == 0 && strcmp(e->uri, key_uri) == 0) {
+        Py_INCREF(e->text);
+        return e->text;
+    }
+    e = find_entry(uri, name);
+    if (e == NULL) {
+        return clark_string(key_uri, name);
+    }
+    slot->name = name;
+    slot->entry = e;
+    Py_INCREF(e->text);
+    return e->text;
+}
+
+static PyObject *node_tag(xmlNode *node) {
+    const char *uri = (node->ns != NULL && node->ns->href != NULL) ? (const char *)node->ns->href : NULL;
+    return canonical_tag(uri, (const char *)node->name);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Node kinds as lxml sees them.                                                               */
+
+/* lxml's _isElement: what ``len(el)`` and ``el[i]`` count. */
+static int is_lxml_child(xmlNode *node) {
+    return node->type == XML_ELEMENT_NODE || node->type == XML_COMMENT_NODE || node->type == XML_ENTITY_REF_NODE ||
+           node->type == XML_PI_NODE;
+}
+
+static int is_text(xmlNode *node) {
+    return node->type == XML_TEXT_NODE || node->type == XML_CDATA_SECTION_NODE;
+}
+
+/* The text of a leaf: its text and CDATA children joined (XInclude markers skipped, as lxml
+ * does), "" when there is none. New reference. */
+static PyObject *leaf_text(xmlNode *node, int *blank) {
+    xmlNode *first = NULL;
+    Py_ssize_t count = 0;
+    size_t size = 0;
+    *blank = 1;
+    for (xmlNode *c = node->children; c != NULL; c = c->next) {
+        if (is_text(c) && c->content != NULL) {
+            if (first == NULL) {
+                first = c;
+            }
+            count++;
+            size += strlen((const char *)c->content);
+        }
+    }
+    if (count == 0) {
+        return PyUnicode_New(0, 0);
+    }
+    const char *single = NULL;
+    char *joined = NULL;
+    if (count == 1) {
+        single = (const char *)first->content;
+    } else {
+        joined = PyMem_Malloc(size + 1);
+        if (joined == NULL) {
+            return PyErr_NoMemory();
+        }
+        size_t at = 0;
+        for (xmlNode *c = first; c != NULL; c = c->next) {
+            if (is_text(c) && c->content != NULL) {
+                size_t n = strlen((const char *)c->content);
+                memcpy(joined + at, c->content, n);
+                at += n;
+            }
+        }
+        joined[at] = '\0';
+        single = joined;
+    }
+    for (const char *p = single; *p; p++) {
+        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
+            *blank = 0;
+            break;
+        }
+    }
+    PyObject *text = PyUnicode_DecodeUTF8(single, (Py_ssize_t)size, "strict");
+    PyMem_Free(joined);
+    return text;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The walk.                                                                                   */
+
+typedef struct {
+    PyObject *els, *tags, *parents, *kids, *by_tag, *maybe_empty, *texts, *attrs;
+    struct LxmlDocument *doc;
+} Scan;
+
+/* Append ``item`` to the list stored under ``key`` in ``dict`` (created on first use). */
+static int append_to_group(PyObject *dict, PyObject *key, PyObject *item) {
+    PyObject *group = PyDict_GetItemWithError(dict, key);
+    if (group != NULL) {
+        return PyList_Append(group, item);
+    }
+    if (PyErr_Occurred()) {
+        return -1;
+    }
+    group = PyList_New(1);
+    if (group == NULL) {
+        return -1;
+    }
+    Py_INCREF(item);
+    PyList_SET_ITEM(group, 0, item);
+    int rc = PyDict_SetItem(dict, key, group);
+    Py_DECREF(group);
+    return rc;
+}
+
+static int record_attributes(Scan *s, xmlNode *node, Py_ssize_t position) {
+    PyObject *where = NULL;
+    for (xmlAttr *a = node->properties; a != NULL; a = a->next) {
+        if (a->type != XML_ATTRIBUTE_NODE) {
+            continue;
+        }
+        const char *uri = (a->ns != NULL && a->ns->href != NULL) ? (const char *)a->ns->href : NULL;
+        PyObject *name = canonical_tag(uri, (const char *)a->name);
+        if (name == NULL) {
+            Py_XDECREF(where);
+            return -1;
+        }
+        if (where == NULL) {
+            where = PyLong_FromSsize_t(position);
+            if (where == NULL) {
+                Py_DECREF(name);
+                return -1;
+            }
+        }
+        int rc = append_to_group(s->attrs, name, where);
+        Py_DECREF(name);
+        if (rc < 0) {
+            Py_DECREF(where);
+            return -1;
+        }
+    }
+    Py_XDECREF(where);
+    return 0;
+}
+
+/* Record one element ``el`` (a borrowed proxy) of ``node``. ``parent_groups`` points at the
+ * parent's children-by-tag dict, made on its first element child (NULL for the root). */
+static int record(Scan *s, xmlNode *node, PyObject *el, Py_ssize_t parent, PyObject *parent_el,
+                  PyObject **parent_groups) {
+    Py_ssize_t position = PyList_GET_SIZE(s->els);
+    PyObject *tag = node_tag(node);
+    PyObject *parent_obj = NULL;
+    PyObject *text = NULL;
+    int rc = -1;
+    if (tag == NULL) {
+        goto done;
+    }
+    if (PyList_Append(s->els, el) < 0 || PyList_Append(s->tags, tag) < 0) {
+        goto done;
+    }
+    parent_obj = PyLong_FromSsize_t(parent);
+    if (parent_obj == NULL || PyList_Append(s->parents, parent_obj) < 0) {
+        goto done;
+    }
+    if (append_to_group(s->by_tag, tag, el) < 0) {
+        goto done;
+    }
+    if (parent_el != NULL) {
+        PyObject *groups = *parent_groups;
+        if (groups == NULL) {
+            groups = PyDict_New();
+            if (groups == NULL) {
+                goto done;
+            }
+            int set = PyDict_SetItem(s->kids, parent_el, groups);
+            Py_DECREF(groups); /* ``kids`` holds it */
+            if (set < 0) {
+                goto done;
+            }
+            *parent_groups = groups;
+        }
+        if (append_to_group(groups, tag, el) < 0) {
+            goto done;
+        }
+    }
+    /* leaf, text, "empty element" candidates */
+    xmlNode *first = NULL;
+    for (xmlNode *c = node->children; c != NULL; c = c->next) {
+        if (is_lxml_child(c)) {
+            first = c;
+            break;
+        }
+    }
+    if (first == NULL) {
+        int blank = 1;
+        text = leaf_text(node, &blank);
+        if (text == NULL || PyList_Append(s->texts, text) < 0) {
+            goto done;
+        }
+        if (blank && PyList_Append(s->maybe_empty, el) < 0) {
+            goto done;
+        }
+    } else {
+        if (PyList_Append(s->texts, Py_None) < 0) {
+            goto done;
+        }
+        if (first->type != XML_ELEMENT_NODE && PyList_Append(s->maybe_empty, el) < 0) {
+            goto done;
+        }
+    }
+    if (node->properties != NULL && record_attributes(s, node, position) < 0) {
+        goto done;
+    }
+    rc = 0;
+done:
+    Py_XDECREF(tag);
+    Py_XDECREF(parent_obj);
+    Py_XDECREF(text);
+    return rc;
+}
+
+static xmlNode *first_element_child(xmlNode *node) {
+    for (xmlNode *c = node->children; c != NULL; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+static xmlNode *next_element_sibling(xmlNode *node) {
+    for (xmlNode *c = node->next; c != NULL; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+/* Depth-first, document order, iterative (a deep document cannot exhaust the C stack). The
+ * stack holds (node, position, proxy) of the open ancestors. */
+typedef struct {
+    xmlNode *node;
+    Py_ssize_t position;
+    PyObject *el;     /* borrowed: ``els`` holds it */
+    PyObject *groups; /* borrowed: ``kids`` holds it; NULL until the first element child */
+} Frame;
+
+static int walk(Scan *s, struct LxmlElement *root) {
+    Py_ssize_t cap = 64, depth = 0;
+    Frame *stack = PyMem_Malloc(sizeof(Frame) * (size_t)cap);
+    if (stack == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (record(s, root->_c_node, (PyObject *)root, -1, NULL, NULL) < 0) {
+        PyMem_Free(stack);
+        return -1;
+    }
+    stack[0].node = root->_c_node;
+    stack[0].position = 0;
+    stack[0].el = (PyObject *)root;
+    stack[0].groups = NULL;
+    depth = 1;
+    xmlNode *next = first_element_child(root->_c_node);
+    while (depth > 0) {
+        if (next == NULL) { /* the open element is done: continue with its next sibling */
+            depth--;
+            if (depth == 0) {
+                break;
+            }
+            next = next_element_sibling(stack[depth].node);
+            continue;
+        }
+        Frame *parent = &stack[depth - 1];
+        PyObject *el = (PyObject *)elementFactory(s->doc, next);
+        if (el == NULL) {
+            PyMem_Free(stack);
+            return -1;
+        }
+        Py_ssize_t position = PyList_GET_SIZE(s->els);
+        int rc = record(s, next, el, parent->position, parent->el, &parent->groups);
+        Py_DECREF(el); /* ``els`` holds it (or the call failed) */
+        if (rc < 0) {
+            PyMem_Free(stack);
+            return -1;
+        }
+        if (depth == cap) {
+            cap *= 2;
+            Frame *grown = PyMem_Realloc(stack, sizeof(Frame) * (size_t)cap);
+            if (grown == NULL) {
+                PyMem_Free(stack);
+                PyErr_NoMemory();
+                return -1;
+            }
+            stack = grown;
+        }
+        stack[depth].node = next;
+        stack[depth].position = position;
+        stack[depth].el = el;
+        stack[depth].groups = NULL;
+        depth++;
+        next = first_element_child(next);
+    }
+    PyMem_Free(stack);
+    return 0;
+}
+
+static PyTypeObject *element_type = NULL;
+
+static PyObject *scan(PyObject *module, PyObject *arg) {
+    (void)module;
+    if (element_type == NULL || !PyObject_TypeCheck(arg, element_type)) {
+        PyErr_SetString(PyExc_TypeError, "scan() expects an lxml element");
+        return NULL;
+    }
+    struct LxmlElement *root = (struct LxmlElement *)arg;
+    if (root->_c_node == NULL || root->_c_node->type != XML_ELEMENT_NODE) {
+        PyErr_SetString(PyExc_TypeError, "scan() expects an lxml element, not a comment or processing instruction");
+        return NULL;
+    }
+    Scan s;
+    s.doc = root->_doc;
+    s.els = PyList_New(0);
+    s.tags = PyList_New(0);
+    s.parents = PyList_New(0);
+    s.kids = PyDict_New();
+    s.by_tag = PyDict_New();
+    s.maybe_empty = PyList_New(0);
+    s.texts = PyList_New(0);
+    s.attrs = PyDict_New();
+    PyObject *result = NULL;
+    if (s.els && s.tags && s.parents && s.kids && s.by_tag && s.maybe_empty && s.texts && s.attrs &&
+        walk(&s, root) == 0) {
+        result = PyTuple_Pack(8, s.els, s.tags, s.parents, s.kids, s.by_tag, s.maybe_empty, s.texts, s.attrs);
+    }
+    Py_XDECREF(s.els);
+    Py_XDECREF(s.tags);
+    Py_XDECREF(s.parents);
+    Py_XDECREF(s.kids);
+    Py_XDECREF(s.by_tag);
+    Py_XDECREF(s.maybe_empty);
+    Py_XDECREF(s.texts);
+    Py_XDECREF(s.attrs);
+    return result;
+}
+
+static PyObject *canonical(PyObject *module, PyObject *arg) {
+    (void)module;
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "canonical() expects a str");
+        return NULL;
+    }
+    const char *text = PyUnicode_AsUTF8(arg);
+    if (text == NULL) {
+        return NULL;
+    }
+    if (text[0] != '{') {
+        return canonical_tag(NULL, text);
+    }
+    const char *close = strchr(text, '}');
+    if (close == NULL || strlen(text) != (size_t)PyUnicode_GET_LENGTH(arg)) { /* no "}" or a NUL inside */
+        Py_INCREF(arg);
+        return arg;
+    }
+    size_t n = (size_t)(close - text - 1);
+    char *uri = PyMem_Malloc(n + 1);
+    if (uri == NULL) {
+        return PyErr_NoMemory();
+    }
+    memcpy(uri, text + 1, n);
+    uri[n] = '\0';
+    PyObject *out = canonical_tag(uri, close + 1);
+    PyMem_Free(uri);
+    return out;
+}
+
+static PyMethodDef methods[] = {
+    {"scan", scan, METH_O, "One pass over an lxml tree: (els, tags, parents, kids, by_tag, maybe_empty, texts, attrs)."},
+    {"canonical", canonical, METH_O, "The shared string object scan() uses for this Clark name."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT, "belegwerk.rules._scan", "One pass over an lxml tree in C (see belegwerk.rules.scan).",
+    -1, methods, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__scan(void) {
+    if (import_lxml__etree() < 0) {
+        return NULL;
+    }
+    PyObject *etree = PyImport_ImportModule("lxml.etree");
+    if (etree == NULL) {
+        return NULL;
+    }
+    PyObject *type = PyObject_GetAttrString(etree, "_Element");
+    Py_DECREF(etree);
+    if (type == NULL) {
+        return NULL;
+    }
+    if (!PyType_Check(type)) {
+        Py_DECREF(type);
+        PyErr_SetString(PyExc_ImportError, "lxml.etree._Element is not a type");
+        return NULL;
+    }
+    element_type = (PyTypeObject *)type; /* kept for the process */
+    return PyModule_Create(&module_def);
+}

@@ -1,0 +1,141 @@
+"""One pass over a document for the rule packs' indexes: elements, tags, parents, children by tag.
+
+Every invoice pack indexes the document before it evaluates it, and the walk used to cost a third
+of a pack's time: an lxml ``tag`` read builds a new ``"{namespace}name"`` string each time, a
+``text`` read decodes UTF-8 again, and each pack walked the tree on its own. :func:`scan` does the
+walk once per document and validation, in C when the native build has compiled
+``_scan.c`` (see ``tools/build_native_rules.py``), else with :func:`scan_python`, the reference
+both must agree with (``tests/einvoice/test_scan.py`` compares them on the whole corpus and on
+generated trees).
+
+A :data:`Scan` is a tuple, so the compiled packs unpack it without attribute lookups:
+
+``(els, tags, parents, kids, by_tag, maybe_empty, texts, attrs)``
+
+* ``els``: the elements in document order, the scanned element first (comments and processing
+  instructions are not elements and are not listed);
+* ``tags``: their Clark tags; the same tag is the same string object in every scan of the
+  process, so dictionary lookups with it compare pointers (:func:`canonical` gives that object
+  for a constant);
+* ``parents``: each element's parent position in ``els`` (-1 for the scanned element);
+* ``kids``: element -> {tag: [element children in document order]}, only for elements that
+  have element children;
+* ``by_tag``: tag -> [elements in document order];
+* ``maybe_empty``: the candidates for the Peppol/XRechnung "empty element" rules in document
+  order: leaves (no element, comment or processing-instruction child) whose text is empty or
+  only XML whitespace, and elements whose first such child is a comment or processing
+  instruction;
+* ``texts``: per element, a leaf's text (``""`` when it has none; for a leaf that is its XPath
+  string value), ``None`` for other elements;
+* ``attrs``: attribute name (a Clark name when namespaced, as lxml's ``keys()``) -> positions of
+  the elements that carry it, ascending.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Final, TypeAlias, cast
+
+from lxml import etree
+
+from belegwerk.rules.engine import SCAN_KEY, offer, shared
+from belegwerk.rules.native import scanner_module
+
+Element: TypeAlias = etree._Element
+
+Scan: TypeAlias = tuple[
+    list[Element],
+    list[str],
+    list[int],
+    dict[Element, dict[str, list[Element]]],
+    dict[str, list[Element]],
+    list[Element],
+    list[str | None],
+    dict[str, list[int]],
+]
+
+_WHITESPACE: Final = " \t\n\r"
+_CANONICAL: Final[dict[str, str]] = {}
+
+
+def _canonical_python(tag: str) -> str:
+    return _CANONICAL.setdefault(tag, tag)
+
+
+def scan_python(root: Element) -> Scan:
+    """The reference implementation of :func:`scan` (lxml's Python API only)."""
+    els: list[Element] = []
+    tags: list[str] = []
+    parents: list[int] = []
+    kids: dict[Element, dict[str, list[Element]]] = {}
+    by_tag: dict[str, list[Element]] = {}
+    maybe_empty: list[Element] = []
+    texts: list[str | None] = []
+    attrs: dict[str, list[int]] = {}
+    # (element, parent position) still to visit, the next one last: document order
+    pending: list[tuple[Any, int]] = [(root, -1)]
+    while pending:
+        el, parent = pending.pop()
+        position = len(els)
+        node: Any = el  # comments and PIs carry a function as ``tag``; mypyc checks declared types
+        tag = _canonical_python(str(node.tag))
+        els.append(el)
+        tags.append(tag)
+        parents.append(parent)
+        by_tag.setdefault(tag, []).append(el)
+        if parent >= 0:
+            kids.setdefault(els[parent], {}).setdefault(tag, []).append(el)
+        children: list[Any] = list(node)
+        if not children:
+            text = el.text or ""
+            texts.append(text)
+            if not text.strip(_WHITESPACE):
+                maybe_empty.append(el)
+        else:
+            texts.append(None)
+            if not isinstance(children[0].tag, str):
+                maybe_empty.append(el)
+        names: list[Any] = node.keys()
+        for name in names:
+            attrs.setdefault(_canonical_python(str(name)), []).append(position)
+        for j in range(len(children) - 1, -1, -1):  # the first child is popped next
+            child = children[j]
+            if isinstance(child.tag, str):
+                pending.append((child, position))
+    return els, tags, parents, kids, by_tag, maybe_empty, texts, attrs
+
+
+def _load() -> tuple[Callable[[Element], Scan], Callable[[str], str]]:
+    module = scanner_module()
+    if module is None:
+        return scan_python, _canonical_python
+    return cast("Callable[[Element], Scan]", module.scan), cast("Callable[[str], str]", module.canonical)
+
+
+_scan, _canonical = _load()
+
+#: Whether :func:`scan` runs in C.
+NATIVE: Final = _scan is not scan_python
+
+
+def scan(root: Element) -> Scan:
+    """One pass over ``root`` and its descendants (see the module docstring)."""
+    return _scan(root)
+
+
+def canonical(tag: str) -> str:
+    """The string object :func:`scan` uses for the Clark name ``tag``."""
+    return _canonical(tag)
+
+
+def document_scan(root: Element) -> Scan:
+    """The scan of ``root`` for the current validation: the one an earlier pack of the same
+    :func:`~belegwerk.rules.engine.document_session` made, else a new one (offered to the packs
+    that follow). Outside a session every call scans, so an edited tree is never answered from
+    an old scan."""
+    found = shared(root, SCAN_KEY)
+    if found is not None:
+        return cast(Scan, found)
+    result = _scan(root)
+    offer(root, SCAN_KEY, result)
+    return result

@@ -1,0 +1,254 @@
+"""The document scan the rule packs index from: its definition, and C and Python agreeing on it.
+
+``belegwerk.rules.scan.scan_python`` is the reference; it must equal a definition written with
+nothing but lxml's element API, and the C scanner (``_scan.c``, built by
+``tools/build_native_rules.py``) must give exactly what the reference gives, on every corpus file,
+on corpus files salted with comments, processing instructions, CDATA and unqualified or
+namespaced attributes, and on generated trees.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from belegwerk.rules import native, scan
+from belegwerk.rules.engine import document_session
+from belegwerk.xml.safe import parse_xml
+
+pytestmark = pytest.mark.einvoice
+
+EXPECT_NATIVE = os.environ.get("BELEGWERK_EXPECT_NATIVE", "") not in ("", "0")
+needs_c = pytest.mark.skipif(
+    not scan.NATIVE and not EXPECT_NATIVE, reason="the C scanner is not built (tools/build_native_rules.py)"
+)
+
+_DOC = b"""<r xmlns="urn:x" xmlns:o="urn:other" a="1">
+  <a/>
+  <b>  </b>
+  <c>text</c>
+  <d><!-- first --><e/></d>
+  <f><g/><!-- later --></f>
+  <h><?pi x?></h>
+  <i><!-- only --></i>
+  <j><k>1</k><?pi y?><l/></j>
+  <m>x<!-- after text --></m>
+  <n o:q="2" currencyID="EUR"><![CDATA[ <cdata> ]]> and &amp; text</n>
+  <p xmlns=""><c>plain</c><c/></p>
+  <s>\xc3\xa4\xe2\x82\xac<![CDATA[]]></s>
+  <t><![CDATA[ ]]></t>
+</r>"""
+
+
+def _definition(root: Any) -> tuple[Any, ...]:
+    """The scan, read element by element with lxml's public element API."""
+    els = list(root.iter(etree.Element))
+    position = {e: i for i, e in enumerate(els)}
+    tags = [e.tag for e in els]
+    parents = [position.get(e.getparent(), -1) if e is not root else -1 for e in els]
+    kids: dict[Any, dict[str, list[Any]]] = {}
+    by_tag: dict[str, list[Any]] = {}
+    maybe_empty: list[Any] = []
+    texts: list[str | None] = []
+    attrs: dict[str, list[int]] = {}
+    for i, e in enumerate(els):
+        by_tag.setdefault(e.tag, []).append(e)
+        if i:
+            kids.setdefault(els[parents[i]], {}).setdefault(e.tag, []).append(e)
+        if len(e) == 0:
+            texts.append(e.text or "")
+            if not (e.text or "").strip(" \t\n\r"):
+                maybe_empty.append(e)
+        else:
+            texts.append(None)
+            if not isinstance(e[0].tag, str):
+                maybe_empty.append(e)
+        for name in e.keys():  # noqa: SIM118 - an element, not a dict
+            attrs.setdefault(name, []).append(i)
+    return els, tags, parents, kids, by_tag, maybe_empty, texts, attrs
+
+
+def _plain(result: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A scan with elements replaced by their document positions, for comparison and messages."""
+    els, tags, parents, kids, by_tag, maybe_empty, texts, attrs = result
+    at = {id(e): i for i, e in enumerate(els)}
+    return (
+        len(els),
+        list(tags),
+        list(parents),
+        {at[id(k)]: {t: [at[id(e)] for e in v] for t, v in g.items()} for k, g in kids.items()},
+        {t: [at[id(e)] for e in v] for t, v in by_tag.items()},
+        [at[id(e)] for e in maybe_empty],
+        list(texts),
+        dict(attrs),
+    )
+
+
+def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> None:
+    assert _plain(a) == _plain(b)
+    assert all(x is y for x, y in zip(a[0], b[0], strict=True)), "the same element proxies, in the same order"
+    assert list(a[3]) == list(b[3]) and list(a[4]) == list(b[4]), "dictionaries in document order"
+
+
+def test_reference_equals_the_definition() -> None:
+    root = etree.fromstring(_DOC)
+    _same(scan.scan_python(root), _definition(root))
+    _, tags, _, _, _, maybe_empty, texts, attrs = scan.scan_python(root)
+    assert [e.tag.rsplit("}", 1)[-1] for e in maybe_empty] == ["a", "b", "d", "e", "g", "h", "i", "l", "m", "c", "t"]
+    assert texts[tags.index("{urn:x}n")] == " <cdata>  and & text"
+    assert texts[tags.index("{urn:x}s")] == "\u00e4\u20ac"
+    n = tags.index("{urn:x}n")
+    assert attrs == {"a": [0], "{urn:other}q": [n], "currencyID": [n]}
+
+
+def test_a_subtree_is_scanned_from_its_top() -> None:
+    root = etree.fromstring(_DOC)
+    sub = root.find("{urn:x}j")
+    assert sub is not None
+    result = scan.scan(sub)
+    _same(result, _definition(sub))
+    assert result[2][0] == -1
+
+
+def test_tags_are_the_canonical_objects() -> None:
+    first = scan.scan(etree.fromstring(_DOC))
+    second = scan.scan(etree.fromstring(_DOC))
+    for a, b in zip(first[1], second[1], strict=True):
+        assert a is b
+        assert scan.canonical("".join(a)) is a  # an equal string made elsewhere maps to it
+    assert scan.canonical("{urn:x}never-seen") == "{urn:x}never-seen"
+
+
+def test_document_scan_is_shared_within_a_session_only() -> None:
+    root = etree.fromstring(_DOC)
+    with document_session(root):
+        first = scan.document_scan(root)
+        again = scan.document_scan(root)
+        assert all(a is b for a, b in zip(again, first, strict=True)), "the same lists and dictionaries"
+    assert scan.document_scan(root)[0] is not first[0]
+
+
+@needs_c
+def test_c_scanner_is_built_and_used() -> None:
+    verdict = native.decide_scanner()
+    assert verdict.compiled, verdict.reason
+    assert scan.NATIVE
+    assert "document scan: C" in native.describe_build()
+
+
+@needs_c
+def test_c_scanner_equals_the_reference_on_the_sample() -> None:
+    from belegwerk.rules import _scan  # type: ignore[attr-defined]
+
+    root = etree.fromstring(_DOC)
+    _same(_scan.scan(root), scan.scan_python(root))
+    for node in (etree.Comment("x"), etree.ProcessingInstruction("p", "x"), "text", None):
+        with pytest.raises(TypeError):
+            _scan.scan(node)
+
+
+def _salted(data: bytes) -> list[bytes]:
+    """The same document with comments, processing instructions, CDATA and attributes added."""
+    out: list[bytes] = []
+    for kind in ("comment-first", "pi-last", "cdata", "attributes"):
+        root = etree.fromstring(data)
+        for i, el in enumerate(list(root.iter(etree.Element))):
+            if kind == "comment-first":
+                el.insert(0, etree.Comment(" c "))
+            elif kind == "pi-last":
+                el.append(etree.ProcessingInstruction("belegwerk", "x"))
+            elif kind == "cdata" and len(el) == 0 and i % 2:
+                el.text = etree.CDATA(f" {el.text or ''} ")
+            elif kind == "attributes":
+                el.set("{urn:belegwerk:test}n", str(i))
+                el.set("plain", "")
+        out.append(etree.tostring(root))
+    return out
+
+
+@needs_c
+def test_c_scanner_equals_the_reference_on_the_corpus(corpus: Path) -> None:
+    from belegwerk.rules import _scan  # type: ignore[attr-defined]
+
+    files = sorted(p for p in corpus.rglob("*.xml") if p.is_file())
+    compared = 0
+    for i, path in enumerate(files):
+        data = path.read_bytes()
+        try:
+            root = parse_xml(data)
+        except ValueError:
+            continue  # the unreadable samples (not XML at all)
+        _same(_scan.scan(root), scan.scan_python(root))
+        compared += 1
+        if i % 10 == 0:
+            for salted in _salted(data):
+                other = etree.fromstring(salted)
+                _same(_scan.scan(other), scan.scan_python(other))
+    assert compared > 1000
+
+
+_NAMES = st.sampled_from(["A", "b", "Amount", "ID", "x-y", "\u00e4\u00f6", "n1"])
+_URIS = st.sampled_from([None, "urn:a", "urn:b", "http://example.org/x%C3%A4"])
+_TEXT = st.text(st.sampled_from(" \t\n\rab&<\u00e4\u20ac"), max_size=6)
+
+
+@st.composite
+def _trees(draw: st.DrawFn, depth: int = 0) -> Any:
+    uri, name = draw(_URIS), draw(_NAMES)
+    el = etree.Element(f"{{{uri}}}{name}" if uri else name)
+    if draw(st.booleans()):
+        el.set(draw(_NAMES), draw(_TEXT))
+    text = draw(_TEXT)
+    el.text = etree.CDATA(text) if text and draw(st.booleans()) else (text or None)
+    if depth < 3:
+        for _ in range(draw(st.integers(0, 3))):
+            kind = draw(st.sampled_from(["element", "element", "comment", "pi"]))
+            if kind == "element":
+                child = draw(_trees(depth + 1))
+            elif kind == "comment":
+                child = etree.Comment(draw(_TEXT).replace("-", "") or "c")
+            else:
+                child = etree.ProcessingInstruction("pi", "x")
+            child.tail = draw(_TEXT) or None
+            el.append(child)
+    return el
+
+
+@needs_c
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_trees())
+def test_c_scanner_equals_the_reference_on_generated_trees(tree: Any) -> None:
+    from belegwerk.rules import _scan  # type: ignore[attr-defined]
+
+    root = etree.fromstring(etree.tostring(tree, encoding="utf-8"))  # parsed, as documents arrive
+    _same(_scan.scan(root), scan.scan_python(root))
+    _same(scan.scan_python(root), _definition(root))
+
+
+def test_scanner_build_decisions(tmp_path: Path) -> None:
+    """A scanner binary is used only with a manifest naming its current source and this lxml."""
+    suffix = native.sysconfig.get_config_var("EXT_SUFFIX")
+    (tmp_path / "_scan.c").write_text("/* v1 */\n", encoding="utf-8")
+    assert "not compiled" in native.decide_scanner(tmp_path, {}).reason
+    (tmp_path / f"_scan{suffix}").write_bytes(b"")
+    assert not native.decide_scanner(tmp_path, {}).compiled  # no manifest
+    record = {"scanner": {"source": native.scanner_digest(tmp_path), "lxml": native.lxml_version()}}
+    (tmp_path / native.MANIFEST).write_text(json.dumps(record), encoding="utf-8")
+    assert native.decide_scanner(tmp_path, {}).compiled
+    assert not native.decide_scanner(tmp_path, {native.PURE_PYTHON_ENV: "1"}).compiled
+    record["scanner"]["lxml"] = "1.2.3"
+    (tmp_path / native.MANIFEST).write_text(json.dumps(record), encoding="utf-8")
+    verdict = native.decide_scanner(tmp_path, {})
+    assert not verdict.compiled and verdict.stale == ("_scan",) and "lxml 1.2.3" in verdict.reason
+    record["scanner"]["lxml"] = native.lxml_version()
+    (tmp_path / native.MANIFEST).write_text(json.dumps(record), encoding="utf-8")
+    (tmp_path / "_scan.c").write_text("/* v2, edited after the build */\n", encoding="utf-8")
+    verdict = native.decide_scanner(tmp_path, {})
+    assert not verdict.compiled and "_scan.c changed" in verdict.reason
