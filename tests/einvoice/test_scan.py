@@ -62,6 +62,8 @@ def _definition(root: Any) -> tuple[Any, ...]:
         by_tag.setdefault(e.tag, []).append(e)
         if i:
             kids.setdefault(els[parents[i]], {}).setdefault(e.tag, []).append(e)
+        if not any(isinstance(c.tag, str) for c in e):
+            kids[e] = {}
         if len(e) == 0:
             texts.append(e.text or "")
             if not (e.text or "").strip(" \t\n\r"):
@@ -115,6 +117,12 @@ def test_a_subtree_is_scanned_from_its_top() -> None:
     result = scan.scan(sub)
     _same(result, _definition(sub))
     assert result[2][0] == -1
+
+
+def test_elements_without_element_children_share_one_empty_dict() -> None:
+    els, _, _, kids, *_ = scan.scan(etree.fromstring(_DOC))
+    empty = [e for e in els if not kids[e]]
+    assert len(empty) > 5 and all(kids[e] is scan.NO_KIDS for e in empty) and scan.NO_KIDS == {}
 
 
 def test_tags_are_the_canonical_objects() -> None:

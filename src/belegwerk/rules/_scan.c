@@ -16,8 +16,8 @@
  *   els          list of the elements in document order (the root first)
  *   tags         list of their Clark tags ("{uri}name", or "name" without a namespace)
  *   parents      list of each element's parent position in ``els`` (-1 for the root)
- *   kids         dict element -> {tag: [child elements in document order]}, for elements
- *                with element children only
+ *   kids         dict element -> {tag: [child elements in document order]}, for every
+ *                element; those without element children share the empty dict NO_KIDS
  *   by_tag       dict tag -> [elements in document order]
  *   maybe_empty  elements that may be "empty" for the Peppol/XRechnung rules: leaves (no
  *                element, comment or processing-instruction child) whose text is empty or only
@@ -248,6 +248,9 @@ static PyObject *leaf_text(xmlNode *node, int *blank) {
 /* ------------------------------------------------------------------------------------------ */
 /* The walk.                                                                                   */
 
+/* The children-by-tag of every element without element children (never to be modified). */
+static PyObject *no_kids = NULL;
+
 typedef struct {
     PyObject *els, *tags, *parents, *kids, *by_tag, *maybe_empty, *texts, *attrs;
     struct LxmlDocument *doc;
@@ -345,11 +348,18 @@ static int record(Scan *s, xmlNode *node, PyObject *el, Py_ssize_t parent, PyObj
     }
     /* leaf, text, "empty element" candidates */
     xmlNode *first = NULL;
+    int has_element_child = 0;
     for (xmlNode *c = node->children; c != NULL; c = c->next) {
-        if (is_lxml_child(c)) {
+        if (first == NULL && is_lxml_child(c)) {
             first = c;
+        }
+        if (c->type == XML_ELEMENT_NODE) {
+            has_element_child = 1;
             break;
         }
+    }
+    if (!has_element_child && PyDict_SetItem(s->kids, el, no_kids) < 0) {
+        goto done;
     }
     if (first == NULL) {
         int blank = 1;
@@ -565,5 +575,19 @@ PyMODINIT_FUNC PyInit__scan(void) {
         return NULL;
     }
     element_type = (PyTypeObject *)type; /* kept for the process */
-    return PyModule_Create(&module_def);
+    no_kids = PyDict_New();
+    if (no_kids == NULL) {
+        return NULL;
+    }
+    PyObject *module = PyModule_Create(&module_def);
+    if (module == NULL) {
+        return NULL;
+    }
+    Py_INCREF(no_kids);
+    if (PyModule_AddObject(module, "NO_KIDS", no_kids) < 0) {
+        Py_DECREF(no_kids);
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
 }

@@ -72,18 +72,15 @@ class Node:
 
     __slots__ = ("el", "kids", "tag", "text", "up")
 
-    def __init__(self, el: Element, tag: str, up: Node | None) -> None:
+    def __init__(self, el: Element, tag: str, up: Node | None, kids: dict[str, list[Element]]) -> None:
         self.el = el
         self.tag = tag
         self.up = up
-        #: element children by tag in document order (the shared empty dict for leaves; never
-        #: modify it)
-        self.kids: dict[str, list[Element]] = _NO_KIDS
+        #: element children by tag in document order (the scan's shared empty dict when there
+        #: are none; never modify it)
+        self.kids = kids
         #: the XPath string value, read on first use (see :func:`string_value`)
         self.text: str | None = None
-
-
-_NO_KIDS: Final[dict[str, list[Element]]] = {}
 
 
 class DocIndex:
@@ -111,10 +108,7 @@ class DocIndex:
         for i in range(len(els)):
             el = els[i]
             parent = parents[i]
-            node = Node(el, tags[i], made[parent] if parent >= 0 else None)
-            groups = kids.get(el)
-            if groups is not None:
-                node.kids = groups
+            node = Node(el, tags[i], made[parent] if parent >= 0 else None, kids[el])
             node.text = texts[i]  # a leaf's string value; None (read on first use) otherwise
             nodes[el] = node
             made.append(node)

@@ -18,8 +18,9 @@ A :data:`Scan` is a tuple, so the compiled packs unpack it without attribute loo
   process, so dictionary lookups with it compare pointers (:func:`canonical` gives that object
   for a constant);
 * ``parents``: each element's parent position in ``els`` (-1 for the scanned element);
-* ``kids``: element -> {tag: [element children in document order]}, only for elements that
-  have element children;
+* ``kids``: element -> {tag: [element children in document order]}, for every element; the
+  elements without element children share one empty dictionary, :data:`NO_KIDS` (never modify
+  it), so a lookup for a scanned element always hits;
 * ``by_tag``: tag -> [elements in document order];
 * ``maybe_empty``: the candidates for the Peppol/XRechnung "empty element" rules in document
   order: leaves (no element, comment or processing-instruction child) whose text is empty or
@@ -56,6 +57,7 @@ Scan: TypeAlias = tuple[
 
 _WHITESPACE: Final = " \t\n\r"
 _CANONICAL: Final[dict[str, str]] = {}
+_NO_KIDS_PYTHON: Final[dict[str, list[Element]]] = {}
 
 
 def _canonical_python(tag: str) -> str:
@@ -86,6 +88,8 @@ def scan_python(root: Element) -> Scan:
         if parent >= 0:
             kids.setdefault(els[parent], {}).setdefault(tag, []).append(el)
         children: list[Any] = list(node)
+        if not any(isinstance(c.tag, str) for c in children):
+            kids[el] = _NO_KIDS_PYTHON
         if not children:
             text = el.text or ""
             texts.append(text)
@@ -105,14 +109,21 @@ def scan_python(root: Element) -> Scan:
     return els, tags, parents, kids, by_tag, maybe_empty, texts, attrs
 
 
-def _load() -> tuple[Callable[[Element], Scan], Callable[[str], str]]:
+def _load() -> tuple[Callable[[Element], Scan], Callable[[str], str], dict[str, list[Element]]]:
     module = scanner_module()
     if module is None:
-        return scan_python, _canonical_python
-    return cast("Callable[[Element], Scan]", module.scan), cast("Callable[[str], str]", module.canonical)
+        return scan_python, _canonical_python, _NO_KIDS_PYTHON
+    return (
+        cast("Callable[[Element], Scan]", module.scan),
+        cast("Callable[[str], str]", module.canonical),
+        cast("dict[str, list[Element]]", module.NO_KIDS),
+    )
 
 
-_scan, _canonical = _load()
+_scan, _canonical, _no_kids = _load()
+
+#: The children-by-tag of every scanned element without element children (never modify it).
+NO_KIDS: Final = _no_kids
 
 #: Whether :func:`scan` runs in C.
 NATIVE: Final = _scan is not scan_python
