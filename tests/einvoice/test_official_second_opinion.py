@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -38,10 +39,48 @@ def runner(packs: Path) -> OfficialRunner:
     return OfficialRunner(packs)
 
 
-def test_discovery_classifies_stylesheets(packs: Path) -> None:
-    sheets = {(s.path.name, s.syntax, s.xrechnung_only) for s in discover(packs)}
-    assert ("EN16931-UBL-validation.xslt", "ubl", False) in sheets
-    assert ("XRechnung-CII-validation.xsl", "cii", True) in sheets
+@pytest.fixture(scope="module")
+def peppol_packs(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Peppol BIS Billing rules as OpenPeppol publishes them: Schematron source only."""
+    directory = tmp_path_factory.mktemp("peppol-packs")
+    (directory / "peppol-bis-billing").symlink_to(corpus / "rules/peppol-bis-billing")
+    return directory
+
+
+def test_official_peppol_rules_agree_with_the_native_packs(corpus: Path, peppol_packs: Path) -> None:
+    """The published Peppol BIS schematron (compiled by belegwerk.rules.schematron, run by Saxon)
+    finds on every Peppol document of the corpus the same rules, as often and as severe, as the
+    native Peppol packs (the oracle of the corpus ran Peppol documents against EN 16931 only)."""
+    runner = OfficialRunner(peppol_packs)
+    rows = [json.loads(line) for line in (corpus / "oracle-verdicts.jsonl").read_text().splitlines()]
+    compared = with_findings = 0
+    differing: list[str] = []
+    for row in rows:
+        data = (corpus / row["file"]).read_bytes()
+        report = validate_bytes(data, xsd=False)
+        if not any(name.startswith("Peppol") for name in report.rulesets):
+            continue
+        official = runner.findings(data)
+        assert official is not None, row["file"]
+        native = Counter((f.rule_id, f.severity) for f in report.findings if f.ruleset.startswith("Peppol"))
+        theirs = Counter((f.rule_id, f.severity) for f in official)
+        compared += 1
+        with_findings += bool(theirs)
+        if native != theirs:
+            differing.append(f"{row['file']}: official only {theirs - native}, native only {native - theirs}")
+    assert not differing, "\n".join(differing)
+    assert compared >= 50 and with_findings >= 5, (compared, with_findings)
+
+
+def test_discovery_classifies_stylesheets(packs: Path, peppol_packs: Path) -> None:
+    sheets = {(s.path.name, s.syntax, s.scenario) for s in discover(packs)}
+    assert ("EN16931-UBL-validation.xslt", "ubl", None) in sheets
+    assert ("XRechnung-CII-validation.xsl", "cii", "xrechnung") in sheets
+    schemas = {(s.path.name, s.syntax, s.scenario, s.is_schematron) for s in discover(peppol_packs)}
+    assert schemas == {
+        ("PEPPOL-EN16931-UBL.sch", "ubl", "peppol", True),
+        ("PEPPOL-EN16931-CII.sch", "cii", "peppol", True),
+    }
     with pytest.raises(OfficialPackError, match="no UBL or CII stylesheet"):
         discover(Path(__file__).parent)
 

@@ -7,9 +7,11 @@ XRechnung XSL — and every report then also carries the official findings in th
 plus whether the two verdicts agree. saxonche is imported only here and only when asked for.
 
 Stylesheets are chosen by their path: a path containing ``ubl`` applies to UBL documents, ``cii``
-to CII; a path containing ``xrechnung`` only to documents of an XRechnung scenario. The scenario's
-severity overrides (KoSIT ``customLevel``) are applied to the official findings too, so both
-opinions are judged by the same scenario.
+to CII; a path containing ``xrechnung`` only to documents of an XRechnung scenario, ``peppol``
+only to documents of a Peppol BIS scenario. Packs published as Schematron source only (the
+Peppol BIS rules, ``*.sch``) are compiled to XSLT by :mod:`belegwerk.rules.schematron` when they
+are first used. The scenario's severity overrides (KoSIT ``customLevel``) are applied to the
+official findings too, so both opinions are judged by the same scenario.
 """
 
 from __future__ import annotations
@@ -42,31 +44,63 @@ class OfficialPackError(RuntimeError):
     """The configured directory holds no usable stylesheet, or Saxon could not run one."""
 
 
+#: Words in a stylesheet's path that limit it to documents of one kind of scenario.
+SCENARIO_WORDS = ("xrechnung", "peppol")
+
+
 @dataclass(frozen=True)
 class Stylesheet:
     path: Path
     syntax: str  # "ubl" | "cii"
-    xrechnung_only: bool
+    #: "xrechnung" or "peppol" when the path limits it to such scenarios, else None
+    scenario: str | None = None
 
     @property
     def name(self) -> str:
         return "official:" + self.path.name
 
+    @property
+    def is_schematron(self) -> bool:
+        """Schematron source (compiled to XSLT before Saxon runs it), not a stylesheet."""
+        return self.path.suffix.lower() == ".sch"
+
+    def applies(self, syntax: str, modules: tuple[str, ...]) -> bool:
+        """Whether this pack checks a document of ``syntax`` whose scenario runs ``modules``."""
+        return self.syntax == syntax and (self.scenario is None or any(self.scenario in m for m in modules))
+
 
 def discover(directory: Path) -> list[Stylesheet]:
-    """The stylesheets below ``directory`` with the syntax (and scenario) their path names."""
+    """The stylesheets below ``directory`` with the syntax (and scenario) their path names; a
+    Schematron schema only where no stylesheet of the same name lies beside it."""
     found: list[Stylesheet] = []
     paths = [Path(d) / f for d, _, files in os.walk(directory, followlinks=True) for f in files]
     for path in sorted(paths):
-        if path.suffix.lower() not in (".xsl", ".xslt") or not path.is_file():
+        if path.suffix.lower() not in (".xsl", ".xslt", ".sch") or not path.is_file():
             continue
+        if path.suffix.lower() == ".sch" and any(path.with_suffix(x).is_file() for x in (".xsl", ".xslt")):
+            continue  # the published stylesheet of this schema is used, not our compilation
         lowered = str(path.relative_to(directory)).lower()
         syntax = "ubl" if "ubl" in lowered else "cii" if "cii" in lowered else None
         if syntax is not None:
-            found.append(Stylesheet(path, syntax, "xrechnung" in lowered))
+            scenario = next((word for word in SCENARIO_WORDS if word in lowered), None)
+            found.append(Stylesheet(path, syntax, scenario))
     if not found:
-        raise OfficialPackError(f"no UBL or CII stylesheet (*.xsl, *.xslt) found below {directory}")
+        raise OfficialPackError(f"no UBL or CII stylesheet (*.xsl, *.xslt) or schema (*.sch) found below {directory}")
     return found
+
+
+def compile_stylesheet(processor: Any, sheet: Stylesheet) -> Any:
+    """Saxon's executable for ``sheet`` (a Schematron schema is compiled to XSLT first)."""
+    xslt = processor.new_xslt30_processor()
+    if not sheet.is_schematron:
+        return xslt.compile_stylesheet(stylesheet_file=str(sheet.path))
+    from belegwerk.rules.schematron import SchematronError, compile_schematron
+
+    try:
+        text = compile_schematron(sheet.path.read_bytes()).decode("utf-8")
+    except (OSError, SchematronError) as exc:
+        raise OfficialPackError(f"{sheet.path.name} cannot be compiled: {exc}") from exc
+    return xslt.compile_stylesheet(stylesheet_text=text)
 
 
 class OfficialRunner:
@@ -84,8 +118,7 @@ class OfficialRunner:
 
             self._processor = PySaxonProcessor(license=False)
         if sheet.path not in self._compiled:
-            xslt = self._processor.new_xslt30_processor()
-            self._compiled[sheet.path] = xslt.compile_stylesheet(stylesheet_file=str(sheet.path))
+            self._compiled[sheet.path] = compile_stylesheet(self._processor, sheet)
         return self._compiled[sheet.path]
 
     def findings(self, xml: bytes) -> list[Finding] | None:
@@ -100,8 +133,7 @@ class OfficialRunner:
         if selection is None:
             return None
         syntax = "cii" if selection.syntax == "cii" else "ubl"
-        xrechnung = any("xrechnung" in m for m in selection.modules)
-        sheets = [s for s in self.stylesheets if s.syntax == syntax and (xrechnung or not s.xrechnung_only)]
+        sheets = [s for s in self.stylesheets if s.applies(syntax, selection.modules)]
         if not sheets:
             return None
         out: list[Finding] = []
