@@ -26,7 +26,7 @@ from belegwerk.rules.engine import (
     location_of,
 )
 from belegwerk.rules.functions import normalize_space, to_decimal
-from belegwerk.rules.scan import Scan, document_scan, scan
+from belegwerk.rules.scan import Scan, canonical, document_scan, scan
 from belegwerk.xml.ns import NSMAP, UBL_CAC, UBL_CBC, UBL_CREDIT_NOTE, UBL_INVOICE
 
 FATAL: Final = Severity.FATAL
@@ -108,7 +108,7 @@ def _parse(path: str) -> tuple[bool, tuple[str, ...]] | None:
         out = []
         for step in rest.split("/"):
             prefix, _, local = step.partition(":")
-            out.append(f"{{{NSMAP[prefix]}}}{local}")
+            out.append(canonical(f"{{{NSMAP[prefix]}}}{local}"))
         parsed = (descendant, tuple(out))
     _STEPS[path] = parsed
     if parsed is not None and not parsed[0] and len(parsed[1]) == 1:
@@ -416,7 +416,7 @@ def _clark_step(step: str) -> tuple[str, ...] | None:
     out = []
     for alt in step.split("|"):
         prefix, _, local = alt.partition(":")
-        out.append(f"{{{NSMAP[prefix]}}}{local}")
+        out.append(canonical(f"{{{NSMAP[prefix]}}}{local}"))
     return tuple(out)
 
 

@@ -73,13 +73,19 @@ def to_decimal(value: str | None) -> Decimal | None:
         return None
 
 
+_HALF: Final = Decimal("0.5")
+
+
 def xpath_round(value: Decimal, places: int = 0) -> Decimal:
     """XPath ``round()``: half rounds towards positive infinity (``round(-2.5) = -2``).
 
-    ``places=2`` is the ``round(x * 10 * 10) div 100`` idiom of the EN 16931 rules.
+    ``places=2`` is the ``round(x * 10 * 10) div 100`` idiom of the EN 16931 rules. The scaling
+    by 10**places is a ``scaleb`` (an exponent shift, rounded to the context like the division
+    and multiplication by 0.01 it stands for, which cost several times more).
     """
-    q = Decimal(1).scaleb(-places)
-    return ((value / q) + Decimal("0.5")).to_integral_value(rounding=ROUND_FLOOR) * q
+    if places:
+        return (value.scaleb(places) + _HALF).to_integral_value(rounding=ROUND_FLOOR).scaleb(-places)
+    return (value + _HALF).to_integral_value(rounding=ROUND_FLOOR)
 
 
 def text_of(node: etree._Element, path: str) -> str | None:

@@ -48,7 +48,7 @@ from belegwerk.rules.engine import (
     location_of,
 )
 from belegwerk.rules.functions import normalize_space, to_decimal
-from belegwerk.rules.scan import document_scan
+from belegwerk.rules.scan import canonical, document_scan
 from belegwerk.xml.ns import NSMAP
 
 T = TypeVar("T")
@@ -360,6 +360,9 @@ def prologue() -> Pattern:
     return Pattern([Context(begin_document, [])], "begin-document")
 
 
+_UNSET: Final = object()
+
+
 class per_document(Generic[T]):
     """Compute a document-level value once per evaluation (schematron's pack-level ``let``).
 
@@ -379,8 +382,9 @@ class per_document(Generic[T]):
         # dict from begin_document to end_document, so no climb to the root is needed
         values: dict[object, object] | None = getattr(_STATE, "values", None)
         if values is not None:
-            if self in values:
-                return cast(T, values[self])
+            found = values.get(self, _UNSET)  # one lookup: most calls find the value
+            if found is not _UNSET:
+                return cast(T, found)
             value = values[self] = self._fn(_STATE.root)
             return value
         # outside one: climb to the root; invoice elements sit a few levels deep, and each
@@ -422,7 +426,7 @@ def _child_path(path: str) -> tuple[str, ...] | None:
         m = _CHILD_STEP.match(step)
         if m is None or m.group(1) not in _NS:
             return None
-        tags.append(f"{{{_NS[m.group(1)]}}}{m.group(2)}")
+        tags.append(canonical(f"{{{_NS[m.group(1)]}}}{m.group(2)}"))
     return tuple(tags)
 
 
@@ -931,7 +935,7 @@ class _Parser:
                 prefix, local = value.split(":")
                 if prefix not in _NS:
                     raise _Unsupported(prefix)
-                steps.append(f"{{{_NS[prefix]}}}{local}")
+                steps.append(canonical(f"{{{_NS[prefix]}}}{local}"))
             elif (kind, value) == ("op", "..") and not absolute:
                 self.take()
                 steps.append(None)
@@ -1262,7 +1266,7 @@ def _reparent(parsed: list[tuple[str, str]], anchored: bool) -> str:
 
 def _clark(name: str) -> str:
     prefix, local = name.split(":")
-    return f"{{{_NS[prefix]}}}{local}"
+    return canonical(f"{{{_NS[prefix]}}}{local}")
 
 
 class TagSelector:

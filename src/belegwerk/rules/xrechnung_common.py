@@ -51,6 +51,7 @@ from belegwerk.rules.peppol_common import (
     when,
     xb,
 )
+from belegwerk.rules.scan import canonical
 from belegwerk.xml.ns import NSMAP
 
 XR_VERSION: Final = "3.0"
@@ -380,7 +381,7 @@ def clark_path(*names: str) -> tuple[str, ...]:
     out = []
     for name in names:
         prefix, local = name.split(":")
-        out.append(f"{{{NSMAP[prefix]}}}{local}")
+        out.append(canonical(f"{{{NSMAP[prefix]}}}{local}"))
     return tuple(out)
 
 
