@@ -141,10 +141,13 @@ SCENARIOS: tuple[Scenario, ...] = (
     _peppol("Peppol BIS Billing 3.0 (CII)", CII_SYNTAX),
 )
 
+#: BT-24 in CII: rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID
 _CII_GUIDELINE = (
-    f"{{{CII_RSM}}}ExchangedDocumentContext/{{{CII_RAM}}}GuidelineSpecifiedDocumentContextParameter/{{{CII_RAM}}}ID"
+    f"{{{CII_RSM}}}ExchangedDocumentContext",
+    f"{{{CII_RAM}}}GuidelineSpecifiedDocumentContextParameter",
+    f"{{{CII_RAM}}}ID",
 )
-_UBL_CUSTOMIZATION = f"{{{UBL_CBC}}}CustomizationID"
+_UBL_CUSTOMIZATION = (f"{{{UBL_CBC}}}CustomizationID",)
 
 
 def detect_syntax(root: etree._Element) -> str | None:
@@ -154,8 +157,11 @@ def detect_syntax(root: etree._Element) -> str | None:
 
 def specification_ids(root: etree._Element, syntax: str) -> list[str]:
     """The document's specification identifiers (BT-24), as the scenario matches compare them (exact text)."""
-    path = _CII_GUIDELINE if syntax == CII_SYNTAX else _UBL_CUSTOMIZATION
-    return [el.text or "" for el in root.iterfind(path)]
+    found = [root]
+    # child by child with lxml's C iterator (``iterfind`` parses and walks the path in Python)
+    for tag in _CII_GUIDELINE if syntax == CII_SYNTAX else _UBL_CUSTOMIZATION:
+        found = [child for el in found for child in el.iterchildren(tag)]
+    return [el.text or "" for el in found]
 
 
 @dataclass(frozen=True)
