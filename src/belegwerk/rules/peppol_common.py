@@ -1376,7 +1376,8 @@ def empty_elements(root: Element) -> list[Element]:
 @per_document
 def document_order(root: Element) -> dict[Element, int]:
     """Position of every element in document order (only needed to merge union results)."""
-    return {e: i for i, e in enumerate(root.iter())}
+    els = document_scan(root)[0]
+    return dict(zip(els, range(len(els)), strict=True))
 
 
 EMPTY: Final[list[Element]] = []
