@@ -121,29 +121,29 @@ def _variable(parent: etree._Element, let: etree._Element) -> None:
 def _location_templates(sheet: etree._Element) -> None:
     """A mode that writes the full path of a node, every step namespace-qualified and indexed:
     ``/*:Invoice[namespace-uri()='…'][1]/*:ID[namespace-uri()='…'][1]`` (attributes as ``@name``)."""
-    element = etree.SubElement(sheet, f"{_X}template", match="*", mode=_PATH_MODE)
-    etree.SubElement(element, f"{_X}apply-templates", select="parent::*", mode=_PATH_MODE)
-    step = etree.SubElement(element, f"{_X}value-of")
-    step.set(
-        "select",
+    _path_step(
+        sheet,
+        "*",
         "if (namespace-uri() = '') then concat('/', name())"
         " else concat('/*:', local-name(), '[namespace-uri()=''', namespace-uri(), ''']')",
-    )
-    index = etree.SubElement(element, f"{_X}value-of")
-    index.set(
-        "select",
         "concat('[', 1 + count(preceding-sibling::*[local-name() = local-name(current())"
         " and namespace-uri() = namespace-uri(current())]), ']')",
     )
-    attribute = etree.SubElement(sheet, f"{_X}template", match="@*", mode=_PATH_MODE)
-    etree.SubElement(attribute, f"{_X}apply-templates", select="parent::*", mode=_PATH_MODE)
-    name = etree.SubElement(attribute, f"{_X}value-of")
-    name.set(
-        "select",
+    _path_step(
+        sheet,
+        "@*",
         "if (namespace-uri() = '') then concat('/@', name())"
         " else concat('/@*[local-name()=''', local-name(), ''' and namespace-uri()=''', namespace-uri(), ''']')",
     )
     etree.SubElement(sheet, f"{_X}template", match="/", mode=_PATH_MODE)
+
+
+def _path_step(sheet: etree._Element, match: str, *selects: str) -> None:
+    """A template of the location mode: the parent's path, then this node's step."""
+    template = etree.SubElement(sheet, f"{_X}template", match=match, mode=_PATH_MODE)
+    etree.SubElement(template, f"{_X}apply-templates", select="parent::*", mode=_PATH_MODE)
+    for select in selects:
+        etree.SubElement(template, f"{_X}value-of", select=select)
 
 
 def _root_template(
