@@ -132,6 +132,10 @@ def test_tags_are_the_canonical_objects() -> None:
         assert a is b
         assert scan.canonical("".join(a)) is a  # an equal string made elsewhere maps to it
     assert scan.canonical("{urn:x}never-seen") == "{urn:x}never-seen"
+    umlaut = scan.scan(etree.fromstring("<r xmlns='urn:x'><\u00e4\u00f6/></r>".encode()))[1][1]
+    assert scan.canonical("{urn:x}" + "\u00e4\u00f6") is umlaut  # non-ASCII names are shared too
+    for odd in ("{unclosed", "a\x00b", ""):
+        assert scan.canonical(odd) == odd
 
 
 def test_document_scan_is_shared_within_a_session_only() -> None:

@@ -521,15 +521,20 @@ static PyObject *canonical(PyObject *module, PyObject *arg) {
         PyErr_SetString(PyExc_TypeError, "canonical() expects a str");
         return NULL;
     }
-    const char *text = PyUnicode_AsUTF8(arg);
+    Py_ssize_t length = 0;
+    const char *text = PyUnicode_AsUTF8AndSize(arg, &length);
     if (text == NULL) {
         return NULL;
+    }
+    if (strlen(text) != (size_t)length) { /* a NUL inside: no XML name, nothing to share */
+        Py_INCREF(arg);
+        return arg;
     }
     if (text[0] != '{') {
         return canonical_tag(NULL, text);
     }
     const char *close = strchr(text, '}');
-    if (close == NULL || strlen(text) != (size_t)PyUnicode_GET_LENGTH(arg)) { /* no "}" or a NUL inside */
+    if (close == NULL) {
         Py_INCREF(arg);
         return arg;
     }
