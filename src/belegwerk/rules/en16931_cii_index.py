@@ -30,8 +30,7 @@ from belegwerk.rules.engine import (
     location_of,
 )
 from belegwerk.rules.functions import normalize_space
-from belegwerk.rules.scan import canonical as scan_canonical
-from belegwerk.rules.scan import document_scan
+from belegwerk.rules.scan import canonical, document_scan
 from belegwerk.xml.ns import NSMAP
 
 T = TypeVar("T")
@@ -48,13 +47,6 @@ def clark(path: str) -> str:
         else:
             steps.append(step)
     return canonical(steps[0]) if len(steps) == 1 else "/".join(steps)
-
-
-def canonical(name: str) -> str:
-    """The shared object for the Clark name ``name``: the one the document scan files tags under
-    (:func:`belegwerk.rules.scan.canonical`), so every lookup or comparison of a document tag
-    with a rule's name is an identity hit instead of a string comparison."""
-    return scan_canonical(name)
 
 
 # --------------------------------------------------------------------------------------------
