@@ -1,6 +1,6 @@
 """Benchmark: native e-invoice validation against the official XSLT run by Saxon (saxonche).
 
-    python benchmarks/einvoice.py [--corpus DIR] [--repeat N] [--throughput N] [--cpu] [--src DIR]
+    python benchmarks/einvoice.py [--corpus DIR] [--repeat N] [--throughput N] [--cpu] [--src DIR] [--stages]
 
 "Fully validate" means what :func:`belegwerk.rules.validate.validate_bytes` does for the file's
 scenario: parse, XSD, EN 16931, plus the XRechnung pack for XRechnung documents and the Peppol
@@ -32,6 +32,11 @@ Saxon without them.
 
 Last, the single-core throughput of ``validate_path`` over a directory of ``--throughput``
 invoices made by repeating the benchmark files.
+
+``--stages`` prints, instead of the comparison, where the native time goes per group: parse,
+scenario selection, XSD, the document scan and each rule pack (in a validation session, the scan
+excluded), each the best of ``--repeat`` runs; and the same for the smallest file, which shows
+how much of a pack's time is per document rather than per element.
 """
 
 from __future__ import annotations
@@ -212,6 +217,66 @@ def throughput(items: list[Sample], count: int) -> tuple[float, float]:
     return elapsed, count / elapsed
 
 
+def _best(fn: Callable[[], object], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def stage_times(sample: Sample, repeat: int) -> dict[str, float]:
+    """Seconds per stage of ``validate_bytes`` for one file (best of ``repeat``)."""
+    from belegwerk.rules.engine import RuleSet, document_session
+    from belegwerk.rules.scan import document_scan
+    from belegwerk.rules.scenarios import load_ruleset, select
+
+    root = parse_xml(sample.data)
+    selection = select(root)
+    if selection is None:
+        raise ValueError(f"{sample.path} is no invoice")
+    out = {
+        "parse": _best(lambda: parse_xml(sample.data), repeat),
+        "scenario": _best(lambda: select(root), repeat),
+        "xsd": _best(lambda: schema.validate_schema(root, selection.syntax), repeat),
+    }
+
+    def scanned() -> None:
+        with document_session(root):
+            document_scan(root)
+
+    out["scan"] = _best(scanned, repeat)
+    for module in selection.modules:
+        pack = load_ruleset(module)
+
+        def run(pack: RuleSet = pack) -> None:
+            with document_session(root):
+                document_scan(root)
+                pack.evaluate(root)
+
+        out[module] = max(0.0, _best(run, repeat) - out["scan"])
+    out["validate_bytes"] = _best(lambda: validate_bytes(sample.data), repeat)
+    return out
+
+
+def report_stages(items: list[Sample], repeat: int) -> None:
+    """Median microseconds per stage and group, and the stages of the smallest file."""
+    for s in items:  # warm up
+        validate_bytes(s.data)
+    per_file = [stage_times(s, repeat) for s in items]
+    groups = sorted({s.group for s in items})
+    print(f"native stages, µs: median over the group's files of the best of {repeat} (packs without the scan)\n")
+    for group in groups:
+        rows = [t for s, t in zip(items, per_file, strict=True) if s.group == group]
+        names = list(dict.fromkeys(k for t in rows for k in t))
+        cells = ", ".join(f"{k} {statistics.median([t[k] for t in rows if k in t]) * 1e6:.0f}" for k in names)
+        print(f"{group:<15} {len(rows):>3} files: {cells}")
+    smallest = min(items, key=lambda s: len(s.data))
+    cells = ", ".join(f"{k} {v * 1e6:.0f}" for k, v in stage_times(smallest, repeat).items())
+    print(f"\nsmallest file ({smallest.path.name}, {len(smallest.data):,} bytes): {cells}")
+
+
 def _ms(values: list[float]) -> float:
     return statistics.median(values) * 1000
 
@@ -277,12 +342,17 @@ def main() -> None:
     parser.add_argument("--throughput", type=int, default=1000)
     parser.add_argument("--cpu", action="store_true", help="CPU time of the process instead of wall clock")
     parser.add_argument("--src", type=Path, help="import belegwerk from this source tree (default: src/)")
+    parser.add_argument("--stages", action="store_true", help="where the native time goes, per stage and group")
     args = parser.parse_args()
     corpus: Path = args.corpus.resolve()
     os.environ.setdefault("BELEGWERK_XSD_DIR", str(corpus / "rules/xsd"))
     items = samples(corpus)
     if not items:
         sys.exit(f"no sample files under {corpus}")
+    if args.stages:
+        print(f"rule packs: {native.status().describe()}")
+        report_stages(items, args.repeat)
+        return
     best = timings(corpus, items, args.repeat, args.cpu)
     clock = "CPU time" if args.cpu else "wall clock"
     print(f"rule packs: {native.status().describe()}")

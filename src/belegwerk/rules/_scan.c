@@ -308,11 +308,10 @@ static int record_attributes(Scan *s, xmlNode *node, Py_ssize_t position) {
 
 /* Record one element ``el`` (a borrowed proxy) of ``node``. ``parent_groups`` points at the
  * parent's children-by-tag dict, made on its first element child (NULL for the root). */
-static int record(Scan *s, xmlNode *node, PyObject *el, Py_ssize_t parent, PyObject *parent_el,
+static int record(Scan *s, xmlNode *node, PyObject *el, PyObject *parent_obj, PyObject *parent_el,
                   PyObject **parent_groups) {
     Py_ssize_t position = PyList_GET_SIZE(s->els);
     PyObject *tag = node_tag(node);
-    PyObject *parent_obj = NULL;
     PyObject *text = NULL;
     int rc = -1;
     if (tag == NULL) {
@@ -321,8 +320,7 @@ static int record(Scan *s, xmlNode *node, PyObject *el, Py_ssize_t parent, PyObj
     if (PyList_Append(s->els, el) < 0 || PyList_Append(s->tags, tag) < 0) {
         goto done;
     }
-    parent_obj = PyLong_FromSsize_t(parent);
-    if (parent_obj == NULL || PyList_Append(s->parents, parent_obj) < 0) {
+    if (PyList_Append(s->parents, parent_obj) < 0) {
         goto done;
     }
     if (append_to_group(s->by_tag, tag, el) < 0) {
@@ -384,7 +382,6 @@ static int record(Scan *s, xmlNode *node, PyObject *el, Py_ssize_t parent, PyObj
     rc = 0;
 done:
     Py_XDECREF(tag);
-    Py_XDECREF(parent_obj);
     Py_XDECREF(text);
     return rc;
 }
@@ -412,9 +409,18 @@ static xmlNode *next_element_sibling(xmlNode *node) {
 typedef struct {
     xmlNode *node;
     Py_ssize_t position;
-    PyObject *el;     /* borrowed: ``els`` holds it */
-    PyObject *groups; /* borrowed: ``kids`` holds it; NULL until the first element child */
+    PyObject *position_obj; /* owned: ``position`` as an int, made for the first child (or NULL) */
+    PyObject *el;           /* borrowed: ``els`` holds it */
+    PyObject *groups;       /* borrowed: ``kids`` holds it; NULL until the first element child */
 } Frame;
+
+/* Release the position ints of the open frames (on success the stack is empty already). */
+static void free_stack(Frame *stack, Py_ssize_t depth) {
+    for (Py_ssize_t i = 0; i < depth; i++) {
+        Py_XDECREF(stack[i].position_obj);
+    }
+    PyMem_Free(stack);
+}
 
 static int walk(Scan *s, struct LxmlElement *root) {
     Py_ssize_t cap = 64, depth = 0;
@@ -423,12 +429,20 @@ static int walk(Scan *s, struct LxmlElement *root) {
         PyErr_NoMemory();
         return -1;
     }
-    if (record(s, root->_c_node, (PyObject *)root, -1, NULL, NULL) < 0) {
+    PyObject *no_parent = PyLong_FromSsize_t(-1);
+    if (no_parent == NULL) {
+        PyMem_Free(stack);
+        return -1;
+    }
+    int root_rc = record(s, root->_c_node, (PyObject *)root, no_parent, NULL, NULL);
+    Py_DECREF(no_parent);
+    if (root_rc < 0) {
         PyMem_Free(stack);
         return -1;
     }
     stack[0].node = root->_c_node;
     stack[0].position = 0;
+    stack[0].position_obj = NULL;
     stack[0].el = (PyObject *)root;
     stack[0].groups = NULL;
     depth = 1;
@@ -436,6 +450,7 @@ static int walk(Scan *s, struct LxmlElement *root) {
     while (depth > 0) {
         if (next == NULL) { /* the open element is done: continue with its next sibling */
             depth--;
+            Py_CLEAR(stack[depth].position_obj);
             if (depth == 0) {
                 break;
             }
@@ -443,23 +458,30 @@ static int walk(Scan *s, struct LxmlElement *root) {
             continue;
         }
         Frame *parent = &stack[depth - 1];
+        if (parent->position_obj == NULL) { /* one int per parent, shared by its children */
+            parent->position_obj = PyLong_FromSsize_t(parent->position);
+            if (parent->position_obj == NULL) {
+                free_stack(stack, depth);
+                return -1;
+            }
+        }
         PyObject *el = (PyObject *)elementFactory(s->doc, next);
         if (el == NULL) {
-            PyMem_Free(stack);
+            free_stack(stack, depth);
             return -1;
         }
         Py_ssize_t position = PyList_GET_SIZE(s->els);
-        int rc = record(s, next, el, parent->position, parent->el, &parent->groups);
+        int rc = record(s, next, el, parent->position_obj, parent->el, &parent->groups);
         Py_DECREF(el); /* ``els`` holds it (or the call failed) */
         if (rc < 0) {
-            PyMem_Free(stack);
+            free_stack(stack, depth);
             return -1;
         }
         if (depth == cap) {
             cap *= 2;
             Frame *grown = PyMem_Realloc(stack, sizeof(Frame) * (size_t)cap);
             if (grown == NULL) {
-                PyMem_Free(stack);
+                free_stack(stack, depth);
                 PyErr_NoMemory();
                 return -1;
             }
@@ -467,6 +489,7 @@ static int walk(Scan *s, struct LxmlElement *root) {
         }
         stack[depth].node = next;
         stack[depth].position = position;
+        stack[depth].position_obj = NULL;
         stack[depth].el = el;
         stack[depth].groups = NULL;
         depth++;

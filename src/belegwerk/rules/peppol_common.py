@@ -238,13 +238,15 @@ class _Evaluation:
     every element's children by tag (from the document's scan; see :func:`child_groups`), the
     :class:`per_document` values and the document's :class:`Index`."""
 
-    __slots__ = ("index", "kids", "root", "values")
+    __slots__ = ("index", "kids", "paths", "root", "values")
 
     def __init__(self, root: Element, kids: dict[Element, dict[str, list[Element]]]) -> None:
         self.root = root
         self.kids = kids
         self.values: dict[object, object] = {}
         self.index: Index | None = None
+        #: multi-step child paths already resolved from ``root`` (see :func:`nodes_at`)
+        self.paths: dict[str, list[Element]] = {}
 
 
 #: The current evaluation, None outside one. A context variable rather than a thread-local
@@ -458,6 +460,19 @@ def nodes_at(node: Element, path: str) -> list[Element]:
         tags = _CHILD_PATHS[path] = _child_path(path)
     if tags is None:
         return cast(list[Element], _xpath(path)(node))
+    if len(tags) > 1:
+        evaluation = _evaluation()
+        if evaluation is not None and node is evaluation.root:
+            # document-level rules and values ask the root for the same paths (the parties'
+            # addresses and tax schemes, the totals) many times: walk each once per evaluation
+            known = evaluation.paths.get(path)
+            if known is None:
+                known = evaluation.paths[path] = _walk(node, tags)
+            return list(known)  # callers own the list they get
+    return _walk(node, tags)
+
+
+def _walk(node: Element, tags: tuple[str, ...]) -> list[Element]:
     found = [node]
     for tag in tags:
         found = _children(found, tag)
