@@ -19,7 +19,6 @@ from lxml import etree
 MAX_XML_BYTES: Final = 100 * 1024 * 1024
 
 
-
 class UnreadableXML(ValueError):
     """The bytes are not a well-formed, safe XML document. ``reason`` says why, for the user."""
 
@@ -31,17 +30,19 @@ class UnreadableXML(ValueError):
 def _declares_dtd(data: bytes) -> bool:
     """Whether ``<!DOCTYPE`` or ``<!ENTITY`` (any case) occurs anywhere in ``data``.
 
-    Looks only at the places where ``<!`` occurs (a C-speed ``find``); most documents have none
-    or a few comments, so this costs microseconds where a case-insensitive regex scan of the
-    whole buffer costs tens.
+    Looks only where a ``!`` occurs: a one-byte ``find`` runs at memchr speed, a search for the
+    two bytes ``<!`` compares byte by byte (about 1 ns per byte, as long as the rest of parsing
+    for a file with a large embedded attachment). ``!`` is rare in invoices outside comments and
+    CDATA sections, and base64 never contains it.
     """
     find = data.find
-    at = find(b"<!")
+    at = find(b"!", 1)
     while at != -1:
-        word = data[at + 2 : at + 9].upper()
-        if word == b"DOCTYPE" or word[:6] == b"ENTITY":
-            return True
-        at = find(b"<!", at + 2)
+        if data[at - 1] == 0x3C:  # "<"
+            word = data[at + 1 : at + 8].upper()
+            if word == b"DOCTYPE" or word[:6] == b"ENTITY":
+                return True
+        at = find(b"!", at + 1)
     return False
 
 
