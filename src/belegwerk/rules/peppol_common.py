@@ -807,9 +807,10 @@ def upper_norm(value: str | None) -> str:
 # plain child paths (``cbc:BuyerReference or cac:OrderReference/cbc:ID``,
 # ``[normalize-space(cbc:PaymentMeansCode) = '49']``). Each lxml XPath call pays for setting up
 # an evaluation context (namespaces, extension functions) far more than such a test costs, so
-# this small compiler turns that subset into Python closures over child navigation. Whatever it
-# does not know (other functions, ``text()``, numbers in comparisons, nested predicates) makes
-# it give up, and the expression stays an lxml XPath.
+# this small compiler turns that subset into Python closures over child navigation. It also knows
+# ``normalize-space(path/text())``, a comparison of two ``normalize-space`` values and
+# ``number(path) op N``. Whatever else it meets (other functions, nested predicates) makes it give
+# up, and the expression stays an lxml XPath.
 
 Test: TypeAlias = Callable[[Element], bool]
 _Values: TypeAlias = Callable[[Element], list[str]]
@@ -855,6 +856,8 @@ class _Parser:
     def __init__(self, expr: str) -> None:
         self.toks = _tokens(expr)
         self.i = 0
+        #: whether the last path parsed with ``allow_text`` ended in ``text()``
+        self.text_step = False
 
     def peek(self, offset: int = 0) -> tuple[str, str]:
         j = self.i + offset
@@ -912,17 +915,27 @@ class _Parser:
                 raise _Unsupported(op)
             return _count(nodes, op, int(num))
         if tok == ("name", "normalize-space") and self.peek(1) == ("op", "("):
+            nodes, text = self.parse_normalize_space()
+            if self.peek()[1] not in ("=", "!="):
+                return _exists_text(nodes, text)
+            op = self.take()[1]
+            if self.peek() == ("name", "normalize-space") and self.peek(1) == ("op", "("):
+                other, other_text = self.parse_normalize_space()
+                return _ns_compare_values(nodes, text, other, other_text, op == "=")
+            kind, lit = self.take()
+            if kind != "str":
+                raise _Unsupported(lit)
+            return _ns_compare(nodes, text, op == "=", lit[1:-1])
+        if tok == ("name", "number") and self.peek(1) == ("op", "("):
             self.take()
             self.take("(")
             nodes = self.parse_path()
             self.take(")")
-            if self.peek()[1] not in ("=", "!="):
-                return _exists_text(nodes)
             op = self.take()[1]
-            kind, lit = self.take()
-            if kind != "str":
-                raise _Unsupported(lit)
-            return _ns_compare(nodes, op == "=", lit[1:-1])
+            kind, num = self.take()
+            if kind != "num" or op not in _NUM_OPS:
+                raise _Unsupported(op)
+            return _number_compare(nodes, op, float(num))
         values = self.parse_values()
         if self.peek()[1] in ("=", "!="):
             op = self.take()[1]
@@ -931,6 +944,16 @@ class _Parser:
                 raise _Unsupported(lit)
             return _any_compare(values, op == "=", lit[1:-1])
         return _exists(values)
+
+    def parse_normalize_space(self) -> tuple[Callable[[Element], list[Element]], bool]:
+        """``normalize-space(path)`` or ``normalize-space(path/text())``: the path's elements and
+        whether the value is their first text node rather than the first element's string value."""
+        self.take()
+        self.take("(")
+        self.text_step = False
+        nodes = self.parse_path(allow_text=True)
+        self.take(")")
+        return nodes, self.text_step
 
     def parse_values(self) -> _Values:
         """A path, possibly ending in an attribute step: the string values it selects."""
@@ -944,7 +967,9 @@ class _Parser:
             return _attr_values(nodes, name)
         return _string_values(nodes)
 
-    def parse_path(self) -> Callable[[Element], list[Element]]:
+    def parse_path(self, allow_text: bool = False) -> Callable[[Element], list[Element]]:
+        """A path of child and parent steps; with ``allow_text``, it may end in ``text()`` (then
+        ``text_step`` is set and the elements whose text nodes are meant are returned)."""
         steps: list[str | None] = []  # Clark tag, or None for the parent step
         absolute = False
         if self.peek() == ("op", "/"):
@@ -961,6 +986,12 @@ class _Parser:
             return _self_nodes
         while True:
             kind, value = self.peek()
+            if allow_text and (kind, value) == ("name", "text") and self.peek(1) == ("op", "("):
+                self.take()
+                self.take("(")
+                self.take(")")
+                self.text_step = True
+                return _path(absolute, tuple(steps))
             if kind == "name" and ":" in value and self.peek(1) != ("op", "("):
                 self.take()
                 prefix, local = value.split(":")
@@ -1023,21 +1054,82 @@ def _exists(values: _Values) -> Test:
     return test
 
 
-def _exists_text(select: Callable[[Element], list[Element]]) -> Test:
+def first_text_node(nodes: list[Element]) -> str:
+    """The value of the first text node below ``nodes`` (XPath ``(nodes/text())[1]``), "" if none.
+
+    As in the data model the official XSLT 2.0 rules see, adjacent text and CDATA are one text
+    node and comments or processing instructions separate text nodes: exactly the runs lxml
+    reports as an element's ``text`` and its children's ``tail``.
+    """
+    for el in nodes:
+        text = el.text
+        if text:
+            return text
+        child: AnyNode
+        for child in el:
+            tail = child.tail
+            if tail:
+                return cast(str, tail)
+    return ""
+
+
+def _first_value(nodes: list[Element], text: bool) -> str:
+    """``path`` or ``path/text()`` as a string: the first element's string value or the first text node."""
+    if text:
+        return first_text_node(nodes)
+    return string_value(nodes[0]) if nodes else ""
+
+
+def _exists_text(select: Callable[[Element], list[Element]], text: bool) -> Test:
     """``normalize-space(path)`` as a boolean: the first node's value is not all whitespace."""
 
     def test(node: Element) -> bool:
-        found = select(node)
-        return bool(found) and normalize_space(string_value(found[0])) != ""
+        return normalize_space(_first_value(select(node), text)) != ""
 
     return test
 
 
-def _ns_compare(select: Callable[[Element], list[Element]], equal: bool, literal: str) -> Test:
+def _ns_compare(select: Callable[[Element], list[Element]], text: bool, equal: bool, literal: str) -> Test:
+    def test(node: Element) -> bool:
+        value = normalize_space(_first_value(select(node), text))
+        return (value == literal) == equal
+
+    return test
+
+
+def _ns_compare_values(
+    left: Callable[[Element], list[Element]],
+    left_text: bool,
+    right: Callable[[Element], list[Element]],
+    right_text: bool,
+    equal: bool,
+) -> Test:
+    """``normalize-space(a) = normalize-space(b)`` (or ``!=``): two strings, compared as such."""
+
+    def test(node: Element) -> bool:
+        a = normalize_space(_first_value(left(node), left_text))
+        b = normalize_space(_first_value(right(node), right_text))
+        return (a == b) == equal
+
+    return test
+
+
+def _number_compare(select: Callable[[Element], list[Element]], op: str, number: float) -> Test:
+    """``number(path) op N``: the first element's value as a double (NaN when absent or not
+    numeric, which compares unequal to everything)."""
+
     def test(node: Element) -> bool:
         found = select(node)
-        value = normalize_space(string_value(found[0])) if found else ""
-        return (value == literal) == equal
+        value = xpath_number(string_value(found[0])) if found else math.nan
+        if op == "=":
+            return value == number
+        if op == "!=":
+            return value != number
+        if op == "<=":
+            return value <= number
+        if op == ">=":
+            return value >= number
+        return value < number if op == "<" else value > number
 
     return test
 
