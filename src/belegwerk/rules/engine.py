@@ -19,8 +19,7 @@ with the official unit tests that state how often a rule fires.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final, TypeAlias
@@ -157,21 +156,40 @@ class _Session(threading.local):
 _SESSION: Final = _Session()
 
 
-@contextmanager
-def document_session(root: Element) -> Iterator[None]:
+class DocumentSession:
+    """The context manager :func:`document_session` returns.
+
+    A class rather than a ``contextlib.contextmanager`` generator: compiled with mypyc its
+    ``__enter__``/``__exit__`` are native, while ``contextlib`` runs four interpreted Python
+    frames per ``with`` — per validation, that was more than the session itself costs.
+    """
+
+    __slots__ = ("_root", "_saved_root", "_saved_values")
+
+    def __init__(self, root: Element) -> None:
+        self._root = root
+        self._saved_root: Element | None = None
+        self._saved_values: dict[str, Any] | None = None
+
+    def __enter__(self) -> None:
+        self._saved_root, self._saved_values = _SESSION.root, _SESSION.values
+        _SESSION.root, _SESSION.values = self._root, {}
+
+    def __exit__(self, *exc_info: object) -> None:
+        _SESSION.root, _SESSION.values = self._saved_root, self._saved_values
+        self._saved_root = self._saved_values = None
+
+
+def document_session(root: Element) -> DocumentSession:
     """Let the rule packs of one validation share per-document facts (see :func:`shared`).
 
     Every pack needs the same few document-wide structures (elements by tag, the empty-element
     candidates); the first pack that walks the tree offers them, later packs take them instead of
-    walking again. The values live exactly as long as this block, per thread, so a tree edited
-    and validated again is never answered from stale data. Outside a session nothing is shared.
+    walking again. The values live exactly as long as the ``with`` block, per thread, so a tree
+    edited and validated again is never answered from stale data. Outside a session nothing is
+    shared. Sessions nest: leaving one restores the enclosing session.
     """
-    saved = _SESSION.root, _SESSION.values
-    _SESSION.root, _SESSION.values = root, {}
-    try:
-        yield
-    finally:
-        _SESSION.root, _SESSION.values = saved
+    return DocumentSession(root)
 
 
 #: Session key of the shared document scan (a :data:`belegwerk.rules.scan.Scan`: elements, tags,

@@ -24,6 +24,7 @@ from belegwerk.rules.codelists import named_codelist
 from belegwerk.rules.engine import Context, Element, Pattern, Rule, Severity
 from belegwerk.rules.functions import normalize_space, to_decimal, xpath_round
 from belegwerk.rules.peppol_common import (
+    NO_MVA,
     Index,
     PeppolRuleSet,
     RuleTable,
@@ -635,7 +636,7 @@ def no_r001(party: Element) -> bool:
     if not any(v[:2] == "NO" for v in ids):
         return True
     v = ids[0]
-    return v[:2] == "NO" and re.search(r"^[0-9]{9}MVA\Z", v[2:]) is not None and mod11(v[2:11])
+    return v[:2] == "NO" and NO_MVA.search(v[2:]) is not None and mod11(v[2:11])
 
 
 def norway_pattern() -> Pattern:

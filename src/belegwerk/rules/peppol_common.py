@@ -551,6 +551,16 @@ def decimal_of(node: Element, path: str) -> Decimal | None:
 _NUMBER: Final = re.compile(r"^[ \t\n\r]*[+-]?(\d+(\.\d*)?|\.\d+)[ \t\n\r]*$")
 
 
+#: Patterns compiled once: ``re.fullmatch(pattern, s)`` looks its pattern up in the ``re`` module's
+#: cache in interpreted Python on every call, which costs more than the match.
+_DOUBLE: Final = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+#: the lexical space of ``xs:integer`` with the whitespace a cast strips
+INTEGER_LEXICAL: Final = re.compile(r"[ \t\n\r]*[+-]?\d+[ \t\n\r]*")
+_DIGITS: Final = re.compile(r"\d+")
+#: a Norwegian organisation number as a VAT identifier, after the "NO" prefix
+NO_MVA: Final = re.compile(r"^[0-9]{9}MVA\Z")
+
+
 def xpath_number(value: str | None) -> float:
     """XPath 2.0 ``number()``: a double, NaN where the string is not numeric.
 
@@ -563,7 +573,7 @@ def xpath_number(value: str | None) -> float:
         return math.inf
     if s == "-INF":
         return -math.inf
-    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", s):
+    if _DOUBLE.fullmatch(s) is None:
         return math.nan
     return float(s)
 
@@ -575,7 +585,7 @@ def is_nan_number(value: str | None) -> bool:
 
 def castable_integer(value: str | None) -> bool:
     """``$v castable as xs:integer`` (optional sign, digits, surrounding whitespace allowed)."""
-    return value is not None and re.fullmatch(r"[ \t\n\r]*[+-]?\d+[ \t\n\r]*", value) is not None
+    return value is not None and INTEGER_LEXICAL.fullmatch(value) is not None
 
 
 def slack(expected: Decimal, value: Decimal, tolerance: Decimal) -> bool:
@@ -731,7 +741,7 @@ def partita_iva(value: str) -> bool:
 
 def se_orgnr(value: str) -> bool:
     """Swedish organisation number: digits only, Luhn check digit in position 10."""
-    if not re.fullmatch(r"\d+", value) or value.endswith("\n"):
+    if _DIGITS.fullmatch(value) is None or value.endswith("\n"):
         return False
     main, check = value[:9], value[9:10]
     n = len(main)

@@ -29,6 +29,7 @@ from belegwerk.rules.codelists import named_codelist
 from belegwerk.rules.engine import Context, Element, Pattern, Rule, Severity
 from belegwerk.rules.functions import normalize_space, to_decimal, xpath_round
 from belegwerk.rules.peppol_common import (
+    NO_MVA,
     Index,
     PeppolRuleSet,
     RuleTable,
@@ -804,7 +805,7 @@ def no_r001(party: Element) -> bool:
     cid = first_text(pts[0], "cbc:CompanyID") or ""
     if not any((first_text(p, "cbc:CompanyID") or "")[:2] == "NO" for p in pts):
         return True
-    return cid[:2] == "NO" and re.search(r"^[0-9]{9}MVA\Z", cid[2:]) is not None and mod11(cid[2:11])
+    return cid[:2] == "NO" and NO_MVA.search(cid[2:]) is not None and mod11(cid[2:11])
 
 
 def _vat_schemes(party: Element) -> list[Element]:

@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TypeAlias
+from typing import Final, TypeAlias
 
 from lxml import etree
 
@@ -421,9 +421,13 @@ def _ascii_letters(s: str) -> bool:
     return all(c.isascii() and c.isalpha() for c in s)
 
 
+#: compiled once (``re.fullmatch(pattern, s)`` consults the ``re`` cache in interpreted Python per call)
+_INTEGER: Final = re.compile(r"[ \t\n\r]*[+-]?\d+[ \t\n\r]*")
+
+
 def _integer(s: str) -> bool:
     """``castable as xs:integer`` (optional sign, digits, surrounding whitespace)."""
-    return re.fullmatch(r"[ \t\n\r]*[+-]?\d+[ \t\n\r]*", s) is not None
+    return _INTEGER.fullmatch(s) is not None
 
 
 def codice_fiscale_ok(val: str) -> bool:

@@ -15,9 +15,9 @@ reported, never silently skipped.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from types import MappingProxyType
 
 from lxml import etree
@@ -66,7 +66,7 @@ class Scenario:
     levels: Mapping[str, Severity] = field(default_factory=lambda: MappingProxyType({}))
     prefix_match: bool = False
 
-    def matches(self, syntax: str, specifications: list[str]) -> bool:
+    def matches(self, syntax: str, specifications: Sequence[str]) -> bool:
         if syntax != self.syntax:
             return False
         if self.prefix_match:
@@ -189,7 +189,14 @@ def select(root: etree._Element, *, peppol: bool = True) -> Selection | None:
     syntax = detect_syntax(root)
     if syntax is None:
         return None
-    specs = specification_ids(root, syntax)
+    return _selection(syntax, tuple(specification_ids(root, syntax)), peppol)
+
+
+@lru_cache(maxsize=256)
+def _selection(syntax: str, specs: tuple[str, ...], peppol: bool) -> Selection:
+    """The scenario for a syntax and specification identifiers, remembered: a :class:`Selection`
+    is immutable, and matching the table in interpreted Python cost more per document than the
+    rest of choosing a scenario. Bounded, because the identifiers come from the documents."""
     spec = specs[0] if specs else None
     for scenario in SCENARIOS:
         if not peppol and _PEPPOL[syntax] in scenario.modules:

@@ -38,7 +38,7 @@ def _declares_dtd(data: bytes) -> bool:
     find = data.find
     at = find(b"!", 1)
     while at != -1:
-        if data[at - 1] == 0x3C:  # "<"
+        if data[at - 1] == 0x3C and data[at + 1 : at + 2] in b"DdEe":  # "<!" and not "<!--"
             word = data[at + 1 : at + 8].upper()
             if word == b"DOCTYPE" or word[:6] == b"ENTITY":
                 return True
