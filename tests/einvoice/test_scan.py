@@ -161,9 +161,38 @@ def test_c_scanner_equals_the_reference_on_the_sample() -> None:
 
     root = etree.fromstring(_DOC)
     _same(_scan.scan(root), scan.scan_python(root))
+    _same(_scan.scan(root, False), scan.scan_python(root, False))
+    _same(_scan.scan(root, texts=False), scan.scan_python(root, texts=False))
     for node in (etree.Comment("x"), etree.ProcessingInstruction("p", "x"), "text", None):
         with pytest.raises(TypeError):
             _scan.scan(node)
+    for bad in ((), (root, True, True)):
+        with pytest.raises(TypeError):
+            _scan.scan(*bad)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        _scan.scan(root, text=False)
+
+
+def test_scan_without_texts_is_the_scan_with_them_minus_the_texts() -> None:
+    root = etree.fromstring(_DOC)
+    full, lean = scan.scan(root), scan.scan(root, texts=False)
+    assert lean[6] == []
+    assert len(full[6]) == len(full[0])
+    _same((*full[:6], [], *full[7:]), lean)
+
+
+def test_a_pack_asking_for_texts_gets_a_scan_with_texts() -> None:
+    root = etree.fromstring(_DOC)
+    with document_session(root):
+        # compiled, a scan is rebuilt as a tuple per call: its lists tell whether it is the same
+        lean = scan.document_scan(root)  # what the UBL and Peppol packs ask for
+        assert lean[6] == []
+        assert scan.document_scan(root)[0] is lean[0]
+        full = scan.document_scan(root, texts=True)  # the CII pack
+        assert full[0] is not lean[0]
+        assert len(full[6]) == len(full[0])
+        assert scan.document_scan(root)[0] is full[0]
+        assert scan.document_scan(root, texts=True)[0] is full[0]
 
 
 def _salted(data: bytes) -> list[bytes]:
@@ -198,11 +227,13 @@ def test_c_scanner_equals_the_reference_on_the_corpus(corpus: Path) -> None:
         except ValueError:
             continue  # the unreadable samples (not XML at all)
         _same(_scan.scan(root), scan.scan_python(root))
+        _same(_scan.scan(root, False), scan.scan_python(root, False))
         compared += 1
         if i % 10 == 0:
             for salted in _salted(data):
                 other = etree.fromstring(salted)
                 _same(_scan.scan(other), scan.scan_python(other))
+                _same(_scan.scan(other, False), scan.scan_python(other, False))
     assert compared > 1000
 
 
@@ -241,6 +272,7 @@ def test_c_scanner_equals_the_reference_on_generated_trees(tree: Any) -> None:
 
     root = etree.fromstring(etree.tostring(tree, encoding="utf-8"))  # parsed, as documents arrive
     _same(_scan.scan(root), scan.scan_python(root))
+    _same(_scan.scan(root, False), scan.scan_python(root, False))
     _same(scan.scan_python(root), _definition(root))
 
 

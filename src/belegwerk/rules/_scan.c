@@ -22,7 +22,9 @@
  *   maybe_empty  elements that may be "empty" for the Peppol/XRechnung rules: leaves (no
  *                element, comment or processing-instruction child) whose text is empty or only
  *                XML whitespace, and elements whose first such child is a comment or PI
- *   texts        list, per element: the text of a leaf ("" when it has none), None otherwise
+ *   texts        list, per element: the text of a leaf ("" when it has none), None otherwise;
+ *                empty when scan() is called with texts=False (only the CII pack reads them,
+ *                and decoding every leaf is a tenth of the scan)
  *   attrs        dict attribute name (Clark name when namespaced) -> [element positions]
  *
  * Comments and processing instructions are not elements and are not listed. The module never
@@ -245,6 +247,21 @@ static PyObject *leaf_text(xmlNode *node, int *blank) {
     return text;
 }
 
+/* Whether a leaf's text (its text and CDATA children) is empty or only XML whitespace, without
+ * building the string (the scan without texts). */
+static int leaf_blank(xmlNode *node) {
+    for (xmlNode *c = node->children; c != NULL; c = c->next) {
+        if (is_text(c) && c->content != NULL) {
+            for (const char *p = (const char *)c->content; *p; p++) {
+                if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
+                    return 0;
+                }
+            }
+        }
+    }
+    return 1;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* The walk.                                                                                   */
 
@@ -254,6 +271,9 @@ static PyObject *no_kids = NULL;
 typedef struct {
     PyObject *els, *tags, *parents, *kids, *by_tag, *maybe_empty, *texts, *attrs;
     struct LxmlDocument *doc;
+    Py_ssize_t count;    /* elements recorded so far */
+    Py_ssize_t capacity; /* elements counted before the walk: the lists are made this long */
+    int want_texts;
 } Scan;
 
 /* Append ``item`` to the list stored under ``key`` in ``dict`` (created on first use). */
@@ -310,19 +330,25 @@ static int record_attributes(Scan *s, xmlNode *node, Py_ssize_t position) {
  * parent's children-by-tag dict, made on its first element child (NULL for the root). */
 static int record(Scan *s, xmlNode *node, PyObject *el, PyObject *parent_obj, PyObject *parent_el,
                   PyObject **parent_groups) {
-    Py_ssize_t position = PyList_GET_SIZE(s->els);
+    Py_ssize_t position = s->count;
+    if (position >= s->capacity) { /* only if the tree grew while it was walked */
+        PyErr_SetString(PyExc_RuntimeError, "the tree changed while it was scanned");
+        return -1;
+    }
     PyObject *tag = node_tag(node);
-    PyObject *text = NULL;
     int rc = -1;
     if (tag == NULL) {
-        goto done;
+        return -1;
     }
-    if (PyList_Append(s->els, el) < 0 || PyList_Append(s->tags, tag) < 0) {
-        goto done;
-    }
-    if (PyList_Append(s->parents, parent_obj) < 0) {
-        goto done;
-    }
+    /* the preallocated lists take new references; a slot left NULL on an error is fine for
+     * list deallocation */
+    Py_INCREF(el);
+    PyList_SET_ITEM(s->els, position, el);
+    Py_INCREF(tag);
+    PyList_SET_ITEM(s->tags, position, tag);
+    Py_INCREF(parent_obj);
+    PyList_SET_ITEM(s->parents, position, parent_obj);
+    s->count = position + 1;
     if (append_to_group(s->by_tag, tag, el) < 0) {
         goto done;
     }
@@ -361,16 +387,22 @@ static int record(Scan *s, xmlNode *node, PyObject *el, PyObject *parent_obj, Py
     }
     if (first == NULL) {
         int blank = 1;
-        text = leaf_text(node, &blank);
-        if (text == NULL || PyList_Append(s->texts, text) < 0) {
-            goto done;
+        if (s->want_texts) {
+            PyObject *text = leaf_text(node, &blank);
+            if (text == NULL) {
+                goto done;
+            }
+            PyList_SET_ITEM(s->texts, position, text); /* the list takes the reference */
+        } else {
+            blank = leaf_blank(node);
         }
         if (blank && PyList_Append(s->maybe_empty, el) < 0) {
             goto done;
         }
     } else {
-        if (PyList_Append(s->texts, Py_None) < 0) {
-            goto done;
+        if (s->want_texts) {
+            Py_INCREF(Py_None);
+            PyList_SET_ITEM(s->texts, position, Py_None);
         }
         if (first->type != XML_ELEMENT_NODE && PyList_Append(s->maybe_empty, el) < 0) {
             goto done;
@@ -382,7 +414,6 @@ static int record(Scan *s, xmlNode *node, PyObject *el, PyObject *parent_obj, Py
     rc = 0;
 done:
     Py_XDECREF(tag);
-    Py_XDECREF(text);
     return rc;
 }
 
@@ -470,7 +501,7 @@ static int walk(Scan *s, struct LxmlElement *root) {
             free_stack(stack, depth);
             return -1;
         }
-        Py_ssize_t position = PyList_GET_SIZE(s->els);
+        Py_ssize_t position = s->count;
         int rc = record(s, next, el, parent->position_obj, parent->el, &parent->groups);
         Py_DECREF(el); /* ``els`` holds it (or the call failed) */
         if (rc < 0) {
@@ -501,8 +532,69 @@ static int walk(Scan *s, struct LxmlElement *root) {
 
 static PyTypeObject *element_type = NULL;
 
-static PyObject *scan(PyObject *module, PyObject *arg) {
+/* The number of elements in the subtree of ``top`` (``top`` included): a walk over libxml2's
+ * nodes, a few instructions per node, so that the scan's lists can be made at their final
+ * length and its dictionary at its final size instead of growing step by step. */
+static Py_ssize_t count_elements(xmlNode *top) {
+    Py_ssize_t n = 1;
+    xmlNode *node = first_element_child(top);
+    while (node != NULL) {
+        n++;
+        xmlNode *down = first_element_child(node);
+        if (down != NULL) {
+            node = down;
+            continue;
+        }
+        while (node != top) {
+            xmlNode *right = next_element_sibling(node);
+            if (right != NULL) {
+                node = right;
+                break;
+            }
+            node = node->parent;
+        }
+        if (node == top) {
+            break;
+        }
+    }
+    return n;
+}
+
+/* A dict with room for ``n`` entries (CPython's presizing where available). */
+static PyObject *dict_for(Py_ssize_t n) {
+#if PY_VERSION_HEX >= 0x030B0000 && !defined(Py_LIMITED_API)
+    return _PyDict_NewPresized(n);
+#else
+    (void)n;
+    return PyDict_New();
+#endif
+}
+
+/* scan(root, texts=True) */
+static PyObject *scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
     (void)module;
+    static const char *usage = "scan(root, texts=True)";
+    int want_texts = 1;
+    Py_ssize_t nkw = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
+    if (nargs < 1 || nargs + nkw > 2 || nargs > 2) {
+        PyErr_Format(PyExc_TypeError, "%s takes an element and an optional flag", usage);
+        return NULL;
+    }
+    if (nargs + nkw == 2) {
+        if (nkw == 1 && !PyUnicode_Check(PyTuple_GET_ITEM(kwnames, 0))) {
+            PyErr_Format(PyExc_TypeError, "%s: bad keyword", usage);
+            return NULL;
+        }
+        if (nkw == 1 && PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(kwnames, 0), "texts") != 0) {
+            PyErr_Format(PyExc_TypeError, "%s got an unexpected keyword argument %R", usage, PyTuple_GET_ITEM(kwnames, 0));
+            return NULL;
+        }
+        want_texts = PyObject_IsTrue(args[1]);
+        if (want_texts < 0) {
+            return NULL;
+        }
+    }
+    PyObject *arg = args[0];
     if (element_type == NULL || !PyObject_TypeCheck(arg, element_type)) {
         PyErr_SetString(PyExc_TypeError, "scan() expects an lxml element");
         return NULL;
@@ -513,19 +605,27 @@ static PyObject *scan(PyObject *module, PyObject *arg) {
         return NULL;
     }
     Scan s;
+    Py_ssize_t n = count_elements(root->_c_node);
     s.doc = root->_doc;
-    s.els = PyList_New(0);
-    s.tags = PyList_New(0);
-    s.parents = PyList_New(0);
-    s.kids = PyDict_New();
-    s.by_tag = PyDict_New();
+    s.count = 0;
+    s.capacity = n;
+    s.want_texts = want_texts;
+    s.els = PyList_New(n);
+    s.tags = PyList_New(n);
+    s.parents = PyList_New(n);
+    s.kids = dict_for(n);
+    s.by_tag = dict_for(n < 64 ? n : 64 + (n - 64) / 8); /* distinct tags: a fraction of the elements */
     s.maybe_empty = PyList_New(0);
-    s.texts = PyList_New(0);
+    s.texts = PyList_New(want_texts ? n : 0);
     s.attrs = PyDict_New();
     PyObject *result = NULL;
     if (s.els && s.tags && s.parents && s.kids && s.by_tag && s.maybe_empty && s.texts && s.attrs &&
         walk(&s, root) == 0) {
-        result = PyTuple_Pack(8, s.els, s.tags, s.parents, s.kids, s.by_tag, s.maybe_empty, s.texts, s.attrs);
+        if (s.count != n) { /* only if the tree shrank while it was walked */
+            PyErr_SetString(PyExc_RuntimeError, "the tree changed while it was scanned");
+        } else {
+            result = PyTuple_Pack(8, s.els, s.tags, s.parents, s.kids, s.by_tag, s.maybe_empty, s.texts, s.attrs);
+        }
     }
     Py_XDECREF(s.els);
     Py_XDECREF(s.tags);
@@ -574,7 +674,8 @@ static PyObject *canonical(PyObject *module, PyObject *arg) {
 }
 
 static PyMethodDef methods[] = {
-    {"scan", scan, METH_O, "One pass over an lxml tree: (els, tags, parents, kids, by_tag, maybe_empty, texts, attrs)."},
+    {"scan", (PyCFunction)(void (*)(void))scan, METH_FASTCALL | METH_KEYWORDS,
+     "scan(root, texts=True): one pass over an lxml tree: (els, tags, parents, kids, by_tag, maybe_empty, texts, attrs)."},
     {"canonical", canonical, METH_O, "The shared string object scan() uses for this Clark name."},
     {NULL, NULL, 0, NULL},
 };

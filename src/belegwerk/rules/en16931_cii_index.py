@@ -92,7 +92,7 @@ class DocIndex:
         #: the evaluated element has a parent (a subtree): anchored paths cannot match inside it
         self.detached = root.getparent() is not None
         # one pass over the tree, shared with the other packs of the validation
-        els, tags, parents, kids, by_tag, _maybe_empty, texts, _attrs = document_scan(root)
+        els, tags, parents, kids, by_tag, _maybe_empty, texts, _attrs = document_scan(root, texts=True)
         self.by_tag: dict[str, list[Element]] = by_tag
         nodes: dict[Element, Node] = {}
         # document order: a parent always comes before its children, so its Node exists
