@@ -296,3 +296,59 @@ def test_scanner_build_decisions(tmp_path: Path) -> None:
     (tmp_path / "_scan.c").write_text("/* v2, edited after the build */\n", encoding="utf-8")
     verdict = native.decide_scanner(tmp_path, {})
     assert not verdict.compiled and "_scan.c changed" in verdict.reason
+
+
+def _facts_plain(f: Any, els: list[Any]) -> tuple[Any, ...]:
+    at = {id(e): i for i, e in enumerate(els)}
+    return (
+        [(at[id(e)], node.path) for e, node in f.watched],
+        [(at[id(e)], chain) for e, chain in f.suffixed],
+        [at[id(e)] for e in f.amount],
+        [at[id(e)] for e in f.binary],
+        sorted(f.names),
+        f.pmc_name,
+    )
+
+
+@needs_c
+def test_c_trie_walk_equals_the_reference_on_the_corpus(corpus: Path) -> None:
+    """The EN 16931 UBL pack's per-document facts (UBL-CR paths, amounts, binaries) from the C
+    walk and from the Python reference, on every UBL document of the corpus and salted copies."""
+    from belegwerk.rules import en16931_ubl  # noqa: F401 - registers the UBL-CR paths
+    from belegwerk.rules.en16931_ubl_support import _facts, _facts_python
+
+    assert scan.TRIE_WALK is not None
+    compared = watched = 0
+    for i, path in enumerate(sorted(p for p in corpus.rglob("*.xml") if p.is_file())):
+        data = path.read_bytes()
+        try:
+            root = parse_xml(data)
+        except ValueError:
+            continue
+        if not str(root.tag).endswith(("}Invoice", "}CreditNote")):
+            continue
+        roots = [root] + ([etree.fromstring(s) for s in _salted(data)] if i % 10 == 0 else [])
+        for r in roots:
+            sc = scan.scan(r, texts=False)
+            fast, reference = _facts(sc), _facts_python(sc)
+            assert _facts_plain(fast, sc[0]) == _facts_plain(reference, sc[0]), path
+            watched += len(reference.watched)
+        compared += 1
+    assert compared > 300
+    assert watched > 0, "some corpus documents carry elements at UBL-CR paths"
+
+
+@needs_c
+def test_c_trie_walk_refuses_what_is_no_scan() -> None:
+    from belegwerk.rules import _scan  # type: ignore[attr-defined]
+
+    trie: tuple[Any, bool, None] = ({}, False, None)
+    with pytest.raises(TypeError):
+        _scan.trie_walk([], [], [], trie, set())
+    with pytest.raises(ValueError, match="differ in length"):
+        _scan.trie_walk([1], [], [], trie, set(), {})
+    with pytest.raises(ValueError, match="not a scan"):
+        _scan.trie_walk(["a"], ["t"], [0], trie, set(), {})
+    with pytest.raises(ValueError, match="not a scan"):
+        _scan.trie_walk(["a", "b"], ["t", "u"], [-1, -1], trie, set(), {})
+    assert _scan.trie_walk([], [], [], trie, set(), {}) == ([], [], [], [])

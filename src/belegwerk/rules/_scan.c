@@ -638,6 +638,191 @@ static PyObject *scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
     return result;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* A trie walk over a scan's lists, for the EN 16931 UBL pack (see en16931_ubl_support._facts). */
+
+#define FACT_SUFFIX 1
+#define FACT_AMOUNT 2
+#define FACT_BINARY 4
+#define FACT_INFO_MAX 8192
+
+/* The flags of one tag: a watched suffix tag, an ``*Amount`` (not ``*PriceAmount``) or a
+ * ``*BinaryObject``. Returns -1 with an exception set on failure. */
+static long tag_flags(PyObject *tag, PyObject *suffix_tags, PyObject *info) {
+    PyObject *known = PyDict_GetItemWithError(info, tag);
+    if (known != NULL) {
+        return PyLong_AsLong(known);
+    }
+    if (PyErr_Occurred()) {
+        return -1;
+    }
+    long flags = 0;
+    int suffix = PySet_Contains(suffix_tags, tag);
+    if (suffix < 0) {
+        return -1;
+    }
+    if (suffix) {
+        flags |= FACT_SUFFIX;
+    }
+    Py_ssize_t size = 0;
+    const char *utf8 = PyUnicode_AsUTF8AndSize(tag, &size);
+    if (utf8 == NULL) {
+        return -1;
+    }
+#define ENDS(lit) (size >= (Py_ssize_t)(sizeof(lit) - 1) && memcmp(utf8 + size - (sizeof(lit) - 1), lit, sizeof(lit) - 1) == 0)
+    if (ENDS("PriceAmount")) {
+        /* a price, not an amount */
+    } else if (ENDS("Amount")) {
+        flags |= FACT_AMOUNT;
+    } else if (ENDS("BinaryObject")) {
+        flags |= FACT_BINARY;
+    }
+#undef ENDS
+    if (PyDict_GET_SIZE(info) < FACT_INFO_MAX) {
+        PyObject *value = PyLong_FromLong(flags);
+        if (value == NULL) {
+            return -1;
+        }
+        int rc = PyDict_SetItem(info, tag, value);
+        Py_DECREF(value);
+        if (rc < 0) {
+            return -1;
+        }
+    }
+    return flags;
+}
+
+/* The tags from the scanned element's child down to element ``i`` (the scanned element's own
+ * tag left out). New reference. */
+static PyObject *tag_chain(PyObject *tags, Py_ssize_t i, Py_ssize_t const *up) {
+    Py_ssize_t depth = 0;
+    for (Py_ssize_t j = i; up[j] >= 0; j = up[j]) {
+        depth++;
+    }
+    PyObject *chain = PyTuple_New(depth);
+    if (chain == NULL) {
+        return NULL;
+    }
+    Py_ssize_t k = depth;
+    for (Py_ssize_t j = i; up[j] >= 0; j = up[j]) {
+        PyObject *tag = PyList_GET_ITEM(tags, j);
+        Py_INCREF(tag);
+        PyTuple_SET_ITEM(chain, --k, tag);
+    }
+    return chain;
+}
+
+/* trie_walk(els, tags, parents, trie, suffix_tags, info)
+ *   -> (watched: [(element, node)], suffixed: [(element, tags)], amounts: [element], binaries: [element])
+ *
+ * ``tags`` of a suffixed element: the tags from the scanned element's child down to it.
+ *
+ * ``trie`` is a packed trie node: a tuple (children: dict tag -> node, watched: bool, node), the
+ * root node standing for the scanned element. Each element's node is its parent's node's child
+ * under its tag (None below a path nobody watches). ``info`` caches the flags per tag (bounded). */
+static PyObject *trie_walk(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    (void)module;
+    if (nargs != 6 || !PyList_Check(args[0]) || !PyList_Check(args[1]) || !PyList_Check(args[2]) ||
+        !PyTuple_Check(args[3]) || PyTuple_GET_SIZE(args[3]) != 3 || !PyAnySet_Check(args[4]) || !PyDict_Check(args[5])) {
+        PyErr_SetString(PyExc_TypeError, "trie_walk(els, tags, parents, trie, suffix_tags, info)");
+        return NULL;
+    }
+    PyObject *els = args[0], *tags = args[1], *parents = args[2], *trie = args[3], *suffix_tags = args[4], *info = args[5];
+    Py_ssize_t n = PyList_GET_SIZE(els);
+    if (PyList_GET_SIZE(tags) != n || PyList_GET_SIZE(parents) != n) {
+        PyErr_SetString(PyExc_ValueError, "trie_walk: els, tags and parents differ in length");
+        return NULL;
+    }
+    PyObject **trail = PyMem_Malloc(sizeof(PyObject *) * (size_t)(n > 0 ? n : 1)); /* borrowed nodes */
+    Py_ssize_t *up = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(n > 0 ? n : 1));     /* parent positions */
+    PyObject *watched = PyList_New(0), *suffixed = PyList_New(0), *amounts = PyList_New(0), *binaries = PyList_New(0);
+    PyObject *result = NULL;
+    if (trail == NULL || up == NULL || watched == NULL || suffixed == NULL || amounts == NULL || binaries == NULL) {
+        if (trail == NULL || up == NULL) {
+            PyErr_NoMemory();
+        }
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *tag = PyList_GET_ITEM(tags, i);
+        PyObject *el = PyList_GET_ITEM(els, i);
+        Py_ssize_t parent = PyLong_AsSsize_t(PyList_GET_ITEM(parents, i));
+        if (parent == -1 && PyErr_Occurred()) {
+            goto done;
+        }
+        if (parent >= i || (i > 0 && parent < 0) || !PyUnicode_Check(tag)) {
+            PyErr_SetString(PyExc_ValueError, "trie_walk: not a scan (one top element first, parents before children, str tags)");
+            goto done;
+        }
+        up[i] = parent < 0 ? -1 : parent;
+        PyObject *node = NULL;
+        if (parent < 0) {
+            node = trie;
+        } else if (trail[parent] != NULL) {
+            PyObject *children = PyTuple_GET_ITEM(trail[parent], 0);
+            if (!PyDict_Check(children)) {
+                PyErr_SetString(PyExc_TypeError, "trie_walk: a trie node's children must be a dict");
+                goto done;
+            }
+            node = PyDict_GetItemWithError(children, tag);
+            if (node == NULL && PyErr_Occurred()) {
+                goto done;
+            }
+            if (node != NULL && (!PyTuple_Check(node) || PyTuple_GET_SIZE(node) != 3)) {
+                PyErr_SetString(PyExc_TypeError, "trie_walk: a trie node must be a (children, watched, node) tuple");
+                goto done;
+            }
+        }
+        trail[i] = node;
+        if (node != NULL && PyTuple_GET_ITEM(node, 1) == Py_True) {
+            PyObject *pair = PyTuple_Pack(2, el, PyTuple_GET_ITEM(node, 2));
+            if (pair == NULL) {
+                goto done;
+            }
+            int rc = PyList_Append(watched, pair);
+            Py_DECREF(pair);
+            if (rc < 0) {
+                goto done;
+            }
+        }
+        long flags = tag_flags(tag, suffix_tags, info);
+        if (flags < 0) {
+            goto done;
+        }
+        if ((flags & FACT_SUFFIX) && parent >= 0) {
+            PyObject *chain = tag_chain(tags, i, up);
+            if (chain == NULL) {
+                goto done;
+            }
+            PyObject *pair = PyTuple_Pack(2, el, chain);
+            Py_DECREF(chain);
+            if (pair == NULL) {
+                goto done;
+            }
+            int rc = PyList_Append(suffixed, pair);
+            Py_DECREF(pair);
+            if (rc < 0) {
+                goto done;
+            }
+        }
+        if ((flags & FACT_AMOUNT) && PyList_Append(amounts, el) < 0) {
+            goto done;
+        }
+        if ((flags & FACT_BINARY) && PyList_Append(binaries, el) < 0) {
+            goto done;
+        }
+    }
+    result = PyTuple_Pack(4, watched, suffixed, amounts, binaries);
+done:
+    PyMem_Free(trail);
+    PyMem_Free(up);
+    Py_XDECREF(watched);
+    Py_XDECREF(suffixed);
+    Py_XDECREF(amounts);
+    Py_XDECREF(binaries);
+    return result;
+}
+
 static PyObject *canonical(PyObject *module, PyObject *arg) {
     (void)module;
     if (!PyUnicode_Check(arg)) {
@@ -677,6 +862,8 @@ static PyMethodDef methods[] = {
     {"scan", (PyCFunction)(void (*)(void))scan, METH_FASTCALL | METH_KEYWORDS,
      "scan(root, texts=True): one pass over an lxml tree: (els, tags, parents, kids, by_tag, maybe_empty, texts, attrs)."},
     {"canonical", canonical, METH_O, "The shared string object scan() uses for this Clark name."},
+    {"trie_walk", (PyCFunction)(void (*)(void))trie_walk, METH_FASTCALL,
+     "trie_walk(els, tags, parents, trie, suffix_tags, info): watched elements, suffixed positions, amounts, binaries."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -26,7 +26,7 @@ from belegwerk.rules.engine import (
     location_of,
 )
 from belegwerk.rules.functions import normalize_space, to_decimal
-from belegwerk.rules.scan import Scan, canonical, document_scan, scan
+from belegwerk.rules.scan import TRIE_WALK, Scan, canonical, document_scan, scan
 from belegwerk.xml.ns import NSMAP, UBL_CAC, UBL_CBC, UBL_CREDIT_NOTE, UBL_INVOICE
 
 FATAL: Final = Severity.FATAL
@@ -586,6 +586,7 @@ _SUFFIX_TAGS: Final[set[str]] = set()
 def watch_paths(paths: Iterable[tuple[str, ...]]) -> dict[tuple[str, ...], PathNode]:
     """Ask :func:`_index` to record the elements at these absolute paths (used by UBL-CR); the
     trie node of each path, which :func:`watched_elements` reports with each element."""
+    _forget_packed()
     nodes: dict[tuple[str, ...], PathNode] = {}
     for path in paths:
         node = _PATHS
@@ -601,7 +602,32 @@ def watch_paths(paths: Iterable[tuple[str, ...]]) -> dict[tuple[str, ...], PathN
 
 def watch_suffix_tags(tags: Iterable[str]) -> None:
     """Ask :func:`_index` to record elements with these tags with their tag path (``//`` paths)."""
+    _forget_packed()
     _SUFFIX_TAGS.update(tags)
+
+
+#: The trie as the C walk reads it (built on first use, see :func:`_packed`) and the walk's
+#: flags per tag; both are dropped when the watched paths or tags change.
+_PACKED: Final[dict[str, tuple[Any, bool, PathNode]]] = {}
+_TAG_FLAGS: Final[dict[str, int]] = {}
+
+
+def _forget_packed() -> None:
+    _PACKED.clear()
+    _TAG_FLAGS.clear()
+
+
+def _pack(node: PathNode) -> tuple[Any, bool, PathNode]:
+    """A trie node as ``(children by tag, watched, node)`` tuples: the C walk reads tuple slots
+    and dictionaries, no attributes."""
+    return ({tag: _pack(child) for tag, child in node.next.items()}, node.watched, node)
+
+
+def _packed() -> tuple[Any, bool, PathNode]:
+    found = _PACKED.get("root")
+    if found is None:
+        found = _PACKED["root"] = _pack(_PATHS)
+    return found
 
 
 class _Facts:
@@ -622,7 +648,27 @@ class _Facts:
 def _facts(sc: Scan) -> _Facts:
     """The ``*Amount``/``*BinaryObject`` elements, the elements at the paths UBL-CR rules are
     about (see :func:`watch_paths`; each element's trie node is its parent's node's child) and
-    at the watched suffix tags, and the attribute names, all in document order."""
+    at the watched suffix tags, and the attribute names, all in document order.
+
+    With the compiled scanner the walk over the elements runs in C (:data:`TRIE_WALK`, about a
+    third of the instructions); :func:`_facts_python` is the reference it must agree with.
+    """
+    walk = TRIE_WALK
+    if walk is None:
+        return _facts_python(sc)
+    els, tags, parents, _kids, _by_tag, _maybe_empty, _texts, attrs = sc
+    watched, suffixed, amounts, binaries = walk(els, tags, parents, _packed(), _SUFFIX_TAGS, _TAG_FLAGS)
+    f = _Facts()
+    f.watched = watched
+    f.suffixed = suffixed
+    f.amount = amounts
+    f.binary = binaries
+    _attribute_facts(f, tags, attrs)
+    return f
+
+
+def _facts_python(sc: Scan) -> _Facts:
+    """The reference of :func:`_facts`, element by element in Python."""
     els, tags, parents, _kids, _by_tag, _maybe_empty, _texts, attrs = sc
     f = _Facts()
     # trie node per position (None below a path nobody watches); the root stands at the trie's top
@@ -648,13 +694,18 @@ def _facts(sc: Scan) -> _Facts:
                 f.amount.append(els[i])
             elif kind == "binary":
                 f.binary.append(els[i])
+    _attribute_facts(f, tags, attrs)
+    return f
+
+
+def _attribute_facts(f: _Facts, tags: list[str], attrs: dict[str, list[int]]) -> None:
+    """The attribute names (a ``name`` only on ``cbc:PaymentMeansCode`` tracked on its own)."""
     f.names = set(attrs)
     if "name" in f.names:  # ``name`` on cbc:PaymentMeansCode is tracked on its own (UBL-CR-...)
         on_pmc = [tags[p] == _PAYMENT_MEANS_CODE for p in attrs["name"]]
         f.pmc_name = any(on_pmc)
         if all(on_pmc):
             f.names.discard("name")
-    return f
 
 
 def _index(root: Element) -> None:

@@ -126,6 +126,16 @@ def _load() -> tuple[Callable[[Element, bool], Scan], Callable[[str], str], dict
 
 _scan, _canonical, _no_kids = _load()
 
+
+def _load_trie_walk() -> Callable[..., tuple[list[Any], list[Any], list[Element], list[Element]]] | None:
+    module = scanner_module()
+    return None if module is None else cast("Callable[..., Any]", module.trie_walk)
+
+
+#: The C trie walk over a scan's lists (see ``en16931_ubl_support._facts``, its reference), or
+#: None without the compiled scanner.
+TRIE_WALK: Final = _load_trie_walk()
+
 #: The children-by-tag of every scanned element without element children (never modify it).
 NO_KIDS: Final = _no_kids
 
