@@ -352,3 +352,39 @@ def test_c_trie_walk_refuses_what_is_no_scan() -> None:
     with pytest.raises(ValueError, match="not a scan"):
         _scan.trie_walk(["a", "b"], ["t", "u"], [-1, -1], trie, set(), {})
     assert _scan.trie_walk([], [], [], trie, set(), {}) == ([], [], [], [])
+
+
+@needs_c
+def test_c_tag_helpers_equal_the_reference(corpus: Path) -> None:
+    """``tag_of`` and ``ancestors_match`` in C and in Python, on every element of a sample of
+    corpus documents, for each element's true ancestor chain, with wildcards and with one tag
+    changed, anchored and not."""
+    from belegwerk.rules import _scan  # type: ignore[attr-defined]
+
+    wrong = scan.canonical("{urn:belegwerk:test}other")
+    files = sorted(p for p in corpus.rglob("*.xml") if p.is_file())[::15]
+    checked = 0
+    for path in files:
+        try:
+            root = parse_xml(path.read_bytes())
+        except ValueError:
+            continue
+        for el in root.iter(etree.Element):
+            assert _scan.tag_of(el) == el.tag
+            assert _scan.tag_of(el) is scan.canonical(el.tag)
+            chain = tuple(a.tag for a in el.iterancestors())
+            for wanted in (chain, chain[:2], (None, *chain[1:3]), (wrong, *chain[1:]), (*chain, wrong)):
+                for anchored in (True, False):
+                    expected = scan._ancestors_match_python(el, wanted, anchored)
+                    assert _scan.ancestors_match(el, wanted, anchored) == expected, (path, el.tag, wanted)
+            checked += 1
+    assert checked > 1000
+    for bad in (etree.Comment("x"), "text", None):
+        with pytest.raises(TypeError):
+            _scan.tag_of(bad)
+        with pytest.raises(TypeError):
+            _scan.ancestors_match(bad, (), False)
+    with pytest.raises(TypeError):
+        _scan.ancestors_match(root, ["list"], False)
+    assert _scan.ancestors_match(root, (), True)
+    assert not _scan.ancestors_match(root, (None,), False)

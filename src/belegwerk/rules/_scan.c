@@ -639,6 +639,86 @@ static PyObject *scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Tags of single elements, for the rules' ancestor checks.                                     */
+
+/* The element behind an lxml proxy, or NULL with TypeError set. */
+static xmlNode *element_node(PyObject *obj, const char *who) {
+    if (element_type == NULL || !PyObject_TypeCheck(obj, element_type)) {
+        PyErr_Format(PyExc_TypeError, "%s expects an lxml element", who);
+        return NULL;
+    }
+    xmlNode *node = ((struct LxmlElement *)obj)->_c_node;
+    if (node == NULL || node->type != XML_ELEMENT_NODE) {
+        PyErr_Format(PyExc_TypeError, "%s expects an lxml element, not a comment or processing instruction", who);
+        return NULL;
+    }
+    return node;
+}
+
+/* The parent element as lxml's getparent() sees it (NULL at the top). */
+static xmlNode *parent_element(xmlNode *node) {
+    xmlNode *parent = node->parent;
+    return parent != NULL && parent->type == XML_ELEMENT_NODE ? parent : NULL;
+}
+
+/* tag_of(element) -> the element's Clark tag as the shared string scan() uses. */
+static PyObject *tag_of(PyObject *module, PyObject *arg) {
+    (void)module;
+    xmlNode *node = element_node(arg, "tag_of()");
+    return node == NULL ? NULL : node_tag(node);
+}
+
+/* ancestors_match(element, wanted, anchored) -> bool: the parent has tag wanted[0] (None: any
+ * element), its parent wanted[1], ...; with ``anchored``, the last of them is the top element. */
+static PyObject *ancestors_match(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    (void)module;
+    if (nargs != 3 || !PyTuple_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "ancestors_match(element, wanted: tuple, anchored)");
+        return NULL;
+    }
+    xmlNode *node = element_node(args[0], "ancestors_match()");
+    if (node == NULL) {
+        return NULL;
+    }
+    int anchored = PyObject_IsTrue(args[2]);
+    if (anchored < 0) {
+        return NULL;
+    }
+    PyObject *wanted = args[1];
+    Py_ssize_t n = PyTuple_GET_SIZE(wanted);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        node = parent_element(node);
+        if (node == NULL) {
+            Py_RETURN_FALSE;
+        }
+        PyObject *want = PyTuple_GET_ITEM(wanted, i);
+        if (want == Py_None) {
+            continue;
+        }
+        PyObject *tag = node_tag(node);
+        if (tag == NULL) {
+            return NULL;
+        }
+        int same = tag == want;
+        if (!same && PyUnicode_Check(want)) { /* a string not from canonical(): compare text */
+            same = PyUnicode_Compare(tag, want) == 0;
+            if (PyErr_Occurred()) {
+                Py_DECREF(tag);
+                return NULL;
+            }
+        }
+        Py_DECREF(tag);
+        if (!same) {
+            Py_RETURN_FALSE;
+        }
+    }
+    if (anchored && parent_element(node) != NULL) {
+        Py_RETURN_FALSE;
+    }
+    Py_RETURN_TRUE;
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* A trie walk over a scan's lists, for the EN 16931 UBL pack (see en16931_ubl_support._facts). */
 
 #define FACT_SUFFIX 1
@@ -862,6 +942,9 @@ static PyMethodDef methods[] = {
     {"scan", (PyCFunction)(void (*)(void))scan, METH_FASTCALL | METH_KEYWORDS,
      "scan(root, texts=True): one pass over an lxml tree: (els, tags, parents, kids, by_tag, maybe_empty, texts, attrs)."},
     {"canonical", canonical, METH_O, "The shared string object scan() uses for this Clark name."},
+    {"tag_of", tag_of, METH_O, "The element's Clark tag, the shared string scan() uses."},
+    {"ancestors_match", (PyCFunction)(void (*)(void))ancestors_match, METH_FASTCALL,
+     "ancestors_match(element, wanted, anchored): the ancestors carry the wanted tags (None: any)."},
     {"trie_walk", (PyCFunction)(void (*)(void))trie_walk, METH_FASTCALL,
      "trie_walk(els, tags, parents, trie, suffix_tags, info): watched elements, suffixed positions, amounts, binaries."},
     {NULL, NULL, 0, NULL},

@@ -49,7 +49,7 @@ from belegwerk.rules.engine import (
     location_of,
 )
 from belegwerk.rules.functions import normalize_space, to_decimal
-from belegwerk.rules.scan import canonical, document_scan
+from belegwerk.rules.scan import ancestors_match, canonical, document_scan
 from belegwerk.xml.ns import NSMAP
 
 T = TypeVar("T")
@@ -1374,16 +1374,10 @@ def native_check(chain: Callable[[Element], bool], step_tests: list[list[Test]])
 
 def _tag_chain(names: list[str], anchored: bool) -> Callable[[Element], bool]:
     """Check that a candidate's ancestors carry the given tags (``*`` = any element)."""
-    wanted = [None if n == "*" else _clark(n) for n in reversed(names[:-1])]
+    wanted = tuple(None if n == "*" else _clark(n) for n in reversed(names[:-1]))
 
     def check(e: Element) -> bool:
-        node = e
-        for tag in wanted:
-            parent = node.getparent()
-            if parent is None or (tag is not None and parent.tag != tag):
-                return False
-            node = parent
-        return not anchored or node.getparent() is None
+        return ancestors_match(e, wanted, anchored)
 
     return check
 

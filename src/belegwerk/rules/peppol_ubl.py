@@ -68,6 +68,7 @@ from belegwerk.rules.peppol_common import (
     xb,
     xpath_number,
 )
+from belegwerk.rules.scan import canonical, tag_of
 from belegwerk.rules.xrechnung_common import VAT_CODES_NEEDING_SELLER_TAX_ID, iban_ok, skonto_note_ok, telephone_ok
 from belegwerk.xml.ns import NSMAP
 
@@ -446,23 +447,26 @@ _AMOUNT_TAGS: Final = (
 _CAC: Final = NSMAP["cac"]
 
 
-_TAX_AMOUNT: Final = f"{{{NSMAP['cbc']}}}TaxAmount"
+_TAX_AMOUNT: Final = canonical(f"{{{NSMAP['cbc']}}}TaxAmount")
+_TAX_SUBTOTAL: Final = canonical(f"{{{_CAC}}}TaxSubtotal")
+_TAX_TOTAL: Final = canonical(f"{{{_CAC}}}TaxTotal")
 
 
 def _r051_amount(e: Element) -> bool:
-    if e.tag != _TAX_AMOUNT:
+    # tag_of: the shared tag string (lxml's ``tag`` builds a new one per read)
+    if tag_of(e) != _TAX_AMOUNT:
         return True
     parent = e.getparent()
     if parent is None:
         return False
-    pname = parent.tag
-    return pname == f"{{{_CAC}}}TaxSubtotal" or (pname == f"{{{_CAC}}}TaxTotal" and has(parent, "cac:TaxSubtotal"))
+    pname = tag_of(parent)
+    return pname == _TAX_SUBTOTAL or (pname == _TAX_TOTAL and has(parent, "cac:TaxSubtotal"))
 
 
 _ICD_HOLDERS: Final = ("cbc:EndpointID", "cbc:ID", "cbc:CompanyID")
-_T_ID: Final = f"{{{NSMAP['cbc']}}}ID"
-_T_ENDPOINT_ID: Final = f"{{{NSMAP['cbc']}}}EndpointID"
-_T_PARTY_IDENTIFICATION: Final = f"{{{_CAC}}}PartyIdentification"
+_T_ID: Final = canonical(f"{{{NSMAP['cbc']}}}ID")
+_T_ENDPOINT_ID: Final = canonical(f"{{{NSMAP['cbc']}}}EndpointID")
+_T_PARTY_IDENTIFICATION: Final = canonical(f"{{{_CAC}}}PartyIdentification")
 
 
 @per_document
@@ -473,9 +477,9 @@ def _identifiers_by_scheme(root: Element) -> dict[str, list[Element]]:
         scheme = e.get("schemeID")
         if scheme is None:
             continue
-        if e.tag == _T_ID:
+        if tag_of(e) == _T_ID:
             parent = e.getparent()
-            if parent is None or parent.tag != _T_PARTY_IDENTIFICATION:
+            if parent is None or tag_of(parent) != _T_PARTY_IDENTIFICATION:
                 continue
         out.setdefault(scheme, []).append(e)
     return out
@@ -485,7 +489,7 @@ def _icd(scheme: str, endpoint_only: bool = False) -> Callable[[Element], list[E
     def nodes(root: Element) -> list[Element]:
         found = _identifiers_by_scheme(root).get(scheme, [])
         if endpoint_only:
-            return [e for e in found if e.tag == _T_ENDPOINT_ID]
+            return [e for e in found if tag_of(e) == _T_ENDPOINT_ID]
         return found
 
     return nodes

@@ -132,6 +132,36 @@ def _load_trie_walk() -> Callable[..., tuple[list[Any], list[Any], list[Element]
     return None if module is None else cast("Callable[..., Any]", module.trie_walk)
 
 
+def _tag_of_python(el: Element) -> str:
+    return _canonical(str(cast(Any, el).tag))
+
+
+def _ancestors_match_python(el: Element, wanted: tuple[str | None, ...], anchored: bool) -> bool:
+    node = el
+    for tag in wanted:
+        parent = node.getparent()
+        if parent is None or (tag is not None and parent.tag != tag):
+            return False
+        node = parent
+    return not anchored or node.getparent() is None
+
+
+def _load_helpers() -> tuple[Callable[[Element], str], Callable[[Element, tuple[str | None, ...], bool], bool]]:
+    module = scanner_module()
+    if module is None:
+        return _tag_of_python, _ancestors_match_python
+    return cast("Callable[[Element], str]", module.tag_of), cast(
+        "Callable[[Element, tuple[str | None, ...], bool], bool]", module.ancestors_match
+    )
+
+
+#: ``tag_of(el)``: the element's Clark tag as the shared string (lxml's ``tag`` builds a new
+#: string on every read); ``ancestors_match(el, wanted, anchored)``: the parent carries
+#: ``wanted[0]`` (None: any element), its parent ``wanted[1]``, ...; with ``anchored`` the last
+#: of them is the top element — the ancestor check of a context path, without a proxy or a
+#: tag string per step. In C with the compiled scanner.
+tag_of, ancestors_match = _load_helpers()
+
 #: The C trie walk over a scan's lists (see ``en16931_ubl_support._facts``, its reference), or
 #: None without the compiled scanner.
 TRIE_WALK: Final = _load_trie_walk()
