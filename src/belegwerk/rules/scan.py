@@ -113,27 +113,8 @@ def scan_python(root: Element, texts: bool = True) -> Scan:
     return els, tags, parents, kids, by_tag, maybe_empty, leaf_texts, attrs
 
 
-def _load() -> tuple[Callable[[Element, bool], Scan], Callable[[str], str], dict[str, list[Element]]]:
-    module = scanner_module()
-    if module is None:
-        return scan_python, _canonical_python, _NO_KIDS_PYTHON
-    return (
-        cast("Callable[[Element, bool], Scan]", module.scan),
-        cast("Callable[[str], str]", module.canonical),
-        cast("dict[str, list[Element]]", module.NO_KIDS),
-    )
-
-
-_scan, _canonical, _no_kids = _load()
-
-
-def _load_trie_walk() -> Callable[..., tuple[list[Any], list[Any], list[Element], list[Element]]] | None:
-    module = scanner_module()
-    return None if module is None else cast("Callable[..., Any]", module.trie_walk)
-
-
 def _tag_of_python(el: Element) -> str:
-    return _canonical(str(cast(Any, el).tag))
+    return _canonical_python(str(cast(Any, el).tag))
 
 
 def _ancestors_match_python(el: Element, wanted: tuple[str | None, ...], anchored: bool) -> bool:
@@ -146,28 +127,48 @@ def _ancestors_match_python(el: Element, wanted: tuple[str | None, ...], anchore
     return not anchored or node.getparent() is None
 
 
-def _load_helpers() -> tuple[Callable[[Element], str], Callable[[Element, tuple[str | None, ...], bool], bool]]:
-    module = scanner_module()
-    if module is None:
-        return _tag_of_python, _ancestors_match_python
-    return cast("Callable[[Element], str]", module.tag_of), cast(
-        "Callable[[Element, tuple[str | None, ...], bool], bool]", module.ancestors_match
-    )
+TrieWalk: TypeAlias = Callable[..., tuple[list[Any], list[Any], list[Element], list[Element]]]
 
+
+class _Functions:
+    """The scanner's functions: the C module's where it is built, else the Python references
+    (the trie walk has its reference in ``en16931_ubl_support._facts_python``: None here)."""
+
+    def __init__(self) -> None:
+        module = scanner_module()
+        self.scan: Callable[[Element, bool], Scan] = scan_python
+        self.canonical: Callable[[str], str] = _canonical_python
+        self.no_kids: dict[str, list[Element]] = _NO_KIDS_PYTHON
+        self.tag_of: Callable[[Element], str] = _tag_of_python
+        self.ancestors_match: Callable[[Element, tuple[str | None, ...], bool], bool] = _ancestors_match_python
+        self.trie_walk: TrieWalk | None = None
+        if module is not None:
+            self.scan = module.scan
+            self.canonical = module.canonical
+            self.no_kids = module.NO_KIDS
+            self.tag_of = module.tag_of
+            self.ancestors_match = module.ancestors_match
+            self.trie_walk = module.trie_walk
+
+
+_FUNCTIONS: Final = _Functions()
+_scan: Final = _FUNCTIONS.scan
+_canonical: Final = _FUNCTIONS.canonical
 
 #: ``tag_of(el)``: the element's Clark tag as the shared string (lxml's ``tag`` builds a new
 #: string on every read); ``ancestors_match(el, wanted, anchored)``: the parent carries
 #: ``wanted[0]`` (None: any element), its parent ``wanted[1]``, ...; with ``anchored`` the last
 #: of them is the top element — the ancestor check of a context path, without a proxy or a
 #: tag string per step. In C with the compiled scanner.
-tag_of, ancestors_match = _load_helpers()
+tag_of: Final = _FUNCTIONS.tag_of
+ancestors_match: Final = _FUNCTIONS.ancestors_match
 
 #: The C trie walk over a scan's lists (see ``en16931_ubl_support._facts``, its reference), or
 #: None without the compiled scanner.
-TRIE_WALK: Final = _load_trie_walk()
+TRIE_WALK: Final = _FUNCTIONS.trie_walk
 
 #: The children-by-tag of every scanned element without element children (never modify it).
-NO_KIDS: Final = _no_kids
+NO_KIDS: Final = _FUNCTIONS.no_kids
 
 #: Whether :func:`scan` runs in C.
 NATIVE: Final = _scan is not scan_python
