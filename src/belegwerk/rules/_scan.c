@@ -792,6 +792,17 @@ static PyObject *tag_chain(PyObject *tags, Py_ssize_t i, Py_ssize_t const *up) {
     return chain;
 }
 
+/* Append the tuple (first, second) to ``list``; -1 with an exception set on failure. */
+static int append_pair(PyObject *list, PyObject *first, PyObject *second) {
+    PyObject *pair = PyTuple_Pack(2, first, second);
+    if (pair == NULL) {
+        return -1;
+    }
+    int rc = PyList_Append(list, pair);
+    Py_DECREF(pair);
+    return rc;
+}
+
 /* trie_walk(els, tags, parents, trie, suffix_tags, info)
  *   -> (watched: [(element, node)], suffixed: [(element, tags)], amounts: [element], binaries: [element])
  *
@@ -854,16 +865,9 @@ static PyObject *trie_walk(PyObject *module, PyObject *const *args, Py_ssize_t n
             }
         }
         trail[i] = node;
-        if (node != NULL && PyTuple_GET_ITEM(node, 1) == Py_True) {
-            PyObject *pair = PyTuple_Pack(2, el, PyTuple_GET_ITEM(node, 2));
-            if (pair == NULL) {
-                goto done;
-            }
-            int rc = PyList_Append(watched, pair);
-            Py_DECREF(pair);
-            if (rc < 0) {
-                goto done;
-            }
+        if (node != NULL && PyTuple_GET_ITEM(node, 1) == Py_True &&
+            append_pair(watched, el, PyTuple_GET_ITEM(node, 2)) < 0) {
+            goto done;
         }
         long flags = tag_flags(tag, suffix_tags, info);
         if (flags < 0) {
@@ -874,13 +878,8 @@ static PyObject *trie_walk(PyObject *module, PyObject *const *args, Py_ssize_t n
             if (chain == NULL) {
                 goto done;
             }
-            PyObject *pair = PyTuple_Pack(2, el, chain);
+            int rc = append_pair(suffixed, el, chain);
             Py_DECREF(chain);
-            if (pair == NULL) {
-                goto done;
-            }
-            int rc = PyList_Append(suffixed, pair);
-            Py_DECREF(pair);
             if (rc < 0) {
                 goto done;
             }

@@ -1130,16 +1130,7 @@ def _number_compare(select: Callable[[Element], list[Element]], op: str, number:
 
     def test(node: Element) -> bool:
         found = select(node)
-        value = xpath_number(string_value(found[0])) if found else math.nan
-        if op == "=":
-            return value == number
-        if op == "!=":
-            return value != number
-        if op == "<=":
-            return value <= number
-        if op == ">=":
-            return value >= number
-        return value < number if op == "<" else value > number
+        return _compare(xpath_number(string_value(found[0])) if found else math.nan, op, number)
 
     return test
 
@@ -1158,18 +1149,23 @@ def _any_compare(values: _Values, equal: bool, literal: str) -> Test:
 
 def _count(select: Callable[[Element], list[Element]], op: str, n: int) -> Test:
     def test(node: Element) -> bool:
-        c = len(select(node))
-        if op == "=":
-            return c == n
-        if op == "!=":
-            return c != n
-        if op == "<=":
-            return c <= n
-        if op == ">=":
-            return c >= n
-        return c < n if op == "<" else c > n
+        return _compare(len(select(node)), op, n)
 
     return test
+
+
+def _compare(left: float, op: str, right: float) -> bool:
+    """``left op right`` for the comparison operators of :data:`_NUM_OPS` (NaN compares false,
+    except with ``!=``, as in XPath)."""
+    if op == "=":
+        return left == right
+    if op == "!=":
+        return left != right
+    if op == "<=":
+        return left <= right
+    if op == ">=":
+        return left >= right
+    return left < right if op == "<" else left > right
 
 
 def _not(inner: Test) -> Test:
