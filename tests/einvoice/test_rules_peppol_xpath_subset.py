@@ -20,7 +20,7 @@ from lxml import etree
 
 from belegwerk.rules import peppol_cii, peppol_ubl
 from belegwerk.rules.engine import Element
-from belegwerk.rules.peppol_common import XPathTest, first_text_node, python_test
+from belegwerk.rules.peppol_common import XPathTest, first_text_node, own_text, python_test
 from belegwerk.xml.ns import NSMAP
 from belegwerk.xml.safe import UnreadableXML, parse_xml
 
@@ -171,3 +171,17 @@ def test_translated_pack_tests_agree_with_lxml_on_the_corpus(corpus: Path) -> No
                     problems.append(f"{path}:{el.sourceline}: {expr}")
     assert not problems, "\n".join(problems[:20])
     assert files > 500
+
+
+@pytest.mark.parametrize(
+    ("xml", "expected"),
+    [
+        ("<c> 95 </c>", "95"),
+        ("<c><!--reason-->95</c>", "95"),  # lxml's ``text`` is None here; the text node is "95"
+        ("<c><![CDATA[9]]>5</c>", "95"),
+        ("<c/>", ""),
+    ],
+)
+def test_own_text_reads_a_code_as_the_code_list_rules_do(xml: str, expected: str) -> None:
+    """``normalize-space(text())`` of a code element (PEPPOL-EN16931-CL002/CL003/CL006, P0100/P0101)."""
+    assert own_text(etree.fromstring(xml)) == expected

@@ -42,6 +42,7 @@ from belegwerk.rules.peppol_common import (
     mod11,
     node_at,
     nodes_at,
+    own_text,
     per_document,
     r120_holds,
     se_bankgiro_rules,
@@ -1075,10 +1076,6 @@ def _in_list(name: str, value: Callable[[Element], str | None]) -> Callable[[Ele
 
 
 def codelist_pattern() -> Pattern:
-
-    def first_text_node(n: Element) -> str:
-        return normalize_space(n.text)
-
     return Pattern(
         [
             ctx(
@@ -1099,7 +1096,7 @@ def codelist_pattern() -> Pattern:
                         "PEPPOL-EN16931-CL002",
                         F,
                         "The allowance reason code is not in the UNCL 5189 subset.",
-                        _in_list("UNCL5189", first_text_node),
+                        _in_list("UNCL5189", own_text),
                     )
                 ],
             ),
@@ -1110,7 +1107,7 @@ def codelist_pattern() -> Pattern:
                         "PEPPOL-EN16931-CL003",
                         F,
                         "The charge reason code is not in UNCL 7161.",
-                        _in_list("UNCL7161", first_text_node),
+                        _in_list("UNCL7161", own_text),
                     )
                 ],
             ),
@@ -1132,7 +1129,7 @@ def codelist_pattern() -> Pattern:
                         "PEPPOL-EN16931-P0100",
                         F,
                         "The document type code is not allowed for billing profile 01.",
-                        lambda n: profile(n) != "01" or first_text_node(n) in P0100_CODES,
+                        lambda n: profile(n) != "01" or own_text(n) in P0100_CODES,
                     )
                 ],
             ),

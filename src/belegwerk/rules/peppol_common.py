@@ -1083,6 +1083,12 @@ def first_text_node(nodes: list[Element]) -> str:
     return ""
 
 
+def own_text(node: Element) -> str:
+    """``normalize-space(text())`` of ``node``: its first text node, normalized (the code-list
+    rules' reading of a code element)."""
+    return normalize_space(first_text_node([node]))
+
+
 def _first_value(nodes: list[Element], text: bool) -> str:
     """``path`` or ``path/text()`` as a string: the first element's string value or the first text node."""
     if text:

@@ -53,6 +53,7 @@ from belegwerk.rules.peppol_common import (
     mod11,
     node_at,
     nodes_at,
+    own_text,
     per_document,
     r120_holds,
     se_bankgiro_rules,
@@ -1952,10 +1953,6 @@ _EXEMPTIONS: Final = (
 )
 
 
-def _first_text_node(node: Element) -> str:
-    return normalize_space(node.text)
-
-
 def _in_list(name: str, value: Callable[[Element], str | None]) -> Callable[[Element], bool]:
     codes = named_codelist("peppol-ubl", name)
 
@@ -2014,7 +2011,7 @@ def codelist_pattern() -> Pattern:
                     "PEPPOL-EN16931-CL002",
                     F,
                     "The allowance reason code is not in the UNCL 5189 subset.",
-                    _in_list("UNCL5189", _first_text_node),
+                    _in_list("UNCL5189", own_text),
                 )
             ],
         ),
@@ -2025,7 +2022,7 @@ def codelist_pattern() -> Pattern:
                     "PEPPOL-EN16931-CL003",
                     F,
                     "The charge reason code is not in UNCL 7161.",
-                    _in_list("UNCL7161", _first_text_node),
+                    _in_list("UNCL7161", own_text),
                 )
             ],
         ),
@@ -2036,7 +2033,7 @@ def codelist_pattern() -> Pattern:
                     "PEPPOL-EN16931-CL006",
                     F,
                     "The invoice period description code is not in UNCL 2005 (3, 35, 432).",
-                    _in_list("UNCL2005", _first_text_node),
+                    _in_list("UNCL2005", own_text),
                 )
             ],
         ),
@@ -2058,7 +2055,7 @@ def codelist_pattern() -> Pattern:
                     "PEPPOL-EN16931-P0100",
                     F,
                     "The invoice type code is not allowed for billing profile 01.",
-                    lambda n: profile(n) != "01" or _first_text_node(n) in P0100_CODES,
+                    lambda n: profile(n) != "01" or own_text(n) in P0100_CODES,
                 ),
                 _rule(
                     "PEPPOL-EN16931-P0112",
@@ -2075,7 +2072,7 @@ def codelist_pattern() -> Pattern:
                     "PEPPOL-EN16931-P0101",
                     F,
                     "The credit note type code is not allowed for billing profile 01.",
-                    lambda n: profile(n) != "01" or _first_text_node(n) in P0101_CODES,
+                    lambda n: profile(n) != "01" or own_text(n) in P0101_CODES,
                 )
             ],
         ),
