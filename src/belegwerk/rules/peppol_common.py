@@ -915,14 +915,9 @@ class _Parser:
     def parse_comparison(self) -> Test:
         tok = self.peek()
         if tok == ("name", "count") and self.peek(1) == ("op", "("):
-            self.take()
-            self.take("(")
-            nodes = self.parse_path()
-            self.take(")")
-            op = self.take()[1]
-            kind, num = self.take()
-            if kind != "num" or op not in _NUM_OPS or "." in num:
-                raise _Unsupported(op)
+            nodes, op, num = self.parse_numeric_comparison()
+            if "." in num:
+                raise _Unsupported(num)
             return _count(nodes, op, int(num))
         if tok == ("name", "normalize-space") and self.peek(1) == ("op", "("):
             nodes, text = self.parse_normalize_space()
@@ -937,14 +932,7 @@ class _Parser:
                 raise _Unsupported(lit)
             return _ns_compare(nodes, text, op == "=", lit[1:-1])
         if tok == ("name", "number") and self.peek(1) == ("op", "("):
-            self.take()
-            self.take("(")
-            nodes = self.parse_path()
-            self.take(")")
-            op = self.take()[1]
-            kind, num = self.take()
-            if kind != "num" or op not in _NUM_OPS:
-                raise _Unsupported(op)
+            nodes, op, num = self.parse_numeric_comparison()
             return _number_compare(nodes, op, float(num))
         values = self.parse_values()
         if self.peek()[1] in ("=", "!="):
@@ -954,6 +942,18 @@ class _Parser:
                 raise _Unsupported(lit)
             return _any_compare(values, op == "=", lit[1:-1])
         return _exists(values)
+
+    def parse_numeric_comparison(self) -> tuple[Callable[[Element], list[Element]], str, str]:
+        """``f(path) op N`` (``count``, ``number``): the path, the operator and the number's text."""
+        self.take()
+        self.take("(")
+        nodes = self.parse_path()
+        self.take(")")
+        op = self.take()[1]
+        kind, num = self.take()
+        if kind != "num" or op not in _NUM_OPS:
+            raise _Unsupported(op)
+        return nodes, op, num
 
     def parse_normalize_space(self) -> tuple[Callable[[Element], list[Element]], bool]:
         """``normalize-space(path)`` or ``normalize-space(path/text())``: the path's elements and
