@@ -902,6 +902,52 @@ done:
     return result;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Values a lean parse may have changed (see belegwerk.xml.safe.markup_in_value, the reference). */
+
+/* markup_in_value(root) -> bool: some element at or below ``root`` holds a comment or processing
+ * instruction and no element child, i.e. a comment inside a value. Walks elements in document
+ * order without proxies; deep trees cost no C stack (parent pointers lead back up). */
+static PyObject *markup_in_value(PyObject *module, PyObject *arg) {
+    (void)module;
+    xmlNode *top = element_node(arg, "markup_in_value()");
+    if (top == NULL) {
+        return NULL;
+    }
+    xmlNode *node = top;
+    for (;;) {
+        xmlNode *first_element = NULL;
+        int markup = 0;
+        for (xmlNode *c = node->children; c != NULL; c = c->next) {
+            if (c->type == XML_ELEMENT_NODE) {
+                first_element = c;
+                break;
+            }
+            if (c->type == XML_COMMENT_NODE || c->type == XML_PI_NODE) {
+                markup = 1;
+            }
+        }
+        if (first_element != NULL) {
+            node = first_element;
+            continue;
+        }
+        if (markup) {
+            Py_RETURN_TRUE;
+        }
+        for (;;) { /* the next element after ``node``'s subtree, within ``top`` */
+            if (node == top) {
+                Py_RETURN_FALSE;
+            }
+            xmlNode *sibling = next_element_sibling(node);
+            if (sibling != NULL) {
+                node = sibling;
+                break;
+            }
+            node = node->parent;
+        }
+    }
+}
+
 static PyObject *canonical(PyObject *module, PyObject *arg) {
     (void)module;
     if (!PyUnicode_Check(arg)) {
@@ -944,6 +990,8 @@ static PyMethodDef methods[] = {
     {"tag_of", tag_of, METH_O, "The element's Clark tag, the shared string scan() uses."},
     {"ancestors_match", (PyCFunction)(void (*)(void))ancestors_match, METH_FASTCALL,
      "ancestors_match(element, wanted, anchored): the ancestors carry the wanted tags (None: any)."},
+    {"markup_in_value", markup_in_value, METH_O,
+     "markup_in_value(root): a comment or processing instruction in an element without element children."},
     {"trie_walk", (PyCFunction)(void (*)(void))trie_walk, METH_FASTCALL,
      "trie_walk(els, tags, parents, trie, suffix_tags, info): watched elements, suffixed positions, amounts, binaries."},
     {NULL, NULL, 0, NULL},

@@ -43,6 +43,7 @@ from lxml import etree
 
 from belegwerk.rules.engine import SCAN_KEY, offer, shared
 from belegwerk.rules.native import scanner_module
+from belegwerk.xml import safe
 
 Element: TypeAlias = etree._Element
 
@@ -142,6 +143,7 @@ class _Functions:
         self.tag_of: Callable[[Element], str] = _tag_of_python
         self.ancestors_match: Callable[[Element, tuple[str | None, ...], bool], bool] = _ancestors_match_python
         self.trie_walk: TrieWalk | None = None
+        self.markup_in_value: Callable[[Element], bool] = safe.markup_in_value
         if module is not None:
             self.scan = module.scan
             self.canonical = module.canonical
@@ -149,6 +151,7 @@ class _Functions:
             self.tag_of = module.tag_of
             self.ancestors_match = module.ancestors_match
             self.trie_walk = module.trie_walk
+            self.markup_in_value = module.markup_in_value
 
 
 _FUNCTIONS: Final = _Functions()
@@ -166,6 +169,11 @@ ancestors_match: Final = _FUNCTIONS.ancestors_match
 #: The C trie walk over a scan's lists (see ``en16931_ubl_support._facts``, its reference), or
 #: None without the compiled scanner.
 TRIE_WALK: Final = _FUNCTIONS.trie_walk
+
+#: ``markup_in_value(root)``: a comment or processing instruction inside an element without
+#: element children, where a lean parse may have changed a value (see
+#: :func:`belegwerk.xml.safe.parse_xml`); in C with the compiled scanner.
+markup_in_value: Final = _FUNCTIONS.markup_in_value
 
 #: The children-by-tag of every scanned element without element children (never modify it).
 NO_KIDS: Final = _FUNCTIONS.no_kids

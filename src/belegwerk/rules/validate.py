@@ -20,7 +20,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from belegwerk.rules import schema
+from belegwerk.rules import scan, schema
 from belegwerk.rules.engine import Finding, Severity, document_session, relevel
 from belegwerk.rules.report import ValidationReport
 from belegwerk.rules.scenarios import MissingRuleSet, load_poacc_ruleset, load_ruleset, select
@@ -54,9 +54,11 @@ def validate_bytes(
 
     ``peppol=False`` validates Peppol BIS documents against EN 16931 only (the KoSIT
     configuration); ``xsd=False`` skips the schema step (used by benchmarks and rule tests).
+    The bytes are parsed without the indentation between elements, which no rule reads
+    (``drop_blank_text``, see :func:`belegwerk.xml.safe.parse_xml`; values stay as written).
     """
     try:
-        root = parse_xml(data, max_bytes=max_bytes)
+        root = parse_xml(data, max_bytes=max_bytes, drop_blank_text=True, markup_check=scan.markup_in_value)
     except UnreadableXML as exc:
         return unreadable(exc.reason, source)
     return validate_tree(root, source, peppol=peppol, xsd=xsd)
