@@ -126,6 +126,21 @@ def test_a_comment_or_cdata_inside_a_value_keeps_all_text(value: bytes) -> None:
     assert _STRING(lean[0]) == _STRING(parse_xml(data)[0])
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"<r><?pi?>  </r>",
+        b'<?xml version="1.0"?><r><?pi?>  </r>',
+        b'\xef\xbb\xbf<?xml version="1.0"?><r><!--c-->  </r>',
+        b"<?xml-model href='x'?><r><?pi?>  </r>",
+    ],
+)
+def test_markup_right_at_the_start_is_seen(data: bytes) -> None:
+    """A processing instruction or comment just after a short root tag or the XML declaration
+    (libxml2 would drop the blank value after it)."""
+    assert _STRING(parse_xml(data, drop_blank_text=True)) == "  "
+
+
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
 def test_encodings_the_byte_checks_cannot_read_keep_all_text(encoding: str) -> None:
     text = f'<?xml version="1.0" encoding="{encoding}"?>\n<r>\n  <a>  <!-- c -->x</a>\n</r>'

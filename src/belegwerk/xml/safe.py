@@ -62,15 +62,18 @@ def _bang_markup(data: bytes) -> int:
 
 
 def _has_processing_instruction(data: bytes) -> bool:
-    """Whether ``<?`` occurs past the XML declaration (which starts at 0, or at 3 after a UTF-8
-    byte order mark); memchr speed, as in :func:`_bang_markup`."""
+    """Whether a processing instruction (``<?`` other than the XML declaration, which starts at
+    0, or at 3 after a UTF-8 byte order mark) occurs; memchr speed, as in :func:`_bang_markup`."""
     find = data.find
-    at = find(b"?", 5)
+    at = find(b"?", 1)
     while at != -1:
-        if data[at - 1] == 0x3C:
+        if data[at - 1] == 0x3C and not (at in (1, 4) and data[at + 1 : at + 5] in _DECLARATION_STARTS):
             return True
         at = find(b"?", at + 1)
     return False
+
+
+_DECLARATION_STARTS: Final = (b"xml ", b"xml\t", b"xml\n", b"xml\r")
 
 
 class _Parsers(threading.local):
