@@ -126,6 +126,17 @@ def test_a_comment_or_cdata_inside_a_value_keeps_all_text(value: bytes) -> None:
     assert _STRING(lean[0]) == _STRING(parse_xml(data)[0])
 
 
+_PI_PIECES = st.sampled_from([b"<?", b"<?xml ", b"<?xml-model", b"?", b"<", b"\xef\xbb\xbf", b"xml\n", b"a"])
+
+
+@given(st.lists(_PI_PIECES, max_size=8).map(b"".join))
+def test_processing_instruction_scan_finds_exactly_what_a_search_finds(data: bytes) -> None:
+    """Every ``<?`` counts except an XML declaration at 0, or at 3 after a byte order mark."""
+    starts = [i for i in range(len(data) - 1) if data[i : i + 2] == b"<?"]
+    expected = any(not (i in (0, 3) and data[i + 2 : i + 6] in (b"xml ", b"xml\t", b"xml\n", b"xml\r")) for i in starts)
+    assert safe._has_processing_instruction(data) == expected
+
+
 @pytest.mark.parametrize(
     "data",
     [
