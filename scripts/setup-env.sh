@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Shared by scripts/demo.sh and scripts/test.sh: a virtualenv in .venv with Belegwerk installed,
-# and the rule packs compiled with mypyc (tools/build_native_rules.py; about a minute the first
+# and the rule packs compiled with mypyc (tools/build_native_rules.py; about two minutes the first
 # time, skipped while the sources are unchanged). BELEGWERK_NATIVE=0 keeps the pure-Python packs.
 #   bash scripts/setup-env.sh [EXTRAS]     EXTRAS: "test" for the test suite's packages
 # Idempotent: re-running only installs and compiles what changed.

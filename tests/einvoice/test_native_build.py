@@ -9,6 +9,7 @@ on every corpus file, and that an edited source is never shadowed by an older bi
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -16,11 +17,12 @@ import subprocess
 import sys
 import sysconfig
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 from belegwerk.rules import native
-from belegwerk.rules.validate import validate_path
+from belegwerk.rules.validate import validate_bytes, validate_path
 from support import ROOT, cli_env
 
 pytestmark = pytest.mark.einvoice
@@ -77,6 +79,68 @@ def test_pure_python_switch(tmp_path: Path) -> None:
     assert native.decide(tmp_path, {native.PURE_PYTHON_ENV: "0"}).compiled
 
 
+def test_the_manifest_names_the_kind_of_build(tmp_path: Path) -> None:
+    _fake_build(tmp_path)
+    assert native.build_kind(tmp_path) == "plain"  # manifests from before the kind was recorded
+    assert native.decide(tmp_path, {}).describe() == f"compiled (mypyc): {len(native.COMPILED_MODULES)} modules, plain build"
+    record = json.loads((tmp_path / native.MANIFEST).read_text(encoding="utf-8"))
+    (tmp_path / native.MANIFEST).write_text(json.dumps({**record, "build": "profile-guided"}), encoding="utf-8")
+    assert native.build_kind(tmp_path) == "profile-guided"
+    assert native.decide(tmp_path, {}).describe().endswith("modules, profile-guided build")
+    (tmp_path / native.MANIFEST).unlink()
+    assert native.build_kind(tmp_path) is None
+
+
+def _build_tool() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("build_native_rules_under_test", ROOT / "tools" / "build_native_rules.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_an_unfinished_profile_guided_build_is_rebuilt(tmp_path: Path) -> None:
+    """The instrumented step of a profile-guided build is current by its digests, but never
+    counts as up to date: the next build run replaces it."""
+    tool = _build_tool()
+    _fake_build(tmp_path)
+    (tmp_path / f"{native.SCANNER}.c").write_text("/* scanner */\n", encoding="utf-8")
+    (tmp_path / f"{native.SCANNER}{SUFFIX}").write_bytes(b"")
+    record = json.loads((tmp_path / native.MANIFEST).read_text(encoding="utf-8"))
+    record["scanner"] = {"source": native.scanner_digest(tmp_path), "lxml": native.lxml_version()}
+    for kind, current in (("profile-guided", True), ("optimised", True), ("instrumented", False)):
+        (tmp_path / native.MANIFEST).write_text(json.dumps({**record, "build": kind}), encoding="utf-8")
+        assert tool.up_to_date(tmp_path) is current, kind
+
+
+@pytest.mark.skipif(not EXPECT_NATIVE, reason="the compiled packs are not built (BELEGWERK_EXPECT_NATIVE unset)")
+def test_the_suite_runs_on_a_profile_guided_build() -> None:
+    """With GCC (the test machines' compiler) the build the suite runs is the profile-guided one."""
+    tool = _build_tool()
+    if not tool.gcc_like() or os.environ.get("BELEGWERK_NATIVE_PGO", "1") == "0":
+        pytest.skip("no GCC, or the profile-guided steps are switched off")
+    assert native.build_kind() == "profile-guided"
+
+
+def test_the_training_set_is_fixed_and_covers_both_syntaxes_and_all_scenarios() -> None:
+    spec = importlib.util.spec_from_file_location("pgo_training_under_test", ROOT / "tools" / "pgo_training.py")
+    assert spec is not None and spec.loader is not None
+    training = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(training)
+    documents = list(training.documents(12))
+    assert documents == list(training.documents(12)), "the same documents on every machine"
+    reports = [validate_bytes(data) for data in documents]
+    assert {r.syntax for r in reports} == {"ubl-invoice", "ubl-creditnote", "cii"}
+    scenarios = {r.scenario for r in reports if r.scenario}
+    for syntax in ("UBL", "CII"):
+        for kind in ("EN16931 (", "XRechnung", "Peppol"):
+            assert any(kind in s and syntax in s for s in scenarios), (kind, syntax, scenarios)
+    intact, damaged = reports[::2], reports[1::2]
+    assert sum(r.valid for r in intact) >= len(intact) // 3, "most intact documents pass"
+    assert sum(not r.valid for r in damaged) >= len(damaged) // 2, "most damaged documents fail"
+    assert all(r.readable for r in reports)
+
+
 def _loaded_from(env: dict[str, str], src: Path = ROOT / "src") -> dict[str, str]:
     code = (
         "import json, belegwerk.rules.engine as e, belegwerk.rules.peppol_ubl as p;"
@@ -117,7 +181,7 @@ def test_stale_binaries_are_not_used(tmp_path: Path) -> None:
 _DUMP = """
 import json, sys
 from pathlib import Path
-from belegwerk.rules.validate import validate_path
+from belegwerk.rules.validate import validate_bytes, validate_path
 for line in sys.stdin:
     r = validate_path(Path(line.strip()))
     print(json.dumps(sorted((f.rule_id, str(f.severity), f.location, f.message, f.ruleset) for f in r.findings)))

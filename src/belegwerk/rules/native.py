@@ -111,9 +111,10 @@ def decide(directory: Path, environ: Mapping[str, str] | None = None) -> NativeS
         missing = sorted(set(COMPILED_MODULES) - set(built))
         return NativeStatus(False, f"the compiled build is incomplete (missing {', '.join(missing)})")
     try:
-        recorded = json.loads((directory / MANIFEST).read_text(encoding="utf-8")).get("sources", {})
+        manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return NativeStatus(False, f"the compiled build has no readable {MANIFEST}")
+    recorded = manifest.get("sources", {})
     current = source_digests(directory)
     stale = tuple(sorted(name for name in COMPILED_MODULES if recorded.get(name) != current.get(name)))
     if stale:
@@ -122,7 +123,17 @@ def decide(directory: Path, environ: Mapping[str, str] | None = None) -> NativeS
             f"sources changed since the build ({', '.join(stale)}); run python tools/build_native_rules.py",
             stale,
         )
-    return NativeStatus(True, f"{len(built)} modules")
+    return NativeStatus(True, f"{len(built)} modules, {manifest.get('build', 'plain')} build")
+
+
+def build_kind(directory: Path = RULES_DIR) -> str | None:
+    """How the build in ``directory`` was made — "profile-guided", "optimised", "plain" or, while a
+    profile-guided build is being made, "instrumented" — per its manifest; None without one."""
+    try:
+        kind = json.loads((directory / MANIFEST).read_text(encoding="utf-8")).get("build", "plain")
+    except (OSError, ValueError):
+        return None
+    return str(kind)
 
 
 class _SourceFinder(importlib.abc.MetaPathFinder):

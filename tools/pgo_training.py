@@ -1,0 +1,189 @@
+"""The training run for the profile-guided build of the rule packs (see ``build_native_rules.py``).
+
+    python tools/pgo_training.py [--rounds N]
+
+Run once against the instrumented build: it validates a fixed, generated set of e-invoices, and
+the compiler records which branches and calls are hot. The final build then lays the hot code out
+together and optimises it for speed, the rest for size. Nothing here influences a verdict — the
+profile only steers the compiler's choices; the compiled and the source packs are compared finding
+for finding on the whole corpus by the test suite.
+
+The documents come from Belegwerk's own writers, never from the reference corpus, so the build is
+the same on every machine and is not tuned to the files the benchmark measures: invoices with one
+to forty lines, several VAT categories, allowances, charges and payment means, as UBL Invoice,
+UBL CreditNote and CII, for plain EN 16931, XRechnung and Peppol BIS; and the same documents with
+seeded damage (an element removed, emptied, doubled or given a wrong value), so the profile also
+covers the paths that report findings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import random
+from collections.abc import Iterator
+from dataclasses import replace
+from decimal import Decimal
+
+from lxml import etree
+
+from belegwerk.demo import sample_einvoice
+from belegwerk.domain.invoice import (
+    DirectDebit,
+    DocumentAllowanceCharge,
+    InvoiceData,
+    InvoiceLine,
+    Item,
+    LineVat,
+    PaymentCard,
+    PaymentInstructions,
+    PriceDetails,
+    VatBreakdown,
+)
+from belegwerk.einvoice.cii import write_cii
+from belegwerk.einvoice.ubl import write_ubl
+from belegwerk.rules.validate import validate_bytes
+
+SPECIFICATIONS = (
+    "urn:cen.eu:en16931:2017",
+    "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0",
+    "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0",
+)
+#: (category, rate, exemption reason) — the VAT categories the packs treat differently.
+CATEGORIES: tuple[tuple[str, Decimal | None, str | None], ...] = (
+    ("S", Decimal("19"), None),
+    ("S", Decimal("7"), None),
+    ("Z", Decimal("0"), None),
+    ("E", Decimal("0"), "Steuerfrei nach § 4 Nr. 11 UStG"),
+    ("AE", Decimal("0"), "Steuerschuldnerschaft des Leistungsempfängers"),
+    ("K", Decimal("0"), "Innergemeinschaftliche Lieferung"),
+    ("G", Decimal("0"), "Ausfuhrlieferung"),
+)
+CENT = Decimal("0.01")
+
+
+def invoice(rng: random.Random, number: int) -> InvoiceData:
+    """A consistent invoice: lines in one or two VAT categories, totals and breakdown that add up."""
+    base = sample_einvoice(f"TR-{number:04d}")
+    categories = rng.sample(CATEGORIES[:2], 1) if rng.random() < 0.6 else rng.sample(CATEGORIES, 2)
+    lines: list[InvoiceLine] = []
+    for i in range(rng.choice((1, 2, 3, 5, 8, 13, 40))):
+        category, rate, _ = categories[i % len(categories)]
+        quantity = Decimal(rng.randint(1, 50))
+        price = Decimal(rng.randint(100, 99_999)) * CENT
+        lines.append(
+            InvoiceLine(
+                id=str(i + 1),
+                quantity=quantity,
+                unit_code=rng.choice(("C62", "H87", "HUR", "KGM")),
+                net_amount=(quantity * price).quantize(CENT),
+                price=PriceDetails(net_price=price),
+                vat=LineVat(category=category, rate=rate),
+                item=Item(name=f"Artikel {i + 1}", seller_id=f"A-{rng.randint(1000, 9999)}"),
+            )
+        )
+    allowance = charge = Decimal("0")
+    allowances: list[DocumentAllowanceCharge] = []
+    charges: list[DocumentAllowanceCharge] = []
+    first_category, first_rate, _ = categories[0]
+    if rng.random() < 0.3:
+        allowance = Decimal("5.00")
+        allowances.append(
+            DocumentAllowanceCharge(
+                amount=allowance, vat_category=first_category, vat_rate=first_rate, reason="Rabatt", reason_code="95"
+            )
+        )
+    if rng.random() < 0.3:
+        charge = Decimal("7.50")
+        charges.append(
+            DocumentAllowanceCharge(
+                amount=charge, vat_category=first_category, vat_rate=first_rate, reason="Fracht", reason_code="FC"
+            )
+        )
+    breakdown: list[VatBreakdown] = []
+    for category, rate, reason in categories:
+        taxable = sum((line.net_amount or Decimal("0") for line in lines if line.vat.category == category), Decimal("0"))
+        if category == first_category:
+            taxable += charge - allowance
+        tax = (taxable * (rate or Decimal("0")) / 100).quantize(CENT)
+        breakdown.append(
+            VatBreakdown(taxable_amount=taxable, tax_amount=tax, category=category, rate=rate, exemption_reason=reason)
+        )
+    line_total = sum((line.net_amount or Decimal("0") for line in lines), Decimal("0"))
+    exclusive = line_total - allowance + charge
+    vat = sum((b.tax_amount or Decimal("0") for b in breakdown), Decimal("0"))
+    totals = replace(
+        base.totals,
+        line_net_total=line_total,
+        allowance_total=allowance if allowances else None,
+        charge_total=charge if charges else None,
+        tax_exclusive=exclusive,
+        vat_total=vat,
+        tax_inclusive=exclusive + vat,
+        payable=exclusive + vat,
+    )
+    payment = base.payment
+    kind = rng.random()
+    if kind < 0.15:
+        payment = PaymentInstructions(means_code="59", direct_debit=DirectDebit("M-1", "DE98ZZZ09999999999", "DE02120300000000202051"))
+    elif kind < 0.25:
+        payment = PaymentInstructions(means_code="48", card=PaymentCard("1234", "Sabine Schmidt"))
+    return replace(
+        base,
+        type_code=rng.choice(("380", "380", "381", "384", "326")),
+        process=replace(base.process, specification_id=rng.choice(SPECIFICATIONS)),
+        lines=lines,
+        allowances=allowances,
+        charges=charges,
+        vat_breakdown=breakdown,
+        totals=totals,
+        payment=payment,
+    )
+
+
+def damaged(data: bytes, rng: random.Random) -> bytes:
+    """``data`` with one to three seeded faults: an element removed, emptied, doubled or its value replaced."""
+    root = etree.fromstring(data)
+    elements = [el for el in root.iter(etree.Element) if el is not root]
+    for _ in range(rng.randint(1, 3)):
+        el = rng.choice(elements)
+        parent = el.getparent()
+        action = rng.randrange(4)
+        if action == 0 and parent is not None:
+            parent.remove(el)
+            elements = [e for e in root.iter(etree.Element) if e is not root]
+        elif action == 1:
+            el.text = ""
+        elif action == 2 and parent is not None:
+            parent.insert(parent.index(el), copy.deepcopy(el))
+        elif len(el) == 0:
+            el.text = rng.choice(("XX", "-1", "2026-13-45", "0.001", "ZZZ", "1e3"))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def documents(count: int, seed: int = 20261206) -> Iterator[bytes]:
+    """``count`` invoices, each as UBL and CII, intact and damaged."""
+    rng = random.Random(seed)
+    for number in range(count):
+        model = invoice(rng, number)
+        for data in (write_ubl(model), write_cii(model)):
+            yield data
+            yield damaged(data, rng)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=60, help="invoices to generate (each gives four documents)")
+    parser.add_argument("--rounds", type=int, default=3, help="validations of each document")
+    args = parser.parse_args()
+    corpus = list(documents(args.count))
+    invalid = 0
+    for _ in range(args.rounds):
+        for data in corpus:
+            report = validate_bytes(data)
+            invalid += not report.valid
+    print(f"trained on {len(corpus)} documents x {args.rounds} ({invalid // args.rounds} invalid)")
+
+
+if __name__ == "__main__":
+    main()
