@@ -146,3 +146,19 @@ def test_xrechnung_extension_sub_lines_are_kept(corpus: Path) -> None:
     assert [line.id for line in first.sub_lines[0].sub_lines] == ["1 1 1", "1 1 2", "1 1 3"]
     assert first.sub_lines[0].sub_lines[1].quantity == Decimal("32.50")
     assert read_ubl(write_ubl(invoice)) == invoice
+
+
+def test_a_gross_price_without_discount_is_written_schema_valid(ubl_schemas: dict[bool, etree.XMLSchema]) -> None:
+    """UBL needs the discount amount next to the gross price; a model without one gets discount 0."""
+    from dataclasses import replace
+
+    from belegwerk.demo import sample_einvoice
+
+    invoice = sample_einvoice("RE-GROSS-1")
+    line = invoice.lines[0]
+    invoice.lines[0] = replace(line, price=replace(line.price, gross_price=Decimal("25.00"), discount=None))
+    data = write_ubl(invoice)
+    schema = ubl_schemas[False]
+    assert schema.validate(parse_xml(data)), schema.error_log.last_error
+    price = read_ubl(data).lines[0].price
+    assert (price.gross_price, price.discount, price.net_price) == (Decimal("25.00"), Decimal("0.00"), Decimal("25.00"))

@@ -336,9 +336,12 @@ def _w_price(parent: etree._Element, price: PriceDetails, currency: str) -> None
     if price.base_quantity is not None:  # a unit (BT-150) alone has no element to live in
         sub(node, "cbc:BaseQuantity", dec(price.base_quantity), unitCode=price.base_quantity_unit)
     if price.discount is not None or price.gross_price is not None:
+        # UBL carries the gross price (BT-148) only as the base of a price discount (BT-147), whose
+        # amount the schema requires: a gross price without a discount is written as discount 0
         discount = sub(node, "cac:AllowanceCharge")
         sub(discount, "cbc:ChargeIndicator", "false")
-        _w_amount(discount, "cbc:Amount", price.discount, currency)
+        amount = price.discount if price.discount is not None else Decimal("0.00")
+        _w_amount(discount, "cbc:Amount", amount, currency)
         _w_amount(discount, "cbc:BaseAmount", price.gross_price, currency)
 
 
