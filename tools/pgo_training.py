@@ -10,7 +10,9 @@ for finding on the whole corpus by the test suite.
 
 The documents come from Belegwerk's own writers, never from the reference corpus, so the build is
 the same on every machine and is not tuned to the files the benchmark measures: invoices with one
-to forty lines, several VAT categories, allowances, charges and payment means, as UBL Invoice,
+to forty lines, several VAT categories, allowances, charges and payment means, every other one
+with most optional business terms filled in (notes, references, party identifiers, payee, tax
+representative, delivery, periods, attachments, line and item details), as UBL Invoice,
 UBL CreditNote and CII, for plain EN 16931, XRechnung and Peppol BIS; and the same documents with
 seeded damage (an element removed, emptied, doubled or given a wrong value), so the profile also
 covers the paths that report findings.
@@ -23,21 +25,35 @@ import copy
 import random
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 
 from lxml import etree
 
 from belegwerk.demo import sample_einvoice
 from belegwerk.domain.invoice import (
+    Address,
+    BinaryObject,
+    Contact,
+    Delivery,
     DirectDebit,
     DocumentAllowanceCharge,
+    Identifier,
     InvoiceData,
     InvoiceLine,
     Item,
+    ItemAttribute,
+    LineAllowanceCharge,
     LineVat,
+    Note,
+    Payee,
     PaymentCard,
     PaymentInstructions,
+    Period,
+    PrecedingInvoice,
     PriceDetails,
+    SupportingDocument,
+    TaxRepresentative,
     VatBreakdown,
 )
 from belegwerk.einvoice.cii import write_cii
@@ -102,7 +118,9 @@ def invoice(rng: random.Random, number: int) -> InvoiceData:
         )
     breakdown: list[VatBreakdown] = []
     for category, rate, reason in categories:
-        taxable = sum((line.net_amount or Decimal("0") for line in lines if line.vat.category == category), Decimal("0"))
+        taxable = sum(
+            (line.net_amount or Decimal("0") for line in lines if line.vat.category == category), Decimal("0")
+        )
         if category == first_category:
             taxable += charge - allowance
         tax = (taxable * (rate or Decimal("0")) / 100).quantize(CENT)
@@ -125,7 +143,9 @@ def invoice(rng: random.Random, number: int) -> InvoiceData:
     payment = base.payment
     kind = rng.random()
     if kind < 0.15:
-        payment = PaymentInstructions(means_code="59", direct_debit=DirectDebit("M-1", "DE98ZZZ09999999999", "DE02120300000000202051"))
+        payment = PaymentInstructions(
+            means_code="59", direct_debit=DirectDebit("M-1", "DE98ZZZ09999999999", "DE02120300000000202051")
+        )
     elif kind < 0.25:
         payment = PaymentInstructions(means_code="48", card=PaymentCard("1234", "Sabine Schmidt"))
     return replace(
@@ -138,6 +158,89 @@ def invoice(rng: random.Random, number: int) -> InvoiceData:
         vat_breakdown=breakdown,
         totals=totals,
         payment=payment,
+    )
+
+
+def enriched(model: InvoiceData, rng: random.Random) -> InvoiceData:
+    """``model`` with the optional business terms real invoices often carry: notes, references,
+    party identifiers and contacts, payee, tax representative, delivery, periods, attachments,
+    and per line notes, references, periods, allowances, prices and item details. Amounts stay
+    as they are, so a consistent invoice stays consistent."""
+    period = Period(start=date(2026, 10, 1), end=date(2026, 10, 31))
+    address = Address(line1="Lagerstraße 5", city="Hamburg", post_code="20095", country_code="DE")
+    lines = [
+        replace(
+            line,
+            note=f"Position {line.id}",
+            object_identifier=Identifier(f"OBJ-{line.id}", "AAA"),
+            order_line_reference=line.id,
+            accounting_reference=f"4711-{line.id}",
+            period=period,
+            allowances=[LineAllowanceCharge(amount=Decimal("0.00"), reason="Rabatt", reason_code="95")],
+            price=replace(
+                line.price,
+                discount=Decimal("0.00"),
+                gross_price=line.price.net_price,
+                base_quantity=Decimal("1"),
+                base_quantity_unit=line.unit_code,
+            ),
+            item=replace(
+                line.item,
+                description="Beschreibung",
+                buyer_id=f"K-{line.id}",
+                standard_id=Identifier(f"0{rng.randint(10**12, 10**13 - 1)}", "0160"),
+                classifications=[Identifier("43211503", "STI")],
+                origin_country="DE",
+                attributes=[ItemAttribute("Farbe", "blau")],
+            ),
+        )
+        for line in model.lines
+    ]
+    return replace(
+        model,
+        tax_point_date=None,
+        project_reference="PRJ-7",
+        contract_reference="V-2026-1",
+        sales_order_reference="SO-9",
+        receiving_advice_reference="WE-3",
+        despatch_advice_reference="LS-5",
+        tender_reference="LOS-1",
+        invoiced_object=Identifier("ZAEHLER-1", "AAA"),
+        buyer_accounting_reference="KST-100",
+        notes=[Note("Vielen Dank für Ihren Auftrag.", "AAI"), Note("Lieferung frei Haus.")],
+        preceding_invoices=[PrecedingInvoice("RE-2026-0999", date(2026, 9, 30))],
+        seller=replace(
+            model.seller,
+            trading_name="Schmidt Büro",
+            identifiers=[Identifier("4000001000005", "0088")],
+            legal_registration=Identifier("HRB 12345", None),
+            tax_registration_id="30/123/45678",
+            additional_legal_info="Geschäftsführerin: Sabine Schmidt",
+        ),
+        buyer=replace(
+            model.buyer,
+            trading_name="Muster",
+            identifier=Identifier("4000001000012", "0088"),
+            legal_registration=Identifier("HRB 54321", None),
+            vat_id="DE987654320",
+            contact=Contact(name="Einkauf", telephone="+49 69 7654321", email="einkauf@muster-gmbh.example"),
+        ),
+        payee=Payee(name="Factoring AG", identifier=Identifier("4000001000036", "0088")),
+        tax_representative=TaxRepresentative(name="Steuer GmbH", vat_id="DE111111125", address=address),
+        delivery=Delivery(
+            party_name="Lager Hamburg",
+            location=Identifier("4000001000029", "0088"),
+            actual_date=date(2026, 10, 30),
+            address=address,
+        ),
+        invoicing_period=period,
+        supporting_documents=[
+            SupportingDocument(
+                "LS-5", "Lieferschein", attachment=BinaryObject(b"%PDF-1.4 training", "application/pdf", "ls.pdf")
+            ),
+            SupportingDocument("ZEIT-1", "Zeitnachweis", external_uri="https://example.invalid/zeit.pdf"),
+        ],
+        lines=lines,
     )
 
 
@@ -166,6 +269,8 @@ def documents(count: int, seed: int = 20261206) -> Iterator[bytes]:
     rng = random.Random(seed)
     for number in range(count):
         model = invoice(rng, number)
+        if number % 2:
+            model = enriched(model, rng)
         for data in (write_ubl(model), write_cii(model)):
             yield data
             yield damaged(data, rng)
