@@ -120,9 +120,10 @@ def scanner_extension(flags: list[str]) -> Any:
 
 def compile_all(flags: list[str]) -> None:
     """Generate the C code of :data:`COMPILED_MODULES` with mypyc and compile it and the scanner
-    in place with the extra compiler ``flags``; then record the sources' digests."""
+    in place with the extra compiler and linker ``flags`` (replacing any earlier binaries; the
+    mypy cache and a recorded profile stay)."""
     from mypyc.build import mypycify
-    from setuptools import setup
+    from setuptools import setup  # type: ignore[import-untyped]
 
     for path in compiled_files(RULES):
         path.unlink()

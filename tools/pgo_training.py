@@ -1,6 +1,6 @@
 """The training run for the profile-guided build of the rule packs (see ``build_native_rules.py``).
 
-    python tools/pgo_training.py [--rounds N]
+    python tools/pgo_training.py [--count N] [--rounds N]
 
 Run once against the instrumented build: it validates a fixed, generated set of e-invoices, and
 the compiler records which branches and calls are hot. The final build then lays the hot code out
@@ -59,6 +59,7 @@ from belegwerk.domain.invoice import (
 from belegwerk.einvoice.cii import write_cii
 from belegwerk.einvoice.ubl import write_ubl
 from belegwerk.rules.validate import validate_bytes
+from belegwerk.xml.safe import parse_xml
 
 SPECIFICATIONS = (
     "urn:cen.eu:en16931:2017",
@@ -246,7 +247,7 @@ def enriched(model: InvoiceData, rng: random.Random) -> InvoiceData:
 
 def damaged(data: bytes, rng: random.Random) -> bytes:
     """``data`` with one to three seeded faults: an element removed, emptied, doubled or its value replaced."""
-    root = etree.fromstring(data)
+    root = parse_xml(data)
     elements = [el for el in root.iter(etree.Element) if el is not root]
     for _ in range(rng.randint(1, 3)):
         el = rng.choice(elements)
@@ -281,13 +282,13 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=60, help="invoices to generate (each gives four documents)")
     parser.add_argument("--rounds", type=int, default=3, help="validations of each document")
     args = parser.parse_args()
-    corpus = list(documents(args.count))
+    training_set = list(documents(args.count))
     invalid = 0
     for _ in range(args.rounds):
-        for data in corpus:
+        for data in training_set:
             report = validate_bytes(data)
             invalid += not report.valid
-    print(f"trained on {len(corpus)} documents x {args.rounds} ({invalid // args.rounds} invalid)")
+    print(f"trained on {len(training_set)} documents x {args.rounds} ({invalid // args.rounds} invalid)")
 
 
 if __name__ == "__main__":
