@@ -31,31 +31,7 @@ from decimal import Decimal
 from lxml import etree
 
 from belegwerk.demo import sample_einvoice
-from belegwerk.domain.invoice import (
-    Address,
-    BinaryObject,
-    Contact,
-    Delivery,
-    DirectDebit,
-    DocumentAllowanceCharge,
-    Identifier,
-    InvoiceData,
-    InvoiceLine,
-    Item,
-    ItemAttribute,
-    LineAllowanceCharge,
-    LineVat,
-    Note,
-    Payee,
-    PaymentCard,
-    PaymentInstructions,
-    Period,
-    PrecedingInvoice,
-    PriceDetails,
-    SupportingDocument,
-    TaxRepresentative,
-    VatBreakdown,
-)
+from belegwerk.domain import invoice as bt
 from belegwerk.einvoice.cii import write_cii
 from belegwerk.einvoice.ubl import write_ubl
 from belegwerk.rules.validate import validate_bytes
@@ -79,45 +55,45 @@ CATEGORIES: tuple[tuple[str, Decimal | None, str | None], ...] = (
 CENT = Decimal("0.01")
 
 
-def invoice(rng: random.Random, number: int) -> InvoiceData:
+def invoice(rng: random.Random, number: int) -> bt.InvoiceData:
     """A consistent invoice: lines in one or two VAT categories, totals and breakdown that add up."""
     base = sample_einvoice(f"TR-{number:04d}")
     categories = rng.sample(CATEGORIES[:2], 1) if rng.random() < 0.6 else rng.sample(CATEGORIES, 2)
-    lines: list[InvoiceLine] = []
+    lines: list[bt.InvoiceLine] = []
     for i in range(rng.choice((1, 2, 3, 5, 8, 13, 40))):
         category, rate, _ = categories[i % len(categories)]
         quantity = Decimal(rng.randint(1, 50))
         price = Decimal(rng.randint(100, 99_999)) * CENT
         lines.append(
-            InvoiceLine(
+            bt.InvoiceLine(
                 id=str(i + 1),
                 quantity=quantity,
                 unit_code=rng.choice(("C62", "H87", "HUR", "KGM")),
                 net_amount=(quantity * price).quantize(CENT),
-                price=PriceDetails(net_price=price),
-                vat=LineVat(category=category, rate=rate),
-                item=Item(name=f"Artikel {i + 1}", seller_id=f"A-{rng.randint(1000, 9999)}"),
+                price=bt.PriceDetails(net_price=price),
+                vat=bt.LineVat(category=category, rate=rate),
+                item=bt.Item(name=f"Artikel {i + 1}", seller_id=f"A-{rng.randint(1000, 9999)}"),
             )
         )
     allowance = charge = Decimal("0")
-    allowances: list[DocumentAllowanceCharge] = []
-    charges: list[DocumentAllowanceCharge] = []
+    allowances: list[bt.DocumentAllowanceCharge] = []
+    charges: list[bt.DocumentAllowanceCharge] = []
     first_category, first_rate, _ = categories[0]
     if rng.random() < 0.3:
         allowance = Decimal("5.00")
         allowances.append(
-            DocumentAllowanceCharge(
+            bt.DocumentAllowanceCharge(
                 amount=allowance, vat_category=first_category, vat_rate=first_rate, reason="Rabatt", reason_code="95"
             )
         )
     if rng.random() < 0.3:
         charge = Decimal("7.50")
         charges.append(
-            DocumentAllowanceCharge(
+            bt.DocumentAllowanceCharge(
                 amount=charge, vat_category=first_category, vat_rate=first_rate, reason="Fracht", reason_code="FC"
             )
         )
-    breakdown: list[VatBreakdown] = []
+    breakdown: list[bt.VatBreakdown] = []
     for category, rate, reason in categories:
         taxable = sum(
             (line.net_amount or Decimal("0") for line in lines if line.vat.category == category), Decimal("0")
@@ -126,7 +102,9 @@ def invoice(rng: random.Random, number: int) -> InvoiceData:
             taxable += charge - allowance
         tax = (taxable * (rate or Decimal("0")) / 100).quantize(CENT)
         breakdown.append(
-            VatBreakdown(taxable_amount=taxable, tax_amount=tax, category=category, rate=rate, exemption_reason=reason)
+            bt.VatBreakdown(
+                taxable_amount=taxable, tax_amount=tax, category=category, rate=rate, exemption_reason=reason
+            )
         )
     line_total = sum((line.net_amount or Decimal("0") for line in lines), Decimal("0"))
     exclusive = line_total - allowance + charge
@@ -144,11 +122,11 @@ def invoice(rng: random.Random, number: int) -> InvoiceData:
     payment = base.payment
     kind = rng.random()
     if kind < 0.15:
-        payment = PaymentInstructions(
-            means_code="59", direct_debit=DirectDebit("M-1", "DE98ZZZ09999999999", "DE02120300000000202051")
+        payment = bt.PaymentInstructions(
+            means_code="59", direct_debit=bt.DirectDebit("M-1", "DE98ZZZ09999999999", "DE02120300000000202051")
         )
     elif kind < 0.25:
-        payment = PaymentInstructions(means_code="48", card=PaymentCard("1234", "Sabine Schmidt"))
+        payment = bt.PaymentInstructions(means_code="48", card=bt.PaymentCard("1234", "Sabine Schmidt"))
     return replace(
         base,
         type_code=rng.choice(("380", "380", "381", "384", "326")),
@@ -162,22 +140,22 @@ def invoice(rng: random.Random, number: int) -> InvoiceData:
     )
 
 
-def enriched(model: InvoiceData, rng: random.Random) -> InvoiceData:
+def enriched(model: bt.InvoiceData, rng: random.Random) -> bt.InvoiceData:
     """``model`` with the optional business terms real invoices often carry: notes, references,
     party identifiers and contacts, payee, tax representative, delivery, periods, attachments,
     and per line notes, references, periods, allowances, prices and item details. Amounts stay
     as they are, so a consistent invoice stays consistent."""
-    period = Period(start=date(2026, 10, 1), end=date(2026, 10, 31))
-    address = Address(line1="Lagerstraße 5", city="Hamburg", post_code="20095", country_code="DE")
+    period = bt.Period(start=date(2026, 10, 1), end=date(2026, 10, 31))
+    address = bt.Address(line1="Lagerstraße 5", city="Hamburg", post_code="20095", country_code="DE")
     lines = [
         replace(
             line,
             note=f"Position {line.id}",
-            object_identifier=Identifier(f"OBJ-{line.id}", "AAA"),
+            object_identifier=bt.Identifier(f"OBJ-{line.id}", "AAA"),
             order_line_reference=line.id,
             accounting_reference=f"4711-{line.id}",
             period=period,
-            allowances=[LineAllowanceCharge(amount=Decimal("0.00"), reason="Rabatt", reason_code="95")],
+            allowances=[bt.LineAllowanceCharge(amount=Decimal("0.00"), reason="Rabatt", reason_code="95")],
             price=replace(
                 line.price,
                 discount=Decimal("0.00"),
@@ -189,10 +167,10 @@ def enriched(model: InvoiceData, rng: random.Random) -> InvoiceData:
                 line.item,
                 description="Beschreibung",
                 buyer_id=f"K-{line.id}",
-                standard_id=Identifier(f"0{rng.randint(10**12, 10**13 - 1)}", "0160"),
-                classifications=[Identifier("43211503", "STI")],
+                standard_id=bt.Identifier(f"0{rng.randint(10**12, 10**13 - 1)}", "0160"),
+                classifications=[bt.Identifier("43211503", "STI")],
                 origin_country="DE",
-                attributes=[ItemAttribute("Farbe", "blau")],
+                attributes=[bt.ItemAttribute("Farbe", "blau")],
             ),
         )
         for line in model.lines
@@ -206,40 +184,40 @@ def enriched(model: InvoiceData, rng: random.Random) -> InvoiceData:
         receiving_advice_reference="WE-3",
         despatch_advice_reference="LS-5",
         tender_reference="LOS-1",
-        invoiced_object=Identifier("ZAEHLER-1", "AAA"),
+        invoiced_object=bt.Identifier("ZAEHLER-1", "AAA"),
         buyer_accounting_reference="KST-100",
-        notes=[Note("Vielen Dank für Ihren Auftrag.", "AAI"), Note("Lieferung frei Haus.")],
-        preceding_invoices=[PrecedingInvoice("RE-2026-0999", date(2026, 9, 30))],
+        notes=[bt.Note("Vielen Dank für Ihren Auftrag.", "AAI"), bt.Note("Lieferung frei Haus.")],
+        preceding_invoices=[bt.PrecedingInvoice("RE-2026-0999", date(2026, 9, 30))],
         seller=replace(
             model.seller,
             trading_name="Schmidt Büro",
-            identifiers=[Identifier("4000001000005", "0088")],
-            legal_registration=Identifier("HRB 12345", None),
+            identifiers=[bt.Identifier("4000001000005", "0088")],
+            legal_registration=bt.Identifier("HRB 12345", None),
             tax_registration_id="30/123/45678",
             additional_legal_info="Geschäftsführerin: Sabine Schmidt",
         ),
         buyer=replace(
             model.buyer,
             trading_name="Muster",
-            identifier=Identifier("4000001000012", "0088"),
-            legal_registration=Identifier("HRB 54321", None),
+            identifier=bt.Identifier("4000001000012", "0088"),
+            legal_registration=bt.Identifier("HRB 54321", None),
             vat_id="DE987654320",
-            contact=Contact(name="Einkauf", telephone="+49 69 7654321", email="einkauf@muster-gmbh.example"),
+            contact=bt.Contact(name="Einkauf", telephone="+49 69 7654321", email="einkauf@muster-gmbh.example"),
         ),
-        payee=Payee(name="Factoring AG", identifier=Identifier("4000001000036", "0088")),
-        tax_representative=TaxRepresentative(name="Steuer GmbH", vat_id="DE111111125", address=address),
-        delivery=Delivery(
+        payee=bt.Payee(name="Factoring AG", identifier=bt.Identifier("4000001000036", "0088")),
+        tax_representative=bt.TaxRepresentative(name="Steuer GmbH", vat_id="DE111111125", address=address),
+        delivery=bt.Delivery(
             party_name="Lager Hamburg",
-            location=Identifier("4000001000029", "0088"),
+            location=bt.Identifier("4000001000029", "0088"),
             actual_date=date(2026, 10, 30),
             address=address,
         ),
         invoicing_period=period,
         supporting_documents=[
-            SupportingDocument(
-                "LS-5", "Lieferschein", attachment=BinaryObject(b"%PDF-1.4 training", "application/pdf", "ls.pdf")
+            bt.SupportingDocument(
+                "LS-5", "Lieferschein", attachment=bt.BinaryObject(b"%PDF-1.4 training", "application/pdf", "ls.pdf")
             ),
-            SupportingDocument("ZEIT-1", "Zeitnachweis", external_uri="https://example.invalid/zeit.pdf"),
+            bt.SupportingDocument("ZEIT-1", "Zeitnachweis", external_uri="https://example.invalid/zeit.pdf"),
         ],
         lines=lines,
     )
