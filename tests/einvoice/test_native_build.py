@@ -91,8 +91,9 @@ def test_the_manifest_names_the_kind_of_build(tmp_path: Path) -> None:
     assert native.build_kind(tmp_path) is None
 
 
-def _build_tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("build_native_rules_under_test", ROOT / "tools" / "build_native_rules.py")
+def _tool(name: str) -> ModuleType:
+    """A script of ``tools/`` loaded as a module (they are not part of the package)."""
+    spec = importlib.util.spec_from_file_location(f"{name}_under_test", ROOT / "tools" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -102,7 +103,7 @@ def _build_tool() -> ModuleType:
 def test_an_unfinished_profile_guided_build_is_rebuilt(tmp_path: Path) -> None:
     """The instrumented step of a profile-guided build is current by its digests, but never
     counts as up to date: the next build run replaces it."""
-    tool = _build_tool()
+    tool = _tool("build_native_rules")
     _fake_build(tmp_path)
     (tmp_path / f"{native.SCANNER}.c").write_text("/* scanner */\n", encoding="utf-8")
     (tmp_path / f"{native.SCANNER}{SUFFIX}").write_bytes(b"")
@@ -116,17 +117,14 @@ def test_an_unfinished_profile_guided_build_is_rebuilt(tmp_path: Path) -> None:
 @pytest.mark.skipif(not EXPECT_NATIVE, reason="the compiled packs are not built (BELEGWERK_EXPECT_NATIVE unset)")
 def test_the_suite_runs_on_a_profile_guided_build() -> None:
     """With GCC (the test machines' compiler) the build the suite runs is the profile-guided one."""
-    tool = _build_tool()
+    tool = _tool("build_native_rules")
     if not tool.gcc_like() or os.environ.get("BELEGWERK_NATIVE_PGO", "1") == "0":
         pytest.skip("no GCC, or the profile-guided steps are switched off")
     assert native.build_kind() == "profile-guided"
 
 
 def test_the_training_set_is_fixed_and_covers_both_syntaxes_and_all_scenarios() -> None:
-    spec = importlib.util.spec_from_file_location("pgo_training_under_test", ROOT / "tools" / "pgo_training.py")
-    assert spec is not None and spec.loader is not None
-    training = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(training)
+    training = _tool("pgo_training")
     documents = list(training.documents(12))
     assert documents == list(training.documents(12)), "the same documents on every machine"
     reports = [validate_bytes(data) for data in documents]
@@ -181,7 +179,7 @@ def test_stale_binaries_are_not_used(tmp_path: Path) -> None:
 _DUMP = """
 import json, sys
 from pathlib import Path
-from belegwerk.rules.validate import validate_bytes, validate_path
+from belegwerk.rules.validate import validate_path
 for line in sys.stdin:
     r = validate_path(Path(line.strip()))
     print(json.dumps(sorted((f.rule_id, str(f.severity), f.location, f.message, f.ruleset) for f in r.findings)))

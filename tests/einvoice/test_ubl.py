@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -14,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from lxml import etree
 from strategies import invoices
 
+from belegwerk.demo import sample_einvoice
 from belegwerk.domain.invoice import InvoiceData
 from belegwerk.einvoice.ubl import read_ubl, write_ubl
 from belegwerk.xml.ns import NSMAP
@@ -150,10 +152,6 @@ def test_xrechnung_extension_sub_lines_are_kept(corpus: Path) -> None:
 
 def test_a_gross_price_without_discount_is_written_schema_valid(ubl_schemas: dict[bool, etree.XMLSchema]) -> None:
     """UBL needs the discount amount next to the gross price; a model without one gets discount 0."""
-    from dataclasses import replace
-
-    from belegwerk.demo import sample_einvoice
-
     invoice = sample_einvoice("RE-GROSS-1")
     line = invoice.lines[0]
     invoice.lines[0] = replace(line, price=replace(line.price, gross_price=Decimal("25.00"), discount=None))
