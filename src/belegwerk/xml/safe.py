@@ -61,6 +61,10 @@ def _bang_markup(data: bytes) -> int:
     return found
 
 
+#: How an XML declaration starts after ``<?`` (it is no processing instruction).
+_DECLARATION_STARTS: Final = (b"xml ", b"xml\t", b"xml\n", b"xml\r")
+
+
 def _has_processing_instruction(data: bytes) -> bool:
     """Whether a processing instruction (``<?`` other than the XML declaration, which starts at
     0, or at 3 after a UTF-8 byte order mark) occurs; memchr speed, as in :func:`_bang_markup`."""
@@ -71,9 +75,6 @@ def _has_processing_instruction(data: bytes) -> bool:
             return True
         at = find(b"?", at + 1)
     return False
-
-
-_DECLARATION_STARTS: Final = (b"xml ", b"xml\t", b"xml\n", b"xml\r")
 
 
 class _Parsers(threading.local):
