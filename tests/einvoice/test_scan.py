@@ -388,3 +388,30 @@ def test_c_tag_helpers_equal_the_reference(corpus: Path) -> None:
         _scan.ancestors_match(root, ["list"], False)
     assert _scan.ancestors_match(root, (), True)
     assert not _scan.ancestors_match(root, (None,), False)
+
+
+@needs_c
+def test_c_positions_equal_the_reference(corpus: Path) -> None:
+    """``positions`` in C and in Python on the element lists of a sample of corpus documents
+    (the EN 16931 CII index's element -> position map), and on what is no element list."""
+    from belegwerk.rules import _scan  # type: ignore[attr-defined]
+
+    files = sorted(p for p in corpus.rglob("*.xml") if p.is_file())[::15]
+    checked = 0
+    for path in files:
+        try:
+            root = parse_xml(path.read_bytes())
+        except ValueError:
+            continue
+        els = scan.scan(root)[0]
+        found = _scan.positions(els)
+        assert found == scan._positions_python(els)
+        assert [found[el] for el in els] == list(range(len(els)))
+        checked += len(els)
+    assert checked > 10_000
+    assert _scan.positions([]) == {}
+    for bad in ((), None, "els"):
+        with pytest.raises(TypeError):
+            _scan.positions(bad)
+    with pytest.raises(TypeError):  # an unhashable item: the error surfaces, nothing leaks
+        _scan.positions([root, []])

@@ -948,6 +948,41 @@ static PyObject *markup_in_value(PyObject *module, PyObject *arg) {
     }
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Positions of a scan's elements (see belegwerk.rules.scan.positions, the reference).          */
+
+/* positions(els) -> {element: its index in els}: the dictionary made at its final size, the
+ * indexes from CPython's shared small ints where they can be. The list is read item by item
+ * (a key's hash could in principle run code that changes it). */
+static PyObject *positions(PyObject *module, PyObject *arg) {
+    (void)module;
+    if (!PyList_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "positions() expects a list");
+        return NULL;
+    }
+    PyObject *out = dict_for(PyList_GET_SIZE(arg));
+    if (out == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(arg); i++) {
+        PyObject *el = PyList_GET_ITEM(arg, i);
+        PyObject *index = PyLong_FromSsize_t(i);
+        if (index == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        Py_INCREF(el);
+        int rc = PyDict_SetItem(out, el, index);
+        Py_DECREF(el);
+        Py_DECREF(index);
+        if (rc < 0) {
+            Py_DECREF(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
 static PyObject *canonical(PyObject *module, PyObject *arg) {
     (void)module;
     if (!PyUnicode_Check(arg)) {
@@ -987,6 +1022,7 @@ static PyMethodDef methods[] = {
     {"scan", (PyCFunction)(void (*)(void))scan, METH_FASTCALL | METH_KEYWORDS,
      "scan(root, texts=True): one pass over an lxml tree: (els, tags, parents, kids, by_tag, maybe_empty, texts, attrs)."},
     {"canonical", canonical, METH_O, "The shared string object scan() uses for this Clark name."},
+    {"positions", positions, METH_O, "positions(els): {element: its index in els}."},
     {"tag_of", tag_of, METH_O, "The element's Clark tag, the shared string scan() uses."},
     {"ancestors_match", (PyCFunction)(void (*)(void))ancestors_match, METH_FASTCALL,
      "ancestors_match(element, wanted, anchored): the ancestors carry the wanted tags (None: any)."},

@@ -30,7 +30,7 @@ from belegwerk.rules.engine import (
     location_of,
 )
 from belegwerk.rules.functions import normalize_space
-from belegwerk.rules.scan import canonical, document_scan
+from belegwerk.rules.scan import canonical, document_scan, positions
 from belegwerk.xml.ns import NSMAP
 
 T = TypeVar("T")
@@ -53,38 +53,33 @@ def clark(path: str) -> str:
 # the per-document index
 
 
-class Node:
-    """One indexed element: its tag, its parent and its element children grouped by tag.
-
-    lxml builds a new string for every ``tag`` read and a proxy lookup for every ``getparent()``
-    (together a few hundred instructions), while rules, context paths and the syntax tables ask
-    for tags and parents thousands of times per document; reading both once per element and
-    walking ``up`` as an attribute makes those questions pointer loads.
-    """
-
-    __slots__ = ("el", "kids", "tag", "text", "up")
-
-    def __init__(self, el: Element, tag: str, up: Node | None, kids: dict[str, list[Element]]) -> None:
-        self.el = el
-        self.tag = tag
-        self.up = up
-        #: element children by tag in document order (the scan's shared empty dict when there
-        #: are none; never modify it)
-        self.kids = kids
-        #: the XPath string value, read on first use (see :func:`string_value`)
-        self.text: str | None = None
-
-
 class DocIndex:
-    """One document, walked once: elements by tag, a :class:`Node` per element (tag, parent,
-    children by tag), and a memo for document-wide facts.
+    """One document, walked once: elements by tag, every element's position in document order
+    with its tag, parent position and children by tag, and a memo for document-wide facts.
 
-    Rules navigate through these dictionaries instead of lxml's ``find``/``iterchildren``:
-    each lxml navigation call costs microseconds, a dictionary lookup a few dozen nanoseconds,
-    and the official pack needs thousands of navigations per invoice.
+    Rules navigate through these lists and dictionaries instead of lxml's
+    ``find``/``iterchildren``/``getparent``: each lxml navigation call costs microseconds (a
+    ``tag`` read builds a new string, ``getparent()`` looks a proxy up), a dictionary or list
+    lookup a few dozen nanoseconds, and the official pack needs thousands of navigations per
+    invoice. Everything comes from the validation's shared scan (:func:`document_scan`) plus one
+    dictionary of positions; no object is made per element.
     """
 
-    __slots__ = ("_memo", "by_tag", "detached", "nodes", "root", "tag_list", "tag_set")
+    __slots__ = (
+        "_memo",
+        "by_tag",
+        "detached",
+        "els",
+        "kids",
+        "parents",
+        "pos",
+        "root",
+        "tag_list",
+        "tag_set",
+        "tags",
+        "texts",
+        "values",
+    )
 
     def __init__(self, root: Element) -> None:
         self.root = root
@@ -93,34 +88,41 @@ class DocIndex:
         self.detached = root.getparent() is not None
         # one pass over the tree, shared with the other packs of the validation
         els, tags, parents, kids, by_tag, _maybe_empty, texts, _attrs = document_scan(root, texts=True)
+        #: the elements in document order (``root`` first), their tags and parent positions
+        #: (-1 for ``root``)
+        self.els: list[Element] = els
+        self.tags: list[str] = tags
+        self.parents: list[int] = parents
+        #: element -> its children by tag (every scanned element; never modify)
+        self.kids: dict[Element, dict[str, list[Element]]] = kids
+        #: a leaf's text (its string value) by position; None for other elements
+        self.texts: list[str | None] = texts
+        #: element -> its position in ``els``
+        self.pos: dict[Element, int] = positions(els)
+        #: string values of elements with element children, read on first use
+        self.values: dict[Element, str] = {}
         self.by_tag: dict[str, list[Element]] = by_tag
-        nodes: dict[Element, Node] = {}
-        # document order: a parent always comes before its children, so its Node exists
-        made: list[Node] = []
-        for i in range(len(els)):
-            el = els[i]
-            parent = parents[i]
-            node = Node(el, tags[i], made[parent] if parent >= 0 else None, kids[el])
-            node.text = texts[i]  # a leaf's string value; None (read on first use) otherwise
-            nodes[el] = node
-            made.append(node)
-        self.nodes = nodes
         # The tags as a set: set operations with a dict or its key view walk all of its keys,
         # with a set they walk the smaller side (contexts and tables ask with one to a few tags).
         self.tag_set: set[str] = set(by_tag)
         self.tag_list: list[str] = list(by_tag)
 
+    def parent(self, el: Element) -> Element | None:
+        """The parent of an indexed element within the index (None for ``root``)."""
+        p = self.parents[self.pos[el]]
+        return self.els[p] if p >= 0 else None
+
     def children(self, node: Element) -> dict[str, list[Element]]:
         """The element children of ``node`` grouped by tag (do not modify)."""
-        found = self.nodes.get(node)
+        found = self.kids.get(node)
         if found is not None:
-            return found.kids
+            return found
         return _group_children(node)
 
     def tag_of(self, node: Element) -> str:
         """The tag of an element (without building a new string for indexed elements)."""
-        found = self.nodes.get(node)
-        return found.tag if found is not None else str(node.tag)
+        i = self.pos.get(node)
+        return self.tags[i] if i is not None else str(node.tag)
 
     def tagged(self, path: str) -> list[Element]:
         """All elements named ``ram:X`` (one prefixed name, no path)."""
@@ -186,8 +188,8 @@ def kids(node: Element, tag: str) -> list[Element]:
     d = _current(None)
     if d is None:
         return list(node.iterchildren(tag))
-    found = d.nodes.get(node)
-    return (found.kids if found is not None else _group_children(node)).get(tag, EMPTY)
+    found = d.kids.get(node)
+    return (found if found is not None else _group_children(node)).get(tag, EMPTY)
 
 
 def kid(node: Element, tag: str) -> Element | None:
@@ -204,15 +206,23 @@ def up(node: Element | None) -> Element | None:
 def string_value(el: Element) -> str:
     """XPath string value of an element: all descendant text (cached per document)."""
     d = _current(None)
-    node = d.nodes.get(el) if d is not None else None
-    if node is not None:
-        hit = node.text
-        if hit is not None:
-            return hit
-    value = (el.text or "") if len(el) == 0 else "".join(t for t in el.itertext() if isinstance(t, str))
-    if node is not None:
-        node.text = value
-    return value
+    if d is None:
+        return _string_value(el)
+    i = d.pos.get(el)
+    if i is None:
+        return _string_value(el)
+    leaf = d.texts[i]
+    if leaf is not None:
+        return leaf
+    values = d.values
+    found = values.get(el)
+    if found is None:
+        found = values[el] = _string_value(el)
+    return found
+
+
+def _string_value(el: Element) -> str:
+    return (el.text or "") if len(el) == 0 else "".join(t for t in el.itertext() if isinstance(t, str))
 
 
 class RelPath:
@@ -244,36 +254,36 @@ class RelPath:
         d = _current(None)
         if d is None:
             return self._all_lxml(node)
-        index = d.nodes
-        start = index.get(node)
-        if start is None:
+        kids = d.kids
+        groups = kids.get(node)
+        if groups is None:
             return self._all_lxml(node)
         if self.single is not None:
-            return start.kids.get(self.single, EMPTY)
+            return groups.get(self.single, EMPTY)
         # one current node as long as the path does not branch (the common case): no lists
-        cur: Node | None = start
+        cur: Element | None = node
         nodes: list[Element] = EMPTY
         for step in self.steps:
             if cur is not None:
                 if step == "..":
-                    cur = cur.up
+                    cur = d.parent(cur)
                     if cur is None:
                         return EMPTY
                     continue
-                nodes = cur.kids.get(step, EMPTY)
+                nodes = kids[cur].get(step, EMPTY)
                 if len(nodes) == 1:
-                    cur = index[nodes[0]]
+                    cur = nodes[0]
                     continue
                 cur = None
             elif step == "..":
-                nodes = [u.el for n in nodes if (u := index[n].up) is not None]
+                nodes = [u for n in nodes if (u := d.parent(n)) is not None]
             else:
-                nodes = [c for n in nodes for c in index[n].kids.get(step, EMPTY)]
+                nodes = [c for n in nodes for c in kids[n].get(step, EMPTY)]
             if not nodes:
                 return EMPTY
         if cur is None or not self.ends_up:
             return nodes if self.steps else [node]
-        return [cur.el]
+        return [cur]
 
     def _all_lxml(self, node: Element) -> list[Element]:
         nodes = [node]
@@ -426,14 +436,17 @@ class Path:
                 out.extend(by_tag[tag])
         return out
 
-    def fits(self, node: Node, d: DocIndex) -> bool:
-        """Whether the ancestors of ``node`` (a candidate for the last step) fit the other steps."""
-        cur: Node | None = node
+    def fits(self, position: int, d: DocIndex) -> bool:
+        """Whether the ancestors of the element at ``position`` (a candidate for the last step)
+        fit the other steps."""
+        parents = d.parents
+        tags = d.tags
+        p = position
         for tag in self.above:
-            cur = cur.up  # type: ignore[union-attr]
-            if cur is None or cur.tag != tag:
+            p = parents[p]
+            if p < 0 or tags[p] != tag:
                 return False
-        return not self.anchored or (cur.up is None and not d.detached)  # type: ignore[union-attr]
+        return not self.anchored or (parents[p] < 0 and not d.detached)
 
 
 class Picker(ABC):
@@ -470,8 +483,8 @@ class PathSelector(Picker):
             if self.where is None:
                 return list(found)
         else:
-            index = d.nodes
-            found = [e for p in self.compiled for e in p.candidates(d, self.exclude) if p.fits(index[e], d)]
+            pos = d.pos
+            found = [e for p in self.compiled for e in p.candidates(d, self.exclude) if p.fits(pos[e], d)]
         where = self.where
         if where is not None:
             found = [e for e in found if where(e)]
@@ -649,39 +662,46 @@ def count_paths(
     the element carries the attribute.
     """
     by_tag = d.by_tag
-    index = d.nodes
+    pos = d.pos
+    els = d.els
+    tags = d.tags
+    parents = d.parents
     direct_all = paths.direct
     nested_all = paths.nested
     for tag in paths.last_tags.intersection(d.tag_set):
         direct = direct_all.get(tag)
         nested = nested_all.get(tag)
         for c in by_tag[tag]:
-            parent = index[c].up
-            if parent is None:
+            up = parents[pos[c]]
+            if up < 0:
                 continue
             if direct is not None:
-                claimed = claims.get(parent.el)
+                parent = els[up]
+                claimed = claims.get(parent)
                 if claimed is not None:
                     for table, path, attr in direct:
                         if table is claimed and (attr is None or c.get(attr) is not None):
-                            _count(counts, parent.el, path)
+                            _count(counts, parent, path)
             if nested is None:
                 continue
-            rows = nested.get(parent.tag)
+            rows = nested.get(tags[up])
             if rows is None:
                 continue
             for table, path, rest, attr in rows:
-                a: Node | None = parent
+                a = up
                 for step in rest:
-                    a = a.up  # type: ignore[union-attr]
-                    if a is None or a.tag != step:
+                    a = parents[a]
+                    if a < 0 or tags[a] != step:
                         break
                 else:
-                    owner = a.up  # type: ignore[union-attr]
-                    if owner is None or claims.get(owner.el) is not table:
+                    above = parents[a]
+                    if above < 0:
+                        continue
+                    owner = els[above]
+                    if claims.get(owner) is not table:
                         continue
                     if attr is None or c.get(attr) is not None:
-                        _count(counts, owner.el, path)
+                        _count(counts, owner, path)
 
 
 def _count(counts: dict[Element, dict[str, int]], owner: Element, path: str) -> None:

@@ -114,6 +114,10 @@ def scan_python(root: Element, texts: bool = True) -> Scan:
     return els, tags, parents, kids, by_tag, maybe_empty, leaf_texts, attrs
 
 
+def _positions_python(els: list[Element]) -> dict[Element, int]:
+    return {el: i for i, el in enumerate(els)}
+
+
 def _tag_of_python(el: Element) -> str:
     return _canonical_python(str(cast(Any, el).tag))
 
@@ -141,6 +145,7 @@ class _Functions:
         self.canonical: Callable[[str], str] = _canonical_python
         self.no_kids: dict[str, list[Element]] = _NO_KIDS_PYTHON
         self.tag_of: Callable[[Element], str] = _tag_of_python
+        self.positions: Callable[[list[Element]], dict[Element, int]] = _positions_python
         self.ancestors_match: Callable[[Element, tuple[str | None, ...], bool], bool] = _ancestors_match_python
         self.trie_walk: TrieWalk | None = None
         self.markup_in_value: Callable[[Element], bool] = safe.markup_in_value
@@ -149,6 +154,7 @@ class _Functions:
             self.canonical = module.canonical
             self.no_kids = module.NO_KIDS
             self.tag_of = module.tag_of
+            self.positions = module.positions
             self.ancestors_match = module.ancestors_match
             self.trie_walk = module.trie_walk
             self.markup_in_value = module.markup_in_value
@@ -165,6 +171,10 @@ _canonical: Final = _FUNCTIONS.canonical
 #: tag string per step. In C with the compiled scanner.
 tag_of: Final = _FUNCTIONS.tag_of
 ancestors_match: Final = _FUNCTIONS.ancestors_match
+
+#: ``positions(els)``: ``{element: its index in els}`` for a scan's element list (the index
+#: into ``tags``, ``parents`` and ``texts``); in C with the compiled scanner.
+positions: Final = _FUNCTIONS.positions
 
 #: The C trie walk over a scan's lists (see ``en16931_ubl_support._facts``, its reference), or
 #: None without the compiled scanner.
