@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
+import threading
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
-from belegwerk.rules.engine import SCAN_KEY, Finding, document_session, offer, relevel, shared
+from belegwerk.rules.engine import SCAN_KEY, Finding, document_session, offer, relevel, session_open, shared
 from belegwerk.rules.scenarios import load_ruleset, select
 from belegwerk.rules.validate import validate_tree
 from belegwerk.xml.ns import NSMAP
@@ -73,3 +75,45 @@ def test_edited_tree_is_scanned_again_in_the_next_validation(corpus: Path) -> No
     etree.SubElement(root, f"{{{NSMAP['cbc']}}}Note")
     after = {f.rule_id for f in validate_tree(root, xsd=False).findings}
     assert "PEPPOL-EN16931-R008" in after
+
+
+def test_a_session_belongs_to_its_thread() -> None:
+    """Another thread validating meanwhile neither sees this thread's session nor ends it."""
+    root = etree.fromstring(b"<a><b/></a>")
+    entered, leave = threading.Event(), threading.Event()
+    seen: list[object] = []
+
+    def other_thread() -> None:
+        seen.append(shared(root, SCAN_KEY))  # this thread has no session for root
+        seen.append(session_open(root))
+        with document_session(root):
+            offer(root, SCAN_KEY, "other thread")
+            entered.set()
+            leave.wait(5)
+        seen.append(shared(root, SCAN_KEY))
+
+    with document_session(root):
+        offer(root, SCAN_KEY, "main thread")
+        worker = threading.Thread(target=other_thread)
+        worker.start()
+        assert entered.wait(5)
+        assert shared(root, SCAN_KEY) == "main thread"  # the other session is the other thread's
+        leave.set()
+        worker.join(5)
+        assert shared(root, SCAN_KEY) == "main thread"  # its end did not end this one
+    assert seen == [None, False, None]
+    assert shared(root, SCAN_KEY) is None
+    assert not session_open(root)
+
+
+def test_session_state_survives_inspection() -> None:
+    """Every live object of the rules engine can be inspected from Python (a debugger, a memory
+    profiler, ``gc.get_objects()``): a compiled class must not break what it inherits from."""
+    root = etree.fromstring(b"<a><b/></a>")
+    with document_session(root):
+        offer(root, SCAN_KEY, "x")
+        inspected = [o for o in gc.get_objects() if str(type(o).__dict__.get("__module__", "")).startswith("belegwerk.")]
+        assert inspected
+        for o in inspected:
+            assert isinstance(o.__class__, type)
+            assert not isinstance(o, etree._Element)

@@ -18,8 +18,8 @@ with the official unit tests that state how often a rule fires.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final, TypeAlias
@@ -148,12 +148,24 @@ class RuleSet:
         return findings
 
 
-class _Session(threading.local):
-    root: Element | None = None
-    values: dict[str, Any] | None = None
+class _SessionState:
+    """The document of the active session and the values its packs offered."""
+
+    __slots__ = ("root", "values")
+
+    def __init__(self, root: Element) -> None:
+        self.root = root
+        self.values: dict[str, Any] = {}
 
 
-_SESSION: Final = _Session()
+#: The active session of this thread (or task), None outside one. A context variable: each
+#: thread has its own, and nested sessions restore the enclosing one through its reset token.
+#: (Not a ``threading.local`` subclass: compiled with mypyc, such a class keeps its attributes in
+#: the instance's own slots — one object for all threads — and breaks ``threading.local``'s
+#: attribute lookup for any Python code that inspects the object.)
+_SESSION: Final[ContextVar[_SessionState | None]] = ContextVar("belegwerk_document_session", default=None)
+#: ``_SESSION.get`` bound once (compiled code then skips the method lookup per call)
+_session: Final[Callable[[], _SessionState | None]] = _SESSION.get
 
 
 class DocumentSession:
@@ -164,20 +176,20 @@ class DocumentSession:
     frames per ``with`` — per validation, that was more than the session itself costs.
     """
 
-    __slots__ = ("_root", "_saved_root", "_saved_values")
+    __slots__ = ("_root", "_token")
 
     def __init__(self, root: Element) -> None:
         self._root = root
-        self._saved_root: Element | None = None
-        self._saved_values: dict[str, Any] | None = None
+        self._token: Token[_SessionState | None] | None = None
 
     def __enter__(self) -> None:
-        self._saved_root, self._saved_values = _SESSION.root, _SESSION.values
-        _SESSION.root, _SESSION.values = self._root, {}
+        self._token = _SESSION.set(_SessionState(self._root))
 
     def __exit__(self, *exc_info: object) -> None:
-        _SESSION.root, _SESSION.values = self._saved_root, self._saved_values
-        self._saved_root = self._saved_values = None
+        token = self._token
+        if token is not None:
+            self._token = None
+            _SESSION.reset(token)
 
 
 def document_session(root: Element) -> DocumentSession:
@@ -199,22 +211,23 @@ SCAN_KEY: Final = "scan"
 
 def session_open(root: Element) -> bool:
     """Whether a :func:`document_session` for ``root`` is active on this thread."""
-    return _SESSION.values is not None and _SESSION.root is root
+    state = _session()
+    return state is not None and state.root is root
 
 
 def shared(root: Element, key: str) -> Any:
     """The value a pack offered under ``key`` for ``root`` in the current session, or None."""
-    values = _SESSION.values
-    if values is None or _SESSION.root is not root:
+    state = _session()
+    if state is None or state.root is not root:
         return None
-    return values.get(key)
+    return state.values.get(key)
 
 
 def offer(root: Element, key: str, value: object) -> None:
     """Make ``value`` available to later packs of the current session (no-op outside one)."""
-    values = _SESSION.values
-    if values is not None and _SESSION.root is root:
-        values[key] = value
+    state = _session()
+    if state is not None and state.root is root:
+        state.values[key] = value
 
 
 def relevel(findings: Iterable[Finding], overrides: dict[str, Severity]) -> list[Finding]:
