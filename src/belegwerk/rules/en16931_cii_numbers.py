@@ -33,6 +33,7 @@ _subtract: Final = _EXACT.subtract
 _multiply: Final = _EXACT.multiply
 _divide: Final = _EXACT.divide
 _to_integral: Final = _EXACT.to_integral_value
+_scaleb: Final = _EXACT.scaleb
 _HALF: Final = Decimal("0.5")
 _HUNDRED: Final = Decimal(100)
 
@@ -60,7 +61,18 @@ def round_decimal(value: Decimal) -> Decimal:
 
 
 def round2_decimal(value: Decimal) -> Decimal:
-    """The ``round(x * 10 * 10) div 100`` idiom on decimals."""
+    """The ``round(x * 10 * 10) div 100`` idiom on decimals.
+
+    Scaling by 100 is an exponent shift (``scaleb``), which gives the same value as the
+    multiplication and the exact division it stands for at a fraction of their cost (the result
+    may carry trailing zeros the division would drop: ``12.00`` for ``12``; the rules only
+    compare and add these values). :func:`round2_decimal_by_arithmetic` is the reference.
+    """
+    return _to_integral(_add(_scaleb(value, 2), _HALF)).scaleb(-2, _EXACT)
+
+
+def round2_decimal_by_arithmetic(value: Decimal) -> Decimal:
+    """:func:`round2_decimal` operation by operation as written in the rules (the reference)."""
     return _divide(round_decimal(_multiply(value, _HUNDRED)), _HUNDRED)
 
 

@@ -161,17 +161,32 @@ def _dec_at(ix: Index, line: Element, default: Decimal, tags: tuple[str, ...]) -
     return default if not found else to_decimal(string_value(found[0]))
 
 
-def _line_ac_sum(ix: Index, line: Element, indicator: str) -> Decimal:
-    total = Decimal(0)
+_ZERO: Final = Decimal(0)
+_ONE: Final = Decimal(1)
+
+
+def _line_ac_sums(ix: Index, line: Element) -> tuple[Decimal, Decimal]:
+    """The line's charges and allowances (``ChargeIndicator`` true / false), each summed in
+    document order and rounded to cents, in one pass over its allowances and charges."""
+    charges = _ZERO
+    allowances = _ZERO
     for settlement in ix.kids(line, _T_SLTS):
         for ac in ix.kids(settlement, _T_STAC):
             ind = ix.kid(ac, _T_CHARGE_IND)
             value = None if ind is None else ix.kid(ind, _T_INDICATOR)
-            if value is None or normalize_space(string_value(value)) != indicator:
+            if value is None:
                 continue
-            for c in ix.kids(ac, _T_ACTUAL):
-                total += to_decimal(string_value(c)) or Decimal(0)
-    return xpath_round(total, 2) if total else Decimal(0)
+            indicator = normalize_space(string_value(value))
+            if indicator == "true":
+                for c in ix.kids(ac, _T_ACTUAL):
+                    charges += to_decimal(string_value(c)) or _ZERO
+            elif indicator == "false":
+                for c in ix.kids(ac, _T_ACTUAL):
+                    allowances += to_decimal(string_value(c)) or _ZERO
+    return (
+        xpath_round(charges, 2) if charges else _ZERO,
+        xpath_round(allowances, 2) if allowances else _ZERO,
+    )
 
 
 _EXT_PATH: Final = (_T_SLTS, _T_SUMMATION, _T_LINE_TOTAL)
@@ -192,18 +207,17 @@ def make_r120(tolerance: Callable[[Element], Decimal], *, gross_fallback: bool) 
 
     def test(line: Element) -> bool:
         ix = document_index(line)
-        ext = _dec_at(ix, line, Decimal(0), _EXT_PATH)
-        qty = _dec_at(ix, line, Decimal(1), _QTY_PATH)
-        price = _dec_at(ix, line, Decimal(0), _PRICE_PATH)
-        base = Decimal(1)
+        ext = _dec_at(ix, line, _ZERO, _EXT_PATH)
+        qty = _dec_at(ix, line, _ONE, _QTY_PATH)
+        price = _dec_at(ix, line, _ZERO, _PRICE_PATH)
+        base = _ONE
         for path in bases:
-            bq = _dec_at(ix, line, Decimal(0), path)
+            bq = _dec_at(ix, line, _ZERO, path)
             if bq:
                 base = bq
                 break
-        return r120_holds(
-            line, tolerance, ext, qty, price, base, _line_ac_sum(ix, line, "true"), _line_ac_sum(ix, line, "false")
-        )
+        charges, allowances = _line_ac_sums(ix, line)
+        return r120_holds(line, tolerance, ext, qty, price, base, charges, allowances)
 
     return test
 
