@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -354,6 +355,15 @@ def test_c_trie_walk_refuses_what_is_no_scan() -> None:
     assert _scan.trie_walk([], [], [], trie, set(), {}) == ([], [], [], [])
 
 
+def _sample_roots(corpus: Path) -> Iterator[tuple[Path, Any]]:
+    """Every 15th corpus file that parses, with its root element."""
+    for path in sorted(p for p in corpus.rglob("*.xml") if p.is_file())[::15]:
+        try:
+            yield path, parse_xml(path.read_bytes())
+        except ValueError:
+            continue
+
+
 @needs_c
 def test_c_tag_helpers_equal_the_reference(corpus: Path) -> None:
     """``tag_of`` and ``ancestors_match`` in C and in Python, on every element of a sample of
@@ -362,13 +372,8 @@ def test_c_tag_helpers_equal_the_reference(corpus: Path) -> None:
     from belegwerk.rules import _scan  # type: ignore[attr-defined]
 
     wrong = scan.canonical("{urn:belegwerk:test}other")
-    files = sorted(p for p in corpus.rglob("*.xml") if p.is_file())[::15]
     checked = 0
-    for path in files:
-        try:
-            root = parse_xml(path.read_bytes())
-        except ValueError:
-            continue
+    for path, root in _sample_roots(corpus):
         for el in root.iter(etree.Element):
             assert _scan.tag_of(el) == el.tag
             assert _scan.tag_of(el) is scan.canonical(el.tag)
@@ -396,13 +401,8 @@ def test_c_positions_equal_the_reference(corpus: Path) -> None:
     (the EN 16931 CII index's element -> position map), and on what is no element list."""
     from belegwerk.rules import _scan  # type: ignore[attr-defined]
 
-    files = sorted(p for p in corpus.rglob("*.xml") if p.is_file())[::15]
     checked = 0
-    for path in files:
-        try:
-            root = parse_xml(path.read_bytes())
-        except ValueError:
-            continue
+    for _path, root in _sample_roots(corpus):
         els = scan.scan(root)[0]
         found = _scan.positions(els)
         assert found == scan._positions_python(els)

@@ -68,7 +68,7 @@ def round2_decimal(value: Decimal) -> Decimal:
     may carry trailing zeros the division would drop: ``12.00`` for ``12``; the rules only
     compare and add these values). :func:`round2_decimal_by_arithmetic` is the reference.
     """
-    return _to_integral(_add(_scaleb(value, 2), _HALF)).scaleb(-2, _EXACT)
+    return _scaleb(round_decimal(_scaleb(value, 2)), -2)
 
 
 def round2_decimal_by_arithmetic(value: Decimal) -> Decimal:

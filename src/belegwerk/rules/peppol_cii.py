@@ -163,30 +163,28 @@ def _dec_at(ix: Index, line: Element, default: Decimal, tags: tuple[str, ...]) -
 
 _ZERO: Final = Decimal(0)
 _ONE: Final = Decimal(1)
+#: ``ChargeIndicator`` value -> index of the sum it goes to (charges, allowances)
+_SIDE: Final = {"true": 0, "false": 1}
 
 
 def _line_ac_sums(ix: Index, line: Element) -> tuple[Decimal, Decimal]:
     """The line's charges and allowances (``ChargeIndicator`` true / false), each summed in
     document order and rounded to cents, in one pass over its allowances and charges."""
-    charges = _ZERO
-    allowances = _ZERO
+    sums = [_ZERO, _ZERO]  # charges, allowances
     for settlement in ix.kids(line, _T_SLTS):
         for ac in ix.kids(settlement, _T_STAC):
             ind = ix.kid(ac, _T_CHARGE_IND)
             value = None if ind is None else ix.kid(ind, _T_INDICATOR)
-            if value is None:
+            which = _SIDE.get(normalize_space(string_value(value))) if value is not None else None
+            if which is None:
                 continue
-            indicator = normalize_space(string_value(value))
-            if indicator == "true":
-                for c in ix.kids(ac, _T_ACTUAL):
-                    charges += to_decimal(string_value(c)) or _ZERO
-            elif indicator == "false":
-                for c in ix.kids(ac, _T_ACTUAL):
-                    allowances += to_decimal(string_value(c)) or _ZERO
-    return (
-        xpath_round(charges, 2) if charges else _ZERO,
-        xpath_round(allowances, 2) if allowances else _ZERO,
-    )
+            for c in ix.kids(ac, _T_ACTUAL):
+                sums[which] += to_decimal(string_value(c)) or _ZERO
+    return _cents(sums[0]), _cents(sums[1])
+
+
+def _cents(total: Decimal) -> Decimal:
+    return xpath_round(total, 2) if total else _ZERO
 
 
 _EXT_PATH: Final = (_T_SLTS, _T_SUMMATION, _T_LINE_TOTAL)
