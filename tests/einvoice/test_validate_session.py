@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gc
+import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ from lxml import etree
 
 from belegwerk.rules.engine import SCAN_KEY, Finding, document_session, offer, relevel, session_open, shared
 from belegwerk.rules.scenarios import load_ruleset, select
-from belegwerk.rules.validate import validate_tree
+from belegwerk.rules.validate import validate_bytes, validate_tree
 from belegwerk.xml.ns import NSMAP
 from belegwerk.xml.safe import parse_xml
 
@@ -117,3 +119,27 @@ def test_session_state_survives_inspection() -> None:
         for o in inspected:
             assert isinstance(o.__class__, type)
             assert not isinstance(o, etree._Element)
+
+
+def test_concurrent_validations_give_the_sequential_reports(corpus: Path) -> None:
+    """Whole validations of different documents (UBL, CII; EN 16931, XRechnung, Peppol BIS) in
+    four threads at once, thread switches forced often, give exactly the reports one thread
+    gives: no pack's per-document state (indexes, sessions, memos) leaks between documents."""
+    files = sorted(p for p in corpus.rglob("*.xml") if p.is_file())[::25]
+    docs = [p.read_bytes() for p in files]
+
+    def keys(data: bytes) -> list[tuple[str, str, str, str, str]]:
+        return [_key(f) for f in validate_bytes(data).findings]
+
+    expected = [keys(d) for d in docs]
+    assert sum(1 for e in expected if e) > 5  # some documents have findings to mix up
+    jobs = [i for _ in range(3) for i in range(len(docs))]
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            got = list(pool.map(lambda i: (i, keys(docs[i])), jobs))
+    finally:
+        sys.setswitchinterval(switch)
+    mixed = [files[i].name for i, found in got if found != expected[i]]
+    assert not mixed, mixed
