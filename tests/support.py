@@ -32,6 +32,11 @@ def corpus_file(corpus: Path, relative: str) -> Path:
     return path
 
 
+def corpus_xml_files(corpus: Path) -> list[Path]:
+    """Every XML file of the corpus, in a fixed (sorted) order."""
+    return sorted(p for p in corpus.rglob("*.xml") if p.is_file())
+
+
 def cli_env(**extra: str) -> dict[str, str]:
     """Environment for running ``python -m belegwerk`` in a subprocess from the source tree."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BELEGWERK_") or k == "BELEGWERK_CORPUS"}

@@ -23,6 +23,7 @@ from lxml import etree
 from belegwerk.rules import native, scan
 from belegwerk.rules.engine import document_session
 from belegwerk.xml.safe import parse_xml
+from support import corpus_xml_files
 
 pytestmark = pytest.mark.einvoice
 
@@ -219,7 +220,7 @@ def _salted(data: bytes) -> list[bytes]:
 def test_c_scanner_equals_the_reference_on_the_corpus(corpus: Path) -> None:
     from belegwerk.rules import _scan  # type: ignore[attr-defined]
 
-    files = sorted(p for p in corpus.rglob("*.xml") if p.is_file())
+    files = corpus_xml_files(corpus)
     compared = 0
     for i, path in enumerate(files):
         data = path.read_bytes()
@@ -320,7 +321,7 @@ def test_c_trie_walk_equals_the_reference_on_the_corpus(corpus: Path) -> None:
 
     assert scan.TRIE_WALK is not None
     compared = watched = 0
-    for i, path in enumerate(sorted(p for p in corpus.rglob("*.xml") if p.is_file())):
+    for i, path in enumerate(corpus_xml_files(corpus)):
         data = path.read_bytes()
         try:
             root = parse_xml(data)
@@ -357,7 +358,7 @@ def test_c_trie_walk_refuses_what_is_no_scan() -> None:
 
 def _sample_roots(corpus: Path) -> Iterator[tuple[Path, Any]]:
     """Every 15th corpus file that parses, with its root element."""
-    for path in sorted(p for p in corpus.rglob("*.xml") if p.is_file())[::15]:
+    for path in corpus_xml_files(corpus)[::15]:
         try:
             yield path, parse_xml(path.read_bytes())
         except ValueError:
