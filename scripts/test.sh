@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES=(chromium tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng tesseract-ocr-osd
-                 ghostscript poppler-utils fonts-dejavu-core dovecot-imapd redis-server)
+                 ghostscript poppler-utils fonts-dejavu-core libharfbuzz-subset0 dovecot-imapd redis-server)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
