@@ -21,7 +21,7 @@ time is the best of all its timed runs in ``--repeat`` rounds (wall clock, or CP
 process with ``--cpu``), i.e. each side in the state it has when it validates invoice after
 invoice, as it does in service. The runs right after another variant are slower, and the native
 side far more so (a Saxon run evicts its data and code from the CPU caches; the first native
-run after one takes about twice as long, the second ~13% longer, the fifth is back to normal):
+run after one takes about twice as long, the second ~13% longer, the sixth is back to normal):
 the first timed run of each variant is therefore reported too, as a second figure. The table
 shows the median over files, per group and overall:
 
@@ -389,6 +389,8 @@ def main() -> None:
     parser.add_argument("--src", type=Path, help="import belegwerk from this source tree (default: src/)")
     parser.add_argument("--stages", action="store_true", help="where the native time goes, per stage and group")
     args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
     corpus: Path = args.corpus.resolve()
     os.environ.setdefault("BELEGWERK_XSD_DIR", str(corpus / "rules/xsd"))
     items = samples(corpus)
