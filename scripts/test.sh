@@ -5,18 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(chromium tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng tesseract-ocr-osd
-                 ghostscript poppler-utils fonts-dejavu-core libharfbuzz-subset0 dovecot-imapd redis-server)
-missing=()
-for pkg in "${DEBIAN_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "installing Debian packages: ${missing[*]}"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+source scripts/debian-packages.sh
+install_debian_packages "${RUNTIME_DEBIAN_PACKAGES[@]}" "${TEST_DEBIAN_PACKAGES[@]}"
 
 if [ -n "${BELEGWERK_TEST_DATABASE_URL:-}" ] && command -v pg_isready >/dev/null; then
   if ! pg_isready -q -h 127.0.0.1 -p 5432; then
