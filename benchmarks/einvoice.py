@@ -21,8 +21,10 @@ time is the best of all its timed runs in ``--repeat`` rounds (wall clock, or CP
 process with ``--cpu``), i.e. each side in the state it has when it validates invoice after
 invoice, as it does in service. The runs right after another variant are slower, and the native
 side far more so (a Saxon run evicts its data and code from the CPU caches; the first native
-run after one takes about twice as long, the second ~13% longer, the sixth is back to normal):
-the first timed run of each variant is therefore reported too, as a second figure. The table
+run after one takes about twice as long, the second ~13% longer, the sixth is back to normal,
+hence five timed runs by default: with three, the variants that happened to follow Saxon more
+often still measured up to 10% slower than the same validations after a native variant). The
+first timed run of each variant is reported too, as a second figure. The table
 shows the median over files, per group and overall:
 
 * native: ``validate_bytes(data, xsd=False)`` and ``validate_bytes(data)``; and
@@ -182,7 +184,7 @@ class Timings:
     first: dict[str, list[float]]
 
 
-def timings(corpus: Path, items: list[Sample], repeat: int, cpu: bool, runs: int = 3) -> Timings:
+def timings(corpus: Path, items: list[Sample], repeat: int, cpu: bool, runs: int = 5) -> Timings:
     """Seconds per file for each variant (best of ``runs`` back-to-back runs in each of
     ``repeat`` rounds), interleaved file by file."""
     clock = _clock(cpu)
@@ -383,7 +385,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=Path(os.environ.get("BELEGWERK_CORPUS", "../shared/corpus")))
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--runs", type=int, default=3, help="timed runs in a row per variant, file and round")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs in a row per variant, file and round")
     parser.add_argument("--throughput", type=int, default=1000)
     parser.add_argument("--cpu", action="store_true", help="CPU time of the process instead of wall clock")
     parser.add_argument("--src", type=Path, help="import belegwerk from this source tree (default: src/)")
