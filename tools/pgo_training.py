@@ -54,6 +54,10 @@ CATEGORIES: tuple[tuple[str, Decimal | None, str | None], ...] = (
 )
 CENT = Decimal("0.01")
 
+#: An attachment long enough (4 KB of base64) for the XSD step to lend its value a short one
+#: (``scan.with_short_binaries``), so that the training runs that path too.
+_TRAINING_PDF = b"%PDF-1.4 training\n" + bytes(range(256)) * 12
+
 
 def invoice(rng: random.Random, number: int) -> bt.InvoiceData:
     """A consistent invoice: lines in one or two VAT categories, totals and breakdown that add up."""
@@ -215,7 +219,7 @@ def enriched(model: bt.InvoiceData, rng: random.Random) -> bt.InvoiceData:
         invoicing_period=period,
         supporting_documents=[
             bt.SupportingDocument(
-                "LS-5", "Lieferschein", attachment=bt.BinaryObject(b"%PDF-1.4 training", "application/pdf", "ls.pdf")
+                "LS-5", "Lieferschein", attachment=bt.BinaryObject(_TRAINING_PDF, "application/pdf", "ls.pdf")
             ),
             bt.SupportingDocument("ZEIT-1", "Zeitnachweis", external_uri="https://example.invalid/zeit.pdf"),
         ],

@@ -1018,6 +1018,163 @@ static PyObject *canonical(PyObject *module, PyObject *arg) {
     return out;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Attachments in the XSD step (see belegwerk.rules.scan.with_short_binaries, the reference).   */
+
+/* Per byte: the value of a base64 character, 64 for '=', -1 for XML whitespace, -2 for anything
+ * else (NUL included). Filled by the module's init. */
+static signed char base64_values[256];
+
+static void fill_base64_values(void) {
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    memset(base64_values, -2, sizeof base64_values);
+    for (int i = 0; i < 64; i++) {
+        base64_values[(unsigned char)alphabet[i]] = (signed char)i;
+    }
+    base64_values['='] = 64;
+    base64_values[' '] = base64_values['\t'] = base64_values['\n'] = base64_values['\r'] = -1;
+}
+
+/* Whether ``text`` is plainly valid xs:base64Binary: base64 characters and XML whitespace only,
+ * at most two '=' at the end, the character count a multiple of four with the padding, and the
+ * bits a padded group leaves over zero. Anything else (other characters, '=' inside) is "not
+ * plainly valid", and the schema validator then sees and judges the value itself. One table
+ * lookup per byte; attachments are megabytes. */
+__attribute__((hot)) static int plain_base64(const unsigned char *text) {
+    size_t count = 0;
+    int last = 0;
+    const unsigned char *c = text;
+    for (;;) {
+        int v;
+        while ((v = base64_values[*c]) >= 0 && v < 64) { /* a run of base64 characters */
+            last = v;
+            count++;
+            c++;
+        }
+        if (v == -1) { /* whitespace */
+            c++;
+            continue;
+        }
+        break; /* '=', the end (NUL) or another character */
+    }
+    int pad = 0;
+    if (*c == '=') {
+        for (; *c; c++) {
+            int v = base64_values[*c];
+            if (v == 64) {
+                if (++pad > 2) return 0;
+            } else if (v != -1) {
+                return 0; /* data or anything else after the padding */
+            }
+        }
+    }
+    if (*c != '\0') return 0; /* a character that is neither base64 nor whitespace */
+    if (pad == 0) return count % 4 == 0;
+    if (pad == 1) return count % 4 == 3 && (last & ~0x3c) == 0;
+    return count % 4 == 2 && (last & ~0x30) == 0;
+}
+
+static const char short_base64[] = "AAAA";
+
+typedef struct {
+    xmlNode *text;
+    xmlChar *content;
+} swapped_text;
+
+/* with_short_binaries(root, names, min_length, run) -> run(): calls ``run`` while every element
+ * at or below ``root`` named by ``names`` (a tuple of (namespace URI, local name) byte pairs)
+ * whose only child is a text of at least ``min_length`` bytes of plainly valid base64 holds
+ * "AAAA" instead, then puts the texts back (also when ``run`` raises). The text nodes keep their
+ * identity; only their content pointer is lent to a short constant, so nothing is copied. */
+static PyObject *with_short_binaries(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    (void)module;
+    if (nargs != 4 || !PyTuple_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "with_short_binaries(root, names: tuple, min_length, run)");
+        return NULL;
+    }
+    xmlNode *top = element_node(args[0], "with_short_binaries()");
+    if (top == NULL) {
+        return NULL;
+    }
+    PyObject *names = args[1];
+    Py_ssize_t n_names = PyTuple_GET_SIZE(names);
+    for (Py_ssize_t i = 0; i < n_names; i++) {
+        PyObject *pair = PyTuple_GET_ITEM(names, i);
+        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2 || !PyBytes_Check(PyTuple_GET_ITEM(pair, 0)) ||
+            !PyBytes_Check(PyTuple_GET_ITEM(pair, 1))) {
+            PyErr_SetString(PyExc_TypeError, "with_short_binaries(): names must be (uri, local name) byte pairs");
+            return NULL;
+        }
+    }
+    Py_ssize_t min_length = PyLong_AsSsize_t(args[2]);
+    if (min_length == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    swapped_text *swapped = NULL;
+    Py_ssize_t n_swapped = 0, capacity = 0;
+    xmlNode *node = top;
+    for (;;) {
+        xmlNode *first_element = NULL;
+        for (xmlNode *c = node->children; c != NULL; c = c->next) {
+            if (c->type == XML_ELEMENT_NODE) {
+                first_element = c;
+                break;
+            }
+        }
+        xmlNode *text = node->children;
+        if (first_element == NULL && text != NULL && text->next == NULL && text->type == XML_TEXT_NODE &&
+            text->content != NULL && node->ns != NULL && node->ns->href != NULL) {
+            for (Py_ssize_t i = 0; i < n_names; i++) {
+                PyObject *pair = PyTuple_GET_ITEM(names, i);
+                if (strcmp((const char *)node->name, PyBytes_AS_STRING(PyTuple_GET_ITEM(pair, 1))) != 0 ||
+                    strcmp((const char *)node->ns->href, PyBytes_AS_STRING(PyTuple_GET_ITEM(pair, 0))) != 0) {
+                    continue;
+                }
+                if ((Py_ssize_t)strnlen((const char *)text->content, (size_t)min_length) >= min_length && plain_base64(text->content)) {
+                    if (n_swapped == capacity) {
+                        Py_ssize_t grown = capacity ? capacity * 2 : 8;
+                        swapped_text *more = PyMem_Realloc(swapped, (size_t)grown * sizeof(swapped_text));
+                        if (more == NULL) {
+                            for (Py_ssize_t k = 0; k < n_swapped; k++) swapped[k].text->content = swapped[k].content;
+                            PyMem_Free(swapped);
+                            return PyErr_NoMemory();
+                        }
+                        swapped = more;
+                        capacity = grown;
+                    }
+                    swapped[n_swapped].text = text;
+                    swapped[n_swapped].content = text->content;
+                    n_swapped++;
+                    text->content = (xmlChar *)short_base64;
+                }
+                break;
+            }
+        }
+        if (first_element != NULL) {
+            node = first_element;
+            continue;
+        }
+        for (;;) { /* the next element after ``node``'s subtree, within ``top`` */
+            if (node == top) {
+                goto walked;
+            }
+            xmlNode *sibling = next_element_sibling(node);
+            if (sibling != NULL) {
+                node = sibling;
+                break;
+            }
+            node = node->parent;
+        }
+    }
+walked:;
+    PyObject *result = PyObject_CallNoArgs(args[3]);
+    for (Py_ssize_t k = 0; k < n_swapped; k++) {
+        swapped[k].text->content = swapped[k].content;
+    }
+    PyMem_Free(swapped);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"scan", (PyCFunction)(void (*)(void))scan, METH_FASTCALL | METH_KEYWORDS,
      "scan(root, texts=True): one pass over an lxml tree: (els, tags, parents, kids, by_tag, maybe_empty, texts, attrs)."},
@@ -1026,6 +1183,8 @@ static PyMethodDef methods[] = {
     {"tag_of", tag_of, METH_O, "The element's Clark tag, the shared string scan() uses."},
     {"ancestors_match", (PyCFunction)(void (*)(void))ancestors_match, METH_FASTCALL,
      "ancestors_match(element, wanted, anchored): the ancestors carry the wanted tags (None: any)."},
+    {"with_short_binaries", (PyCFunction)(void (*)(void))with_short_binaries, METH_FASTCALL,
+     "with_short_binaries(root, names, min_length, run): run() with long valid base64 texts of those elements shortened."},
     {"markup_in_value", markup_in_value, METH_O,
      "markup_in_value(root): a comment or processing instruction in an element without element children."},
     {"trie_walk", (PyCFunction)(void (*)(void))trie_walk, METH_FASTCALL,
@@ -1057,6 +1216,7 @@ PyMODINIT_FUNC PyInit__scan(void) {
         return NULL;
     }
     element_type = (PyTypeObject *)type; /* kept for the process */
+    fill_base64_values();
     no_kids = PyDict_New();
     if (no_kids == NULL) {
         return NULL;
