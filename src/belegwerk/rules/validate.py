@@ -89,7 +89,12 @@ def validate_path(
 def validate_tree(
     root: etree._Element, source: str | None = None, *, peppol: bool = True, xsd: bool = True
 ) -> ValidationReport:
-    """Validate an already (safely) parsed document."""
+    """Validate an already (safely) parsed document.
+
+    The tree is the caller's, unchanged afterwards; during the XSD step long attachments lend
+    their text a short stand-in (see :func:`belegwerk.rules.scan.with_short_binaries`), so no
+    other thread may read the same tree while it is validated.
+    """
     report = ValidationReport(source=source)
     selection = select(root, peppol=peppol)
     if selection is None:
