@@ -1085,7 +1085,8 @@ typedef struct {
  * at or below ``root`` named by ``names`` (a tuple of (namespace URI, local name) byte pairs)
  * whose only child is a text of at least ``min_length`` bytes of plainly valid base64 holds
  * "AAAA" instead, then puts the texts back (also when ``run`` raises). The text nodes keep their
- * identity; only their content pointer is lent to a short constant, so nothing is copied. */
+ * identity; only their content pointer is lent to a short constant, so nothing is copied.
+ * ``run`` must not change the tree (a freed or re-set text node would get a stale pointer). */
 static PyObject *with_short_binaries(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     (void)module;
     if (nargs != 4 || !PyTuple_Check(args[1])) {

@@ -204,8 +204,9 @@ markup_in_value: Final = _FUNCTIONS.markup_in_value
 #: whitespace, correct padding) hold a four-character value instead; the texts are back
 #: afterwards. For the XSD step: libxml2 checks an ``xs:base64Binary`` value at about 4.5 ns a
 #: byte, which made attachments most of the validation time of large invoices; values that are
-#: not plainly valid stay for the schema to judge. In C with the compiled scanner; without it,
-#: ``run()`` on the tree as it is.
+#: not plainly valid stay for the schema to judge. ``run`` must not change the tree (the text
+#: nodes get their values back afterwards), and no other thread may read it meanwhile. In C
+#: with the compiled scanner; without it, ``run()`` on the tree as it is.
 with_short_binaries: Final = _FUNCTIONS.with_short_binaries
 
 #: The children-by-tag of every scanned element without element children (never modify it).
