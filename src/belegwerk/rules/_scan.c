@@ -435,6 +435,20 @@ static xmlNode *next_element_sibling(xmlNode *node) {
     return NULL;
 }
 
+/* The next element in document order after ``node``'s subtree, within ``top``'s subtree, or NULL:
+ * the walk of the functions below that visit every element without proxies (parent pointers lead
+ * back up, so a deep tree costs no C stack). */
+static xmlNode *after_subtree(xmlNode *node, xmlNode *top) {
+    while (node != top) {
+        xmlNode *sibling = next_element_sibling(node);
+        if (sibling != NULL) {
+            return sibling;
+        }
+        node = node->parent;
+    }
+    return NULL;
+}
+
 /* Depth-first, document order, iterative (a deep document cannot exhaust the C stack). The
  * stack holds (node, position, proxy) of the open ancestors. */
 typedef struct {
@@ -906,8 +920,7 @@ done:
 /* Values a lean parse may have changed (see belegwerk.xml.safe.markup_in_value, the reference). */
 
 /* markup_in_value(root) -> bool: some element at or below ``root`` holds a comment or processing
- * instruction and no element child, i.e. a comment inside a value. Walks elements in document
- * order without proxies; deep trees cost no C stack (parent pointers lead back up). */
+ * instruction and no element child, i.e. a comment inside a value. */
 static PyObject *markup_in_value(PyObject *module, PyObject *arg) {
     (void)module;
     xmlNode *top = element_node(arg, "markup_in_value()");
@@ -934,16 +947,9 @@ static PyObject *markup_in_value(PyObject *module, PyObject *arg) {
         if (markup) {
             Py_RETURN_TRUE;
         }
-        for (;;) { /* the next element after ``node``'s subtree, within ``top`` */
-            if (node == top) {
-                Py_RETURN_FALSE;
-            }
-            xmlNode *sibling = next_element_sibling(node);
-            if (sibling != NULL) {
-                node = sibling;
-                break;
-            }
-            node = node->parent;
+        node = after_subtree(node, top);
+        if (node == NULL) {
+            Py_RETURN_FALSE;
         }
     }
 }
@@ -1151,23 +1157,11 @@ static PyObject *with_short_binaries(PyObject *module, PyObject *const *args, Py
                 break;
             }
         }
-        if (first_element != NULL) {
-            node = first_element;
-            continue;
-        }
-        for (;;) { /* the next element after ``node``'s subtree, within ``top`` */
-            if (node == top) {
-                goto walked;
-            }
-            xmlNode *sibling = next_element_sibling(node);
-            if (sibling != NULL) {
-                node = sibling;
-                break;
-            }
-            node = node->parent;
+        node = first_element != NULL ? first_element : after_subtree(node, top);
+        if (node == NULL) {
+            break;
         }
     }
-walked:;
     PyObject *result = PyObject_CallNoArgs(args[3]);
     for (Py_ssize_t k = 0; k < n_swapped; k++) {
         swapped[k].text->content = swapped[k].content;
